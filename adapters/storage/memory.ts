@@ -1,0 +1,119 @@
+/**
+ * The in-process session store: the default, for one backend instance or for tests.
+ * Several token managers in one process may share it; it keeps the same contract as the
+ * Redis store (versioned compare-and-set, TTL, change notification).
+ *
+ * @module
+ */
+import type { CompareAndSetOptions, TokenStore, VersionedValue } from '../../src/contracts.js'
+
+/** Options of {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * The clock TTLs are measured with, in epoch milliseconds.
+   * @default Date.now
+   */
+  clock?: () => number
+}
+
+/** The memory store: a {@link TokenStore} plus a way to see how many keys it holds. */
+export interface MemoryStore extends TokenStore {
+  /** Number of live (unexpired) keys. */
+  size(): number
+}
+
+interface Entry {
+  value: string
+  version: number
+  expiresAt: number
+}
+
+const SWEEP_EVERY_WRITES = 1024
+
+/**
+ * Creates an in-memory {@link TokenStore}.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore } from 'bolt-token-lifecycle/memory'
+ * const tokens = createTokenManager({ clientId, clientSecret, store: createMemoryStore() })
+ * ```
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const clock = options.clock ?? Date.now
+  const entries = new Map<string, Entry>()
+  const listeners = new Map<string, Set<() => void>>()
+  // One counter for the whole store: a key deleted and written again never repeats a
+  // version, so a slow writer holding an old version can never win by coincidence.
+  let lastVersion = 0
+  let writesSinceSweep = 0
+
+  function live(key: string): Entry | undefined {
+    const entry = entries.get(key)
+    if (entry === undefined) return undefined
+    if (entry.expiresAt <= clock()) {
+      entries.delete(key)
+      return undefined
+    }
+    return entry
+  }
+
+  function notify(key: string): void {
+    const set = listeners.get(key)
+    if (set === undefined) return
+    for (const listener of [...set]) {
+      try {
+        listener()
+      } catch {
+        // a listener's failure must not fail the write that triggered it
+      }
+    }
+  }
+
+  function sweep(): void {
+    const now = clock()
+    for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key)
+  }
+
+  return {
+    async get(key): Promise<VersionedValue | undefined> {
+      const entry = live(key)
+      return entry === undefined ? undefined : { value: entry.value, version: entry.version }
+    },
+
+    async compareAndSet(key, value, { expectedVersion, ttlMs }: CompareAndSetOptions) {
+      const current = live(key)
+      if ((current?.version ?? 0) !== expectedVersion) return undefined
+      lastVersion += 1
+      entries.set(key, { value, version: lastVersion, expiresAt: clock() + ttlMs })
+      if (++writesSinceSweep >= SWEEP_EVERY_WRITES) {
+        writesSinceSweep = 0
+        sweep()
+      }
+      notify(key)
+      return lastVersion
+    },
+
+    async delete(key) {
+      if (entries.delete(key)) notify(key)
+    },
+
+    async subscribe(key, listener) {
+      let set = listeners.get(key)
+      if (set === undefined) {
+        set = new Set()
+        listeners.set(key, set)
+      }
+      set.add(listener)
+      return () => {
+        set.delete(listener)
+        if (set.size === 0 && listeners.get(key) === set) listeners.delete(key)
+      }
+    },
+
+    size() {
+      sweep()
+      return entries.size
+    },
+  }
+}

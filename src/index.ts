@@ -1,0 +1,62 @@
+/**
+ * bolt-token-lifecycle: the whole lifecycle of a Bolt shopper's OAuth tokens for merchant
+ * backends, driven by one XState machine.
+ *
+ * @packageDocumentation
+ */
+export type {
+  CompareAndSetOptions,
+  HttpRequest,
+  HttpResponse,
+  HttpTransport,
+  TokenStore,
+  VersionedValue,
+} from './contracts.js'
+export {
+  BoltTokenError,
+  type BoltTokenErrorDetails,
+  ErrorCode,
+  isBoltTokenError,
+} from './errors.js'
+export {
+  type ExchangeCodeParams,
+  type Lease,
+  type SessionError,
+  type TokenContext,
+  type TokenEvent,
+  type TokenMachine,
+  type TokenState,
+  tokenMachine,
+} from './machine/token-machine.js'
+export {
+  canManage,
+  DEFAULT_EXCHANGE_SCOPE,
+  isAccessTokenFresh,
+  parseScopes,
+  REFRESH_SCOPE,
+  SCOPE_MANAGE,
+  SCOPE_OPENID,
+  SCOPE_VIEW,
+  type TokenSet,
+} from './machine/token-set.js'
+export type { TransitionRecord } from './manager/interpreter.js'
+export {
+  BOLT_ACCESS_TOKEN_LIFETIME_MS,
+  BOLT_PRODUCTION_URL,
+  BOLT_SANDBOX_URL,
+  type TokenManagerOptions,
+} from './manager/options.js'
+export {
+  decodeSessionRecord,
+  encodeSessionRecord,
+  SESSION_RECORD_SCHEMA,
+  type SessionRecord,
+} from './manager/session-record.js'
+export {
+  type AccessTokenOptions,
+  createTokenManager,
+  type ExchangeCodeInput,
+  type SessionStatus,
+  type TokenManager,
+  type TransitionListener,
+} from './manager/token-manager.js'

@@ -1,0 +1,243 @@
+/**
+ * The token lifecycle as one pure XState v5 machine: the single source of truth for what
+ * a shopper session is and may do.
+ *
+ * It does no I/O and reads no clock. Time arrives inside events (`now`); side effects
+ * leave as the named actions `exchangeCode` and `refreshTokens`, which the interpreter
+ * (src/manager/interpreter.ts) executes after it has persisted the new state. That is
+ * why it has no `invoke` and no `after`: a restored snapshot must never replay a
+ * single-use code or a rotated refresh token.
+ *
+ * @module
+ */
+import { and, assign, setup } from 'xstate'
+import { canManage, isAccessTokenFresh, type TokenSet } from './token-set.js'
+
+/** Who holds the right to talk to Bolt for a session, and until when (epoch ms). */
+export interface Lease {
+  /** Identifies one token manager instance. */
+  owner: string
+  /** The lease is dead after this moment; another instance may take over. */
+  until: number
+}
+
+/** The last failure of a session, kept in its record (secret-free). */
+export interface SessionError {
+  /** A {@link ErrorCode} string. */
+  code: string
+  message: string
+  /** Epoch ms. */
+  at: number
+}
+
+/** What the machine remembers about one shopper session. */
+export interface TokenContext {
+  tokens: TokenSet | null
+  /** Held while `codeExchange` or `refresh` talks to Bolt. */
+  lease: Lease | null
+  lastError: SessionError | null
+}
+
+/** The six states, named after the design card. */
+export type TokenState =
+  | 'unauthenticated'
+  | 'codeExchange'
+  | 'fullyScoped'
+  | 'expired'
+  | 'refresh'
+  | 'viewOnly'
+
+/** Every event the machine understands. Each carries the time it happened at. */
+export type TokenEvent =
+  /** The login modal produced a code: a first login, or a step-up from view-only. */
+  | {
+      type: 'CODE_RECEIVED'
+      now: number
+      lease: Lease
+      code: string
+      scope: string
+      state?: string
+    }
+  | { type: 'EXCHANGE_SUCCEEDED'; now: number; tokens: TokenSet }
+  | { type: 'EXCHANGE_FAILED'; now: number; error: SessionError }
+  /** The clock moved; `skewMs` is how early a token counts as expired. */
+  | { type: 'TIME_ADVANCED'; now: number; skewMs: number }
+  | { type: 'REFRESH_STARTED'; now: number; lease: Lease }
+  | { type: 'REFRESH_SUCCEEDED'; now: number; tokens: TokenSet }
+  | { type: 'REFRESH_FAILED'; now: number; error: SessionError }
+  /** The lease holder did not finish in time (it probably crashed); another instance takes over. */
+  | { type: 'LEASE_TAKEN_OVER'; now: number; lease: Lease }
+  | { type: 'LOGOUT'; now: number }
+
+/** Parameters of the `exchangeCode` action. */
+export interface ExchangeCodeParams {
+  code: string
+  scope: string
+  state?: string
+}
+
+/**
+ * The token lifecycle machine.
+ *
+ * - `unauthenticated` — no usable tokens (initial; also after logout or a rejected refresh).
+ * - `codeExchange` — a login-modal code is being exchanged (lease held).
+ * - `fullyScoped` — the access token may manage the account (`bolt.account.manage`).
+ * - `expired` — the access token is (about to be) expired; a refresh token is kept.
+ * - `refresh` — a refresh is in flight (lease held: this state is the distributed lock).
+ * - `viewOnly` — refreshed: the access token may only read the account, until the next login.
+ */
+export const tokenMachine = setup({
+  types: {
+    context: {} as TokenContext,
+    events: {} as TokenEvent,
+  },
+  actions: {
+    // Executed by the interpreter, after the state that requested them is persisted.
+    exchangeCode: (_, _params: ExchangeCodeParams) => {},
+    refreshTokens: (_, _params: { refreshToken: string }) => {},
+    takeLease: assign({
+      lease: ({ event }) => ('lease' in event ? event.lease : null),
+    }),
+    releaseLease: assign({ lease: null }),
+    storeTokens: assign({
+      tokens: ({ event, context }) => ('tokens' in event ? event.tokens : context.tokens),
+      lastError: null,
+    }),
+    forgetTokens: assign({ tokens: null }),
+    recordError: assign({
+      lastError: ({ event }) => ('error' in event ? event.error : null),
+    }),
+    recordAbandonedExchange: assign({
+      lastError: ({ event }) => ({
+        code: 'TIMEOUT',
+        message: 'A code exchange did not finish before its lease ended; the code was abandoned.',
+        at: event.now,
+      }),
+    }),
+    clearError: assign({ lastError: null }),
+  },
+  guards: {
+    accessTokenExpired: ({ context, event }) =>
+      event.type === 'TIME_ADVANCED' &&
+      context.tokens !== null &&
+      !isAccessTokenFresh(context.tokens, event.now, event.skewMs),
+    grantsManage: ({ event }) => event.type === 'EXCHANGE_SUCCEEDED' && canManage(event.tokens),
+    keptTokensCanManage: ({ context }) => context.tokens !== null && canManage(context.tokens),
+    keptTokens: ({ context }) => context.tokens !== null,
+    leaseExpired: ({ context, event }) => context.lease === null || event.now > context.lease.until,
+    sessionEnded: ({ event }) =>
+      event.type === 'REFRESH_FAILED' && event.error.code === 'INVALID_GRANT',
+  },
+}).createMachine({
+  id: 'boltTokens',
+  initial: 'unauthenticated',
+  context: { tokens: null, lease: null, lastError: null },
+  on: {
+    CODE_RECEIVED: {
+      target: '.codeExchange',
+      actions: [
+        'takeLease',
+        {
+          type: 'exchangeCode',
+          params: ({ event }) => ({
+            code: event.code,
+            scope: event.scope,
+            ...(event.state === undefined ? {} : { state: event.state }),
+          }),
+        },
+      ],
+    },
+    LOGOUT: { target: '.unauthenticated', actions: ['forgetTokens', 'releaseLease', 'clearError'] },
+  },
+  states: {
+    unauthenticated: {},
+    codeExchange: {
+      on: {
+        EXCHANGE_SUCCEEDED: [
+          {
+            guard: 'grantsManage',
+            target: 'fullyScoped',
+            actions: ['storeTokens', 'releaseLease'],
+          },
+          { target: 'viewOnly', actions: ['storeTokens', 'releaseLease'] },
+        ],
+        // A failed login keeps whatever session the shopper had before it (step-up).
+        EXCHANGE_FAILED: [
+          {
+            guard: 'keptTokensCanManage',
+            target: 'fullyScoped',
+            actions: ['recordError', 'releaseLease'],
+          },
+          { guard: 'keptTokens', target: 'viewOnly', actions: ['recordError', 'releaseLease'] },
+          { target: 'unauthenticated', actions: ['recordError', 'releaseLease'] },
+        ],
+        // The exchanging instance died: nobody else holds the code, so the login is abandoned.
+        LEASE_TAKEN_OVER: [
+          {
+            guard: and(['leaseExpired', 'keptTokensCanManage']),
+            target: 'fullyScoped',
+            actions: ['recordAbandonedExchange', 'releaseLease'],
+          },
+          {
+            guard: and(['leaseExpired', 'keptTokens']),
+            target: 'viewOnly',
+            actions: ['recordAbandonedExchange', 'releaseLease'],
+          },
+          {
+            guard: 'leaseExpired',
+            target: 'unauthenticated',
+            actions: ['recordAbandonedExchange', 'releaseLease'],
+          },
+        ],
+      },
+    },
+    fullyScoped: {
+      on: { TIME_ADVANCED: { guard: 'accessTokenExpired', target: 'expired' } },
+    },
+    viewOnly: {
+      on: { TIME_ADVANCED: { guard: 'accessTokenExpired', target: 'expired' } },
+    },
+    expired: {
+      on: {
+        REFRESH_STARTED: {
+          target: 'refresh',
+          actions: [
+            'takeLease',
+            {
+              type: 'refreshTokens',
+              params: ({ context }) => ({ refreshToken: context.tokens?.refreshToken ?? '' }),
+            },
+          ],
+        },
+      },
+    },
+    refresh: {
+      on: {
+        REFRESH_SUCCEEDED: { target: 'viewOnly', actions: ['storeTokens', 'releaseLease'] },
+        REFRESH_FAILED: [
+          {
+            guard: 'sessionEnded',
+            target: 'unauthenticated',
+            actions: ['forgetTokens', 'recordError', 'releaseLease'],
+          },
+          { target: 'expired', actions: ['recordError', 'releaseLease'] },
+        ],
+        LEASE_TAKEN_OVER: {
+          guard: 'leaseExpired',
+          target: 'refresh',
+          reenter: true,
+          actions: [
+            'takeLease',
+            {
+              type: 'refreshTokens',
+              params: ({ context }) => ({ refreshToken: context.tokens?.refreshToken ?? '' }),
+            },
+          ],
+        },
+      },
+    },
+  },
+})
+
+/** The machine's type, for typing snapshots and tests. */
+export type TokenMachine = typeof tokenMachine

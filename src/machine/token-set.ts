@@ -1,0 +1,56 @@
+/**
+ * The token set a session holds, and the pure questions asked of it: may it manage the
+ * account, and is the access token still usable at a given moment.
+ *
+ * @module
+ */
+
+/** Scope of an access token that may change the shopper's account (one hour, after a login). */
+export const SCOPE_MANAGE = 'bolt.account.manage'
+/** Scope of an access token that may only read the shopper's account (what a refresh gives). */
+export const SCOPE_VIEW = 'bolt.account.view'
+/** OpenID Connect scope: asks Bolt for an `id_token`. */
+export const SCOPE_OPENID = 'openid'
+
+/** The scope a code exchange asks for unless told otherwise. */
+export const DEFAULT_EXCHANGE_SCOPE = `${SCOPE_MANAGE} ${SCOPE_OPENID}`
+/** The scope a refresh asks for: Bolt's refresh tokens only ever grant view. */
+export const REFRESH_SCOPE = SCOPE_VIEW
+
+/** The tokens Bolt issued for one shopper session. */
+export interface TokenSet {
+  /** Bearer token for the Bolt Account API. */
+  accessToken: string
+  /** Single-use: Bolt rotates it on every refresh. */
+  refreshToken: string
+  /** OpenID Connect id token (JWT), from a code exchange that asked for `openid`. */
+  idToken?: string
+  /** Scopes granted to `accessToken`. */
+  scopes: string[]
+  /** When `accessToken` expires, in epoch milliseconds. */
+  expiresAt: number
+  /** When this set was obtained, in epoch milliseconds. */
+  obtainedAt: number
+}
+
+/** Splits a scope string (space-separated; a literal `+` also separates, as in Bolt's guide). */
+export function parseScopes(scope: string): string[] {
+  return scope.split(/[\s+]+/).filter((part) => part.length > 0)
+}
+
+/** Whether the access token may manage the account (`bolt.account.manage`). */
+export function canManage(tokens: Pick<TokenSet, 'scopes'>): boolean {
+  return tokens.scopes.includes(SCOPE_MANAGE)
+}
+
+/**
+ * Whether the access token is still usable at `now`: it must have more than `skewMs`
+ * left, so that it does not expire on its way to Bolt.
+ */
+export function isAccessTokenFresh(
+  tokens: Pick<TokenSet, 'expiresAt'>,
+  now: number,
+  skewMs: number,
+): boolean {
+  return now < tokens.expiresAt - skewMs
+}

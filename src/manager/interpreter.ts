@@ -1,0 +1,420 @@
+/**
+ * Runs the token machine against a shared store: loads a session, feeds the machine
+ * events, persists the result by compare-and-set, and only then executes the actions the
+ * machine asked for (`exchangeCode`, `refreshTokens`).
+ *
+ * The persisted `refresh` state with a live lease is the distributed lock (DESIGN §5):
+ * whoever wins the compare-and-set into `refresh` talks to Bolt; everyone else waits for
+ * the record to change and reads the winner's tokens. The version check fences every write.
+ *
+ * @module
+ */
+import { initialTransition, transition } from 'xstate'
+import type { VersionedValue } from '../contracts.js'
+import { BoltTokenError, type ErrorCode, isBoltTokenError } from '../errors.js'
+import {
+  type Lease,
+  type SessionError,
+  type TokenEvent,
+  type TokenState,
+  tokenMachine,
+} from '../machine/token-machine.js'
+import { isAccessTokenFresh, REFRESH_SCOPE, type TokenSet } from '../machine/token-set.js'
+import { excerpt } from '../oauth/redact.js'
+import type { TokenEndpoint } from '../oauth/token-endpoint.js'
+import type { ResolvedOptions } from './options.js'
+import {
+  decodeSessionRecord,
+  encodeSessionRecord,
+  reviveSnapshot,
+  type TokenSnapshot,
+} from './session-record.js'
+
+/** One committed transition of one session, as {@link TokenManager.subscribe} reports it. */
+export interface TransitionRecord {
+  sessionId: string
+  from: TokenState
+  to: TokenState
+  /** The event that caused it, e.g. `REFRESH_SUCCEEDED`. */
+  event: TokenEvent['type']
+  /** The manager's clock when it was committed (epoch ms). */
+  at: number
+}
+
+/** A session as read from the store. Absent sessions read as the initial snapshot at version 0. */
+export interface LoadedSession {
+  snapshot: TokenSnapshot
+  version: number
+}
+
+interface Committed extends LoadedSession {
+  actions: ReturnType<typeof transition<typeof tokenMachine>>[1]
+}
+
+/** What the interpreter needs. */
+export interface InterpreterDeps {
+  options: ResolvedOptions
+  endpoint: TokenEndpoint
+  /** This manager instance's lease identity. */
+  owner: string
+  emit: (transition: TransitionRecord) => void
+}
+
+const [initialSnapshot] = initialTransition(tokenMachine)
+
+/** How long a logged-out session's record is kept, fencing out late writers. */
+const TOMBSTONE_MIN_TTL_MS = 60_000
+
+/** Converts anything thrown by a token request into a {@link BoltTokenError}. */
+export function toBoltTokenError(error: unknown): BoltTokenError {
+  if (isBoltTokenError(error)) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new BoltTokenError(
+    'NETWORK_ERROR',
+    `The token request failed unexpectedly: ${excerpt(message, 160)}. Retry later.`,
+    { cause: error },
+  )
+}
+
+function toSessionError(error: BoltTokenError, at: number): SessionError {
+  return { code: error.code, message: error.message, at }
+}
+
+const knownCodes = new Set<string>([
+  'INVALID_GRANT',
+  'INVALID_CLIENT',
+  'INVALID_REQUEST',
+  'INVALID_RESPONSE',
+  'SERVER_ERROR',
+  'RATE_LIMITED',
+  'NETWORK_ERROR',
+  'TIMEOUT',
+])
+
+/** Rebuilds the error another instance recorded in the session, for callers that waited on it. */
+export function errorFromSession(error: SessionError): BoltTokenError {
+  const code = (knownCodes.has(error.code) ? error.code : 'SERVER_ERROR') as ErrorCode
+  return new BoltTokenError(code, error.message)
+}
+
+/** The error for a session with no usable tokens, naming why it ended when known. */
+export function notAuthenticated(lastError: SessionError | null): BoltTokenError {
+  const why = lastError === null ? '' : ` It ended after: ${lastError.message}`
+  return new BoltTokenError(
+    'NOT_AUTHENTICATED',
+    `This session has no Bolt tokens: show the login modal and pass its code to exchangeCode().${why}`,
+  )
+}
+
+function storeUnavailable(action: string, cause: unknown): BoltTokenError {
+  return new BoltTokenError(
+    'STORE_UNAVAILABLE',
+    `The session store failed to ${action}; nothing was changed. Retry later and check the store.`,
+    { cause },
+  )
+}
+
+function sleep(ms: number, wake: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const slept = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  return Promise.race([slept, wake]).finally(() => clearTimeout(timer))
+}
+
+/** The interpreter: the only code that moves a session from one state to another. */
+export function createInterpreter(deps: InterpreterDeps) {
+  const { options, endpoint, owner, emit } = deps
+  const { store, clock } = options
+
+  const keyOf = (sessionId: string) => `${options.keyPrefix}${sessionId}`
+  const newLease = (): Lease => ({ owner, until: clock() + options.leaseMs })
+
+  async function read(sessionId: string): Promise<VersionedValue | undefined> {
+    try {
+      return await store.get(keyOf(sessionId))
+    } catch (cause) {
+      throw storeUnavailable('read the session', cause)
+    }
+  }
+
+  /** Turns a stored value into a snapshot; an unreadable record reads as a fresh session. */
+  function revive(stored: VersionedValue | undefined): LoadedSession {
+    if (stored === undefined) return { snapshot: initialSnapshot, version: 0 }
+    const record = decodeSessionRecord(stored.value)
+    return {
+      snapshot: record === undefined ? initialSnapshot : reviveSnapshot(record),
+      version: stored.version,
+    }
+  }
+
+  async function load(sessionId: string): Promise<LoadedSession> {
+    return revive(await read(sessionId))
+  }
+
+  /**
+   * Feeds `events` to the machine from `loaded` and persists the result if the record is
+   * still at `loaded.version`. Resolves `undefined` when another writer got there first.
+   */
+  async function commit(
+    sessionId: string,
+    loaded: LoadedSession,
+    events: TokenEvent[],
+  ): Promise<Committed | undefined> {
+    let snapshot = loaded.snapshot
+    const actions: Committed['actions'] = []
+    const transitions: TransitionRecord[] = []
+    for (const event of events) {
+      const [next, nextActions] = transition(tokenMachine, snapshot, event)
+      if (next.value !== snapshot.value || next.context !== snapshot.context) {
+        transitions.push({
+          sessionId,
+          from: snapshot.value as TokenState,
+          to: next.value as TokenState,
+          event: event.type,
+          at: event.now,
+        })
+      }
+      snapshot = next
+      actions.push(...nextActions)
+    }
+    if (transitions.length === 0) return { ...loaded, actions }
+    const ttlMs =
+      snapshot.value === 'unauthenticated' && snapshot.context.lastError === null
+        ? Math.max(TOMBSTONE_MIN_TTL_MS, options.leaseMs * 4)
+        : options.sessionTtlMs
+    let version: number | undefined
+    try {
+      version = await store.compareAndSet(keyOf(sessionId), encodeSessionRecord(snapshot), {
+        expectedVersion: loaded.version,
+        ttlMs,
+      })
+    } catch (cause) {
+      throw storeUnavailable('save the session', cause)
+    }
+    if (version === undefined) return undefined
+    for (const record of transitions) {
+      try {
+        emit(record)
+      } catch {
+        // an observer's failure must not undo a committed transition
+      }
+    }
+    return { snapshot, version, actions }
+  }
+
+  /** Waits until the session's record moves past `version`, a notification, or `maxWaitMs`. */
+  async function waitForChange(
+    sessionId: string,
+    version: number,
+    maxWaitMs: number,
+  ): Promise<void> {
+    let wake = () => {}
+    const woke = new Promise<void>((resolve) => {
+      wake = resolve
+    })
+    let unsubscribe: () => void
+    try {
+      unsubscribe = await store.subscribe(keyOf(sessionId), wake)
+    } catch (cause) {
+      throw storeUnavailable('watch the session', cause)
+    }
+    try {
+      // Re-read after subscribing: a change between our read and the subscription is not lost.
+      const current = await read(sessionId)
+      if ((current?.version ?? 0) !== version) return
+      await sleep(maxWaitMs, woke)
+    } finally {
+      unsubscribe()
+    }
+  }
+
+  function waitBudget(lease: Lease | null, now: number): number {
+    const leaseLeft = lease === null ? 0 : lease.until - now + 1
+    return Math.max(1, Math.min(options.pollIntervalMs, leaseLeft))
+  }
+
+  const inFlight = new Map<string, Promise<TokenSet>>()
+
+  /**
+   * Returns usable tokens for the session, refreshing them if needed: exactly one refresh
+   * per rotation, in this process (one promise per session) and across processes (the
+   * persisted lease).
+   */
+  function ensureFresh(sessionId: string): Promise<TokenSet> {
+    const running = inFlight.get(sessionId)
+    if (running !== undefined) return running
+    const started = refreshLoop(sessionId).finally(() => inFlight.delete(sessionId))
+    inFlight.set(sessionId, started)
+    return started
+  }
+
+  async function refreshLoop(sessionId: string): Promise<TokenSet> {
+    const giveUpAt = performance.now() + options.leaseMs + options.timeoutMs
+    let sawAnotherInstanceWorking = false
+    for (;;) {
+      if (performance.now() > giveUpAt) {
+        throw new BoltTokenError(
+          'REFRESH_WAIT_TIMEOUT',
+          `Another instance held this session's refresh for longer than leaseMs + timeoutMs (${options.leaseMs + options.timeoutMs} ms). Retry; if it recurs, check that all instances' clocks agree.`,
+        )
+      }
+      const loaded = await load(sessionId)
+      const { context } = loaded.snapshot
+      const state = loaded.snapshot.value as TokenState
+      const now = clock()
+      let events: TokenEvent[]
+      switch (state) {
+        case 'unauthenticated':
+          if (sawAnotherInstanceWorking && context.lastError?.code === 'INVALID_GRANT') {
+            throw errorFromSession(context.lastError)
+          }
+          throw notAuthenticated(context.lastError)
+        case 'fullyScoped':
+        case 'viewOnly':
+          if (
+            context.tokens !== null &&
+            isAccessTokenFresh(context.tokens, now, options.refreshSkewMs)
+          ) {
+            return context.tokens
+          }
+          events = [
+            { type: 'TIME_ADVANCED', now, skewMs: options.refreshSkewMs },
+            { type: 'REFRESH_STARTED', now, lease: newLease() },
+          ]
+          break
+        case 'expired':
+          if (sawAnotherInstanceWorking && context.lastError !== null) {
+            throw errorFromSession(context.lastError)
+          }
+          events = [{ type: 'REFRESH_STARTED', now, lease: newLease() }]
+          break
+        case 'refresh':
+        case 'codeExchange':
+          if (context.lease !== null && now <= context.lease.until) {
+            sawAnotherInstanceWorking = true
+            await waitForChange(sessionId, loaded.version, waitBudget(context.lease, now))
+            continue
+          }
+          events = [{ type: 'LEASE_TAKEN_OVER', now, lease: newLease() }]
+          break
+      }
+      const committed = await commit(sessionId, loaded, events)
+      if (committed === undefined) continue
+      const action = committed.actions.find((candidate) => candidate.type === 'refreshTokens')
+      if (action === undefined) continue
+      const { refreshToken } = action.params as { refreshToken: string }
+      const tokens = await performRefresh(sessionId, committed, refreshToken)
+      if (tokens !== undefined) return tokens
+    }
+  }
+
+  /** Calls Bolt once and commits the outcome. `undefined`: fenced out, re-evaluate. */
+  async function performRefresh(
+    sessionId: string,
+    locked: LoadedSession,
+    refreshToken: string,
+  ): Promise<TokenSet | undefined> {
+    let tokens: TokenSet
+    try {
+      tokens = await endpoint.request(
+        { grantType: 'refresh_token', refreshToken, scope: REFRESH_SCOPE },
+        locked.snapshot.context.tokens,
+      )
+    } catch (thrown) {
+      const error = toBoltTokenError(thrown)
+      const failed: TokenEvent = {
+        type: 'REFRESH_FAILED',
+        now: clock(),
+        error: toSessionError(error, clock()),
+      }
+      const committed = await commit(sessionId, locked, [failed])
+      if (committed === undefined) return undefined
+      throw error
+    }
+    const succeeded: TokenEvent = { type: 'REFRESH_SUCCEEDED', now: clock(), tokens }
+    if ((await commit(sessionId, locked, [succeeded])) !== undefined) return tokens
+    // Fenced out: someone took the lease over. If they are still refreshing the token we
+    // just spent, our rotation is the newest one: store it rather than lose it.
+    const current = await load(sessionId)
+    if (
+      current.snapshot.value === 'refresh' &&
+      current.snapshot.context.tokens?.refreshToken === refreshToken &&
+      (await commit(sessionId, current, [succeeded])) !== undefined
+    ) {
+      return tokens
+    }
+    return undefined
+  }
+
+  /** Exchanges a login-modal code and stores the result (first login or step-up). */
+  async function exchange(
+    sessionId: string,
+    code: string,
+    scope: string,
+    state: string | undefined,
+  ): Promise<LoadedSession> {
+    let locked: Committed | undefined
+    for (let attempt = 0; attempt < 5 && locked === undefined; attempt++) {
+      const loaded = await load(sessionId)
+      locked = await commit(sessionId, loaded, [
+        {
+          type: 'CODE_RECEIVED',
+          now: clock(),
+          lease: newLease(),
+          code,
+          scope,
+          ...(state === undefined ? {} : { state }),
+        },
+      ])
+    }
+    if (locked === undefined) {
+      throw new BoltTokenError(
+        'SESSION_CHANGED',
+        'The session kept changing while the login was being recorded; the code was not used. Retry the login.',
+      )
+    }
+    let tokens: TokenSet
+    try {
+      tokens = await endpoint.request(
+        { grantType: 'authorization_code', code, scope, ...(state === undefined ? {} : { state }) },
+        locked.snapshot.context.tokens,
+      )
+    } catch (thrown) {
+      const error = toBoltTokenError(thrown)
+      await commit(sessionId, locked, [
+        { type: 'EXCHANGE_FAILED', now: clock(), error: toSessionError(error, clock()) },
+      ])
+      throw error
+    }
+    const stored = await commit(sessionId, locked, [
+      { type: 'EXCHANGE_SUCCEEDED', now: clock(), tokens },
+    ])
+    if (stored === undefined) {
+      throw new BoltTokenError(
+        'SESSION_CHANGED',
+        'A logout or another login for this session won while the code was being exchanged; the new tokens were discarded.',
+      )
+    }
+    return stored
+  }
+
+  /** Ends the session; a refresh still in flight can no longer store its result. */
+  async function logout(sessionId: string): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const loaded = await load(sessionId)
+      if (loaded.version === 0) return
+      if ((await commit(sessionId, loaded, [{ type: 'LOGOUT', now: clock() }])) !== undefined)
+        return
+    }
+    throw new BoltTokenError(
+      'STORE_UNAVAILABLE',
+      'The session changed on every logout attempt; retry the logout.',
+    )
+  }
+
+  return { keyOf, read, revive, load, ensureFresh, exchange, logout }
+}
+
+/** The interpreter instance type. */
+export type Interpreter = ReturnType<typeof createInterpreter>

@@ -1,0 +1,179 @@
+/**
+ * The token manager's options: their documentation, defaults and validation.
+ *
+ * @module
+ */
+import type { HttpTransport, TokenStore } from '../contracts.js'
+import { BoltTokenError } from '../errors.js'
+
+/** Bolt's production API. */
+export const BOLT_PRODUCTION_URL = 'https://api.bolt.com'
+/** Bolt's sandbox API. */
+export const BOLT_SANDBOX_URL = 'https://api-sandbox.bolt.com'
+
+/** The lifetime Bolt gives access tokens, in milliseconds (one hour). */
+export const BOLT_ACCESS_TOKEN_LIFETIME_MS = 3_600_000
+
+/** Options of {@link createTokenManager}. */
+export interface TokenManagerOptions {
+  /** Your Bolt publishable key (OAuth `client_id`). */
+  clientId: string
+  /** Your Bolt API key (OAuth `client_secret` and the `X-API-Key` header). Never logged. */
+  clientSecret: string
+  /**
+   * Bolt's API base URL; use {@link BOLT_SANDBOX_URL} for the sandbox, or an emulator's `url`.
+   * @default 'https://api.bolt.com'
+   */
+  baseUrl?: string
+  /**
+   * Where session records live. Share one store between instances (Redis) so that they
+   * refresh each session exactly once.
+   * @default createMemoryStore()
+   */
+  store?: TokenStore
+  /**
+   * How token requests reach Bolt.
+   * @default createFetchTransport()
+   */
+  http?: HttpTransport
+  /**
+   * The clock, in epoch milliseconds. Inject one to test expiry without waiting.
+   * @default Date.now
+   */
+  clock?: () => number
+  /**
+   * A token with less than this left counts as expired, so it does not expire on its way
+   * to Bolt. Must be below the one-hour token lifetime.
+   * @default 60_000
+   */
+  refreshSkewMs?: number
+  /**
+   * One token request's deadline (connect, answer, body), in milliseconds.
+   * @default 10_000
+   */
+  timeoutMs?: number
+  /**
+   * How long an instance may hold a session's refresh (or code exchange) before others
+   * consider it dead and take over. Must be longer than `timeoutMs`.
+   * @default timeoutMs + 5_000
+   */
+  leaseMs?: number
+  /**
+   * How long an untouched session is kept in the store, in milliseconds. Every write
+   * renews it.
+   * @default 30 days
+   */
+  sessionTtlMs?: number
+  /**
+   * Prefix of every store key, to keep applications sharing a store apart.
+   * @default 'bolt-tokens:'
+   */
+  keyPrefix?: string
+  /**
+   * While another instance refreshes, how often to re-read the session if no change
+   * notification arrives (the store's notifications are the fast path), in milliseconds.
+   * @default 500
+   */
+  pollIntervalMs?: number
+}
+
+/** Options with every default applied. */
+export type ResolvedOptions = Required<TokenManagerOptions>
+
+function invalid(option: string, problem: string): BoltTokenError {
+  return new BoltTokenError('INVALID_ARGUMENT', `createTokenManager: \`${option}\` ${problem}.`)
+}
+
+function requireString(options: TokenManagerOptions, name: 'clientId' | 'clientSecret'): void {
+  const value: unknown = options[name]
+  if (typeof value !== 'string' || value.trim().length === 0) {
+    throw invalid(
+      name,
+      'must be a non-empty string (find it in the Bolt Merchant Dashboard, Developers > API)',
+    )
+  }
+}
+
+function requirePositive(name: string, value: number, allowZero = false): void {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (!allowZero && value === 0)
+  ) {
+    throw invalid(
+      name,
+      `must be a ${allowZero ? 'non-negative' : 'positive'} finite number of milliseconds`,
+    )
+  }
+}
+
+/**
+ * Applies defaults and validates. Adapters are passed in so that this module imports none.
+ *
+ * @throws {BoltTokenError} `INVALID_ARGUMENT`, naming the option.
+ */
+export function resolveOptions(
+  options: TokenManagerOptions,
+  defaults: { store: () => TokenStore; http: () => HttpTransport },
+): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new BoltTokenError(
+      'INVALID_ARGUMENT',
+      'createTokenManager: options must be an object with clientId and clientSecret.',
+    )
+  }
+  requireString(options, 'clientId')
+  requireString(options, 'clientSecret')
+  const baseUrl = options.baseUrl ?? BOLT_PRODUCTION_URL
+  let parsed: URL
+  try {
+    parsed = new URL(baseUrl)
+  } catch {
+    throw invalid('baseUrl', 'must be an absolute http(s) URL such as https://api.bolt.com')
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw invalid('baseUrl', 'must be an absolute http(s) URL such as https://api.bolt.com')
+  }
+
+  const timeoutMs = options.timeoutMs ?? 10_000
+  requirePositive('timeoutMs', timeoutMs)
+  const leaseMs = options.leaseMs ?? timeoutMs + 5_000
+  requirePositive('leaseMs', leaseMs)
+  if (leaseMs <= timeoutMs) {
+    throw invalid(
+      'leaseMs',
+      `(${leaseMs}) must be longer than timeoutMs (${timeoutMs}), or a slow request would outlive its lock`,
+    )
+  }
+  const refreshSkewMs = options.refreshSkewMs ?? 60_000
+  requirePositive('refreshSkewMs', refreshSkewMs, true)
+  if (refreshSkewMs >= BOLT_ACCESS_TOKEN_LIFETIME_MS) {
+    throw invalid(
+      'refreshSkewMs',
+      `(${refreshSkewMs}) must be below Bolt's one-hour token lifetime, or every token would count as expired`,
+    )
+  }
+  const sessionTtlMs = options.sessionTtlMs ?? 30 * 24 * 3_600_000
+  requirePositive('sessionTtlMs', sessionTtlMs)
+  const pollIntervalMs = options.pollIntervalMs ?? 500
+  requirePositive('pollIntervalMs', pollIntervalMs)
+  const clock = options.clock ?? Date.now
+  if (typeof clock !== 'function')
+    throw invalid('clock', 'must be a function returning epoch milliseconds')
+
+  return {
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    baseUrl,
+    store: options.store ?? defaults.store(),
+    http: options.http ?? defaults.http(),
+    clock,
+    refreshSkewMs,
+    timeoutMs,
+    leaseMs,
+    sessionTtlMs,
+    keyPrefix: options.keyPrefix ?? 'bolt-tokens:',
+    pollIntervalMs,
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The persisted form of one session: our own versioned envelope
+ * `{ schema, value, context }`, never XState's internal snapshot format (which has
+ * changed between minor versions).
+ *
+ * @module
+ */
+import type { SnapshotFrom } from 'xstate'
+import { type TokenContext, type TokenState, tokenMachine } from '../machine/token-machine.js'
+
+/** The envelope's current schema. Bump it (and migrate in {@link decodeSessionRecord}) on change. */
+export const SESSION_RECORD_SCHEMA = 1
+
+/** The envelope as stored. */
+export interface SessionRecord {
+  schema: typeof SESSION_RECORD_SCHEMA
+  value: TokenState
+  context: TokenContext
+}
+
+/** A snapshot of the token machine. */
+export type TokenSnapshot = SnapshotFrom<typeof tokenMachine>
+
+const states = new Set<string>(Object.keys(tokenMachine.config.states ?? {}))
+
+/** Serializes a snapshot into the stored envelope. */
+export function encodeSessionRecord(snapshot: TokenSnapshot): string {
+  const record: SessionRecord = {
+    schema: SESSION_RECORD_SCHEMA,
+    value: snapshot.value as TokenState,
+    context: snapshot.context,
+  }
+  return JSON.stringify(record)
+}
+
+/**
+ * Parses a stored envelope back into the envelope's parts, or `undefined` when it is not
+ * a record this version understands (the session then reads as absent).
+ */
+export function decodeSessionRecord(raw: string): SessionRecord | undefined {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch {
+    return undefined
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined
+  const record = parsed as Partial<SessionRecord>
+  if (record.schema !== SESSION_RECORD_SCHEMA) return undefined
+  if (typeof record.value !== 'string' || !states.has(record.value)) return undefined
+  const context = record.context
+  if (typeof context !== 'object' || context === null) return undefined
+  if (!('tokens' in context) || !('lease' in context) || !('lastError' in context)) return undefined
+  return record as SessionRecord
+}
+
+/** Revives a machine snapshot from a decoded envelope. */
+export function reviveSnapshot(record: SessionRecord): TokenSnapshot {
+  return tokenMachine.resolveState({ value: record.value, context: record.context })
+}

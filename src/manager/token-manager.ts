@@ -1,0 +1,269 @@
+/**
+ * `createTokenManager`: the public face of bolt-token-lifecycle.
+ *
+ * @module
+ */
+import { createFetchTransport } from '../../adapters/http/fetch.js'
+import { createMemoryStore } from '../../adapters/storage/memory.js'
+import { BoltTokenError } from '../errors.js'
+import type { TokenState } from '../machine/token-machine.js'
+import {
+  canManage,
+  DEFAULT_EXCHANGE_SCOPE,
+  isAccessTokenFresh,
+  SCOPE_MANAGE,
+  SCOPE_VIEW,
+  type TokenSet,
+} from '../machine/token-set.js'
+import { createTokenEndpoint } from '../oauth/token-endpoint.js'
+import { constantTimeEqual } from './constant-time.js'
+import { createInterpreter, notAuthenticated, type TransitionRecord } from './interpreter.js'
+import { resolveOptions, type TokenManagerOptions } from './options.js'
+import { decodeSessionRecord } from './session-record.js'
+
+/** What {@link TokenManager.exchangeCode} takes: what the login modal gave your frontend. */
+export interface ExchangeCodeInput {
+  /** The authorization code from Bolt's login modal. Single-use. */
+  code: string
+  /** The `state` that came back with the code, if your login flow uses one. */
+  state?: string
+  /**
+   * The `state` your backend issued for this login. When either `state` or
+   * `expectedState` is given they must be equal, or the exchange is refused with
+   * `STATE_MISMATCH` before any request is sent.
+   */
+  expectedState?: string
+  /**
+   * The scopes to ask for, space-separated.
+   * @default 'bolt.account.manage openid'
+   */
+  scope?: string
+}
+
+/** What {@link TokenManager.getAccessToken} may be asked for. */
+export interface AccessTokenOptions {
+  /**
+   * The capability the caller needs. `bolt.account.manage` on a view-only session
+   * rejects with `SCOPE_REQUIRED` (show the login modal again). Without it, any usable
+   * token is returned.
+   */
+  scope?: typeof SCOPE_MANAGE | typeof SCOPE_VIEW
+}
+
+/** A session as the merchant sees it. */
+export interface SessionStatus {
+  /** The machine state, with expiry applied at the manager's clock. */
+  state: TokenState
+  /** Scopes of the current access token (empty without tokens). */
+  scopes: string[]
+  /** When the access token expires (epoch ms), or `null` without tokens. */
+  expiresAt: number | null
+  /** Whether a token for `bolt.account.manage` can be had now without a new login. */
+  canManage: boolean
+  /** Why the last token request failed (secret-free), or `null`. */
+  lastError: { code: string; message: string } | null
+}
+
+/** Listener of {@link TokenManager.subscribe}. */
+export type TransitionListener = (transition: TransitionRecord) => void
+
+/** The token manager. Every method takes your own session id (e.g. from your session cookie). */
+export interface TokenManager {
+  /**
+   * Exchanges the login modal's authorization code for tokens and stores them under
+   * `sessionId` (a first login, or a step-up from view-only back to fully scoped).
+   *
+   * @throws {BoltTokenError} `STATE_MISMATCH`, `INVALID_GRANT`, `INVALID_CLIENT`, `INVALID_REQUEST`,
+   *   `INVALID_RESPONSE`, `SERVER_ERROR`, `RATE_LIMITED`, `NETWORK_ERROR`, `TIMEOUT`, `SESSION_CHANGED`,
+   *   `STORE_UNAVAILABLE`, `INVALID_ARGUMENT`. A failed step-up keeps the session it had.
+   */
+  exchangeCode(sessionId: string, input: ExchangeCodeInput): Promise<SessionStatus>
+  /**
+   * Returns an access token for the Bolt Account API, refreshing it first when it has
+   * expired (a refresh makes the session view-only). Concurrent calls, in this process
+   * and in others sharing the store, cause at most one refresh.
+   *
+   * @throws {BoltTokenError} `NOT_AUTHENTICATED` (no session: show the login modal),
+   *   `SCOPE_REQUIRED` (manage asked of a view-only session: show the login modal again),
+   *   `INVALID_GRANT` (the refresh was rejected: the session has ended), and the transient
+   *   codes of a failed refresh (`SERVER_ERROR`, `TIMEOUT`, …; the session is kept).
+   */
+  getAccessToken(sessionId: string, options?: AccessTokenOptions): Promise<string>
+  /** Reads the session's status. Never talks to Bolt and never writes. */
+  getStatus(sessionId: string): Promise<SessionStatus>
+  /** Forgets the session's tokens. A refresh still in flight cannot bring them back. */
+  logout(sessionId: string): Promise<void>
+  /** Calls `listener` after every transition this manager commits; returns an unsubscribe function. */
+  subscribe(listener: TransitionListener): () => void
+}
+
+function requireSessionId(sessionId: unknown): asserts sessionId is string {
+  if (typeof sessionId !== 'string' || sessionId.length === 0 || sessionId.length > 512) {
+    throw new BoltTokenError(
+      'INVALID_ARGUMENT',
+      'sessionId must be a non-empty string of at most 512 characters (your own session identifier).',
+    )
+  }
+}
+
+function scopeRequired(): BoltTokenError {
+  return new BoltTokenError(
+    'SCOPE_REQUIRED',
+    'This session is view-only (bolt.account.manage lasts one hour after a login; a refresh only grants bolt.account.view). Show the login modal again and pass its code to exchangeCode() to step up.',
+  )
+}
+
+function statusOf(
+  state: TokenState,
+  tokens: TokenSet | null,
+  lastError: SessionStatus['lastError'],
+): SessionStatus {
+  return {
+    state,
+    scopes: tokens === null ? [] : [...tokens.scopes],
+    expiresAt: tokens === null ? null : tokens.expiresAt,
+    canManage: state === 'fullyScoped' && tokens !== null && canManage(tokens),
+    lastError: lastError === null ? null : { code: lastError.code, message: lastError.message },
+  }
+}
+
+/**
+ * Creates a token manager.
+ *
+ * @example
+ * ```ts
+ * import { createTokenManager } from 'bolt-token-lifecycle'
+ *
+ * const tokens = createTokenManager({
+ *   clientId: process.env.BOLT_PUBLISHABLE_KEY!,
+ *   clientSecret: process.env.BOLT_API_KEY!,
+ * })
+ * await tokens.exchangeCode(req.session.id, { code: req.body.code })
+ * const accessToken = await tokens.getAccessToken(req.session.id)
+ * ```
+ * @throws {BoltTokenError} `INVALID_ARGUMENT` naming the option that is wrong.
+ */
+export function createTokenManager(options: TokenManagerOptions): TokenManager {
+  const resolved = resolveOptions(options, {
+    store: () => createMemoryStore(),
+    http: () => createFetchTransport(),
+  })
+  const listeners = new Set<TransitionListener>()
+  const interpreter = createInterpreter({
+    options: resolved,
+    endpoint: createTokenEndpoint(resolved),
+    owner: globalThis.crypto.randomUUID(),
+    emit: (transition) => {
+      for (const listener of listeners) listener(transition)
+    },
+  })
+  const { clock, refreshSkewMs } = resolved
+
+  async function getAccessToken(
+    sessionId: string,
+    accessOptions: AccessTokenOptions = {},
+  ): Promise<string> {
+    requireSessionId(sessionId)
+    const wanted = accessOptions.scope
+    if (wanted !== undefined && wanted !== SCOPE_MANAGE && wanted !== SCOPE_VIEW) {
+      throw new BoltTokenError(
+        'INVALID_ARGUMENT',
+        `getAccessToken: scope must be '${SCOPE_MANAGE}' or '${SCOPE_VIEW}'.`,
+      )
+    }
+    const wantsManage = wanted === SCOPE_MANAGE
+    // The hot path: one store read and a clock comparison.
+    const stored = await interpreter.read(sessionId)
+    if (stored === undefined) throw notAuthenticated(null)
+    const record = decodeSessionRecord(stored.value)
+    const tokens = record?.context.tokens ?? null
+    if (
+      tokens !== null &&
+      (record?.value === 'fullyScoped' || record?.value === 'viewOnly') &&
+      isAccessTokenFresh(tokens, clock(), refreshSkewMs)
+    ) {
+      if (wantsManage && !canManage(tokens)) throw scopeRequired()
+      return tokens.accessToken
+    }
+    // A refresh never grants manage, so asking for it of a stale session cannot succeed.
+    if (
+      wantsManage &&
+      record !== undefined &&
+      record.value !== 'codeExchange' &&
+      record.value !== 'unauthenticated'
+    ) {
+      throw scopeRequired()
+    }
+    const fresh = await interpreter.ensureFresh(sessionId)
+    if (wantsManage && !canManage(fresh)) throw scopeRequired()
+    return fresh.accessToken
+  }
+
+  return {
+    async exchangeCode(sessionId, input) {
+      requireSessionId(sessionId)
+      if (
+        typeof input !== 'object' ||
+        input === null ||
+        typeof input.code !== 'string' ||
+        input.code.length === 0
+      ) {
+        throw new BoltTokenError(
+          'INVALID_ARGUMENT',
+          'exchangeCode: `code` must be the non-empty authorization code from the login modal.',
+        )
+      }
+      const { code, state, expectedState, scope = DEFAULT_EXCHANGE_SCOPE } = input
+      if (state !== undefined || expectedState !== undefined) {
+        if (
+          typeof state !== 'string' ||
+          typeof expectedState !== 'string' ||
+          !constantTimeEqual(state, expectedState)
+        ) {
+          throw new BoltTokenError(
+            'STATE_MISMATCH',
+            'The login modal returned a `state` that does not match the one issued for this login (or one of them is missing). The code was not used; refuse this login, it may be a CSRF attempt.',
+          )
+        }
+      }
+      if (typeof scope !== 'string' || scope.trim().length === 0) {
+        throw new BoltTokenError(
+          'INVALID_ARGUMENT',
+          'exchangeCode: `scope` must be a non-empty, space-separated scope string.',
+        )
+      }
+      const stored = await interpreter.exchange(sessionId, code, scope, state)
+      const { context } = stored.snapshot
+      return statusOf(stored.snapshot.value as TokenState, context.tokens, context.lastError)
+    },
+
+    getAccessToken,
+
+    async getStatus(sessionId) {
+      requireSessionId(sessionId)
+      const { snapshot } = interpreter.revive(await interpreter.read(sessionId))
+      const { tokens, lastError } = snapshot.context
+      let state = snapshot.value as TokenState
+      if (
+        (state === 'fullyScoped' || state === 'viewOnly') &&
+        tokens !== null &&
+        !isAccessTokenFresh(tokens, clock(), refreshSkewMs)
+      ) {
+        state = 'expired'
+      }
+      return statusOf(state, tokens, lastError)
+    },
+
+    async logout(sessionId) {
+      requireSessionId(sessionId)
+      await interpreter.logout(sessionId)
+    },
+
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+  }
+}

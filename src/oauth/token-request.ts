@@ -1,0 +1,71 @@
+/**
+ * Builds Bolt's token requests exactly as Bolt's docs show them: a form-encoded
+ * `POST {baseUrl}/v1/oauth/token` with `X-API-Key`, and the client credentials in the body.
+ *
+ * @module
+ */
+
+/** The credentials and address every token request carries. */
+export interface ClientCredentials {
+  /** Bolt base URL, e.g. `https://api.bolt.com`. */
+  baseUrl: string
+  /** The merchant's publishable key (`client_id`). */
+  clientId: string
+  /** The merchant's API key (`client_secret` and the `X-API-Key` header). */
+  clientSecret: string
+}
+
+/** One of the two grants the library uses. */
+export type TokenGrant =
+  | { grantType: 'authorization_code'; code: string; scope: string; state?: string }
+  | { grantType: 'refresh_token'; refreshToken: string; scope: string }
+
+/** A token request ready for a transport (minus the abort signal). */
+export interface TokenRequestParts {
+  url: string
+  headers: Record<string, string>
+  body: string
+}
+
+/** The token endpoint's URL for a base URL (a trailing slash is tolerated). */
+export function tokenEndpointUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/v1/oauth/token`
+}
+
+/** Builds the form request for `grant`. */
+export function buildTokenRequest(
+  credentials: ClientCredentials,
+  grant: TokenGrant,
+): TokenRequestParts {
+  const form = new URLSearchParams({
+    client_id: credentials.clientId,
+    client_secret: credentials.clientSecret,
+    grant_type: grant.grantType,
+    scope: grant.scope,
+  })
+  if (grant.grantType === 'authorization_code') {
+    form.set('code', grant.code)
+    if (grant.state !== undefined) form.set('state', grant.state)
+  } else {
+    form.set('refresh_token', grant.refreshToken)
+  }
+  return {
+    url: tokenEndpointUrl(credentials.baseUrl),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+      'x-api-key': credentials.clientSecret,
+      'x-publishable-key': credentials.clientId,
+    },
+    body: form.toString(),
+  }
+}
+
+/** The secret values a grant sends: what must never appear in anything we output. */
+export function grantSecrets(credentials: ClientCredentials, grant: TokenGrant): string[] {
+  const secrets = [credentials.clientSecret]
+  secrets.push(grant.grantType === 'authorization_code' ? grant.code : grant.refreshToken)
+  if (grant.grantType === 'authorization_code' && grant.state !== undefined)
+    secrets.push(grant.state)
+  return secrets
+}

@@ -1,0 +1,323 @@
+import { describe, expect, it } from 'vitest'
+import { transition } from 'xstate'
+import {
+  type TokenContext,
+  type TokenEvent,
+  type TokenState,
+  tokenMachine,
+} from '../../src/machine/token-machine.js'
+import type { TokenSet } from '../../src/machine/token-set.js'
+
+const NOW = 1_000_000
+const HOUR = 3_600_000
+const manageTokens: TokenSet = {
+  accessToken: 'at_manage',
+  refreshToken: 'rt_1',
+  idToken: 'id',
+  scopes: ['bolt.account.manage', 'openid'],
+  expiresAt: NOW + HOUR,
+  obtainedAt: NOW,
+}
+const viewTokens: TokenSet = {
+  ...manageTokens,
+  accessToken: 'at_view',
+  refreshToken: 'rt_2',
+  scopes: ['bolt.account.view'],
+}
+const liveLease = { owner: 'other', until: NOW + 15_000 }
+const error = { code: 'SERVER_ERROR', message: 'down', at: NOW }
+
+function snapshotIn(state: TokenState, context: Partial<TokenContext> = {}) {
+  const defaults: Record<TokenState, TokenContext> = {
+    unauthenticated: { tokens: null, lease: null, lastError: null },
+    codeExchange: { tokens: null, lease: liveLease, lastError: null },
+    fullyScoped: { tokens: manageTokens, lease: null, lastError: null },
+    expired: { tokens: manageTokens, lease: null, lastError: null },
+    refresh: { tokens: manageTokens, lease: liveLease, lastError: null },
+    viewOnly: { tokens: viewTokens, lease: null, lastError: null },
+  }
+  return tokenMachine.resolveState({ value: state, context: { ...defaults[state], ...context } })
+}
+
+const lease = { owner: 'me', until: NOW + 15_000 }
+const events: Record<TokenEvent['type'], TokenEvent> = {
+  CODE_RECEIVED: {
+    type: 'CODE_RECEIVED',
+    now: NOW,
+    lease,
+    code: 'code_1',
+    scope: 'bolt.account.manage openid',
+  },
+  EXCHANGE_SUCCEEDED: { type: 'EXCHANGE_SUCCEEDED', now: NOW, tokens: manageTokens },
+  EXCHANGE_FAILED: { type: 'EXCHANGE_FAILED', now: NOW, error },
+  // The default tokens expire in an hour: two hours later they are expired.
+  TIME_ADVANCED: { type: 'TIME_ADVANCED', now: NOW + 2 * HOUR, skewMs: 60_000 },
+  REFRESH_STARTED: { type: 'REFRESH_STARTED', now: NOW, lease },
+  REFRESH_SUCCEEDED: { type: 'REFRESH_SUCCEEDED', now: NOW, tokens: viewTokens },
+  REFRESH_FAILED: { type: 'REFRESH_FAILED', now: NOW, error },
+  // Past the default lease's end.
+  LEASE_TAKEN_OVER: {
+    type: 'LEASE_TAKEN_OVER',
+    now: NOW + 20_000,
+    lease: { owner: 'me', until: NOW + 35_000 },
+  },
+  LOGOUT: { type: 'LOGOUT', now: NOW },
+}
+
+// Where each event leads from each state (default contexts above); null = ignored, stays put.
+const expected: Record<TokenState, Record<TokenEvent['type'], TokenState | null>> = {
+  unauthenticated: {
+    CODE_RECEIVED: 'codeExchange',
+    EXCHANGE_SUCCEEDED: null,
+    EXCHANGE_FAILED: null,
+    TIME_ADVANCED: null,
+    REFRESH_STARTED: null,
+    REFRESH_SUCCEEDED: null,
+    REFRESH_FAILED: null,
+    LEASE_TAKEN_OVER: null,
+    LOGOUT: 'unauthenticated',
+  },
+  codeExchange: {
+    CODE_RECEIVED: 'codeExchange',
+    EXCHANGE_SUCCEEDED: 'fullyScoped',
+    EXCHANGE_FAILED: 'unauthenticated',
+    TIME_ADVANCED: null,
+    REFRESH_STARTED: null,
+    REFRESH_SUCCEEDED: null,
+    REFRESH_FAILED: null,
+    LEASE_TAKEN_OVER: 'unauthenticated',
+    LOGOUT: 'unauthenticated',
+  },
+  fullyScoped: {
+    CODE_RECEIVED: 'codeExchange',
+    EXCHANGE_SUCCEEDED: null,
+    EXCHANGE_FAILED: null,
+    TIME_ADVANCED: 'expired',
+    REFRESH_STARTED: null,
+    REFRESH_SUCCEEDED: null,
+    REFRESH_FAILED: null,
+    LEASE_TAKEN_OVER: null,
+    LOGOUT: 'unauthenticated',
+  },
+  expired: {
+    CODE_RECEIVED: 'codeExchange',
+    EXCHANGE_SUCCEEDED: null,
+    EXCHANGE_FAILED: null,
+    TIME_ADVANCED: null,
+    REFRESH_STARTED: 'refresh',
+    REFRESH_SUCCEEDED: null,
+    REFRESH_FAILED: null,
+    LEASE_TAKEN_OVER: null,
+    LOGOUT: 'unauthenticated',
+  },
+  refresh: {
+    CODE_RECEIVED: 'codeExchange',
+    EXCHANGE_SUCCEEDED: null,
+    EXCHANGE_FAILED: null,
+    TIME_ADVANCED: null,
+    REFRESH_STARTED: null,
+    REFRESH_SUCCEEDED: 'viewOnly',
+    REFRESH_FAILED: 'expired',
+    LEASE_TAKEN_OVER: 'refresh',
+    LOGOUT: 'unauthenticated',
+  },
+  viewOnly: {
+    CODE_RECEIVED: 'codeExchange',
+    EXCHANGE_SUCCEEDED: null,
+    EXCHANGE_FAILED: null,
+    TIME_ADVANCED: 'expired',
+    REFRESH_STARTED: null,
+    REFRESH_SUCCEEDED: null,
+    REFRESH_FAILED: null,
+    LEASE_TAKEN_OVER: null,
+    LOGOUT: 'unauthenticated',
+  },
+}
+
+describe('tokenMachine: every state × event', () => {
+  for (const [state, row] of Object.entries(expected) as [
+    TokenState,
+    Record<TokenEvent['type'], TokenState | null>,
+  ][]) {
+    for (const [type, target] of Object.entries(row) as [TokenEvent['type'], TokenState | null][]) {
+      it(`${state} + ${type} → ${target ?? 'stays put'}`, () => {
+        const before = snapshotIn(state)
+        const [after, actions] = transition(tokenMachine, before, events[type])
+        if (target === null) {
+          expect(after.value).toBe(state)
+          expect(after.context).toBe(before.context)
+          expect(actions).toEqual([])
+        } else {
+          expect(after.value).toBe(target)
+        }
+      })
+    }
+  }
+})
+
+describe('tokenMachine: what the transitions carry', () => {
+  it('starts unauthenticated with no tokens', () => {
+    const [snapshot] = transition(tokenMachine, snapshotIn('unauthenticated'), {
+      type: 'LOGOUT',
+      now: NOW,
+    })
+    expect(snapshot.value).toBe('unauthenticated')
+    expect(tokenMachine.config.initial).toBe('unauthenticated')
+  })
+
+  it('CODE_RECEIVED takes the lease and asks for exchangeCode with the code, scope and state', () => {
+    const [snapshot, actions] = transition(tokenMachine, snapshotIn('viewOnly'), {
+      ...events.CODE_RECEIVED,
+      state: 'st_1',
+    } as TokenEvent)
+    expect(snapshot.context.lease).toEqual(lease)
+    expect(snapshot.context.tokens).toEqual(viewTokens)
+    expect(actions.map((action) => [action.type, action.params])).toEqual([
+      ['exchangeCode', { code: 'code_1', scope: 'bolt.account.manage openid', state: 'st_1' }],
+    ])
+  })
+
+  it('the code is never part of the persisted context', () => {
+    const [snapshot] = transition(tokenMachine, snapshotIn('unauthenticated'), events.CODE_RECEIVED)
+    expect(JSON.stringify(snapshot.context)).not.toContain('code_1')
+  })
+
+  it('EXCHANGE_SUCCEEDED without manage scope leads to viewOnly', () => {
+    const [snapshot] = transition(tokenMachine, snapshotIn('codeExchange'), {
+      type: 'EXCHANGE_SUCCEEDED',
+      now: NOW,
+      tokens: viewTokens,
+    })
+    expect(snapshot.value).toBe('viewOnly')
+    expect(snapshot.context).toEqual({ tokens: viewTokens, lease: null, lastError: null })
+  })
+
+  it('a failed step-up keeps the view-only session and records the error', () => {
+    const [snapshot] = transition(
+      tokenMachine,
+      snapshotIn('codeExchange', { tokens: viewTokens }),
+      events.EXCHANGE_FAILED,
+    )
+    expect(snapshot.value).toBe('viewOnly')
+    expect(snapshot.context).toEqual({ tokens: viewTokens, lease: null, lastError: error })
+  })
+
+  it('a failed re-login of a fully scoped session keeps it fully scoped', () => {
+    const [snapshot] = transition(
+      tokenMachine,
+      snapshotIn('codeExchange', { tokens: manageTokens }),
+      events.EXCHANGE_FAILED,
+    )
+    expect(snapshot.value).toBe('fullyScoped')
+  })
+
+  it('an abandoned exchange (lease expired) restores the previous session and says why', () => {
+    const [snapshot] = transition(
+      tokenMachine,
+      snapshotIn('codeExchange', { tokens: viewTokens }),
+      events.LEASE_TAKEN_OVER,
+    )
+    expect(snapshot.value).toBe('viewOnly')
+    expect(snapshot.context.lease).toBeNull()
+    expect(snapshot.context.lastError?.code).toBe('TIMEOUT')
+  })
+
+  it('a live lease cannot be taken over', () => {
+    const live = { ...events.LEASE_TAKEN_OVER, now: NOW + 1_000 }
+    for (const state of ['codeExchange', 'refresh'] as const) {
+      const before = snapshotIn(state)
+      const [after, actions] = transition(tokenMachine, before, live)
+      expect(after.value).toBe(state)
+      expect(after.context).toBe(before.context)
+      expect(actions).toEqual([])
+    }
+  })
+
+  it('a token with less than the skew left counts as expired; one with more does not', () => {
+    const at = (now: number) =>
+      transition(tokenMachine, snapshotIn('fullyScoped'), {
+        type: 'TIME_ADVANCED',
+        now,
+        skewMs: 60_000,
+      })[0].value
+    expect(at(NOW + HOUR - 60_001)).toBe('fullyScoped')
+    expect(at(NOW + HOUR - 60_000)).toBe('expired')
+  })
+
+  it('REFRESH_STARTED takes the lease and asks for refreshTokens with the newest refresh token', () => {
+    const [snapshot, actions] = transition(
+      tokenMachine,
+      snapshotIn('expired', { tokens: viewTokens }),
+      events.REFRESH_STARTED,
+    )
+    expect(snapshot.context.lease).toEqual(lease)
+    expect(actions.map((action) => [action.type, action.params])).toEqual([
+      ['refreshTokens', { refreshToken: 'rt_2' }],
+    ])
+  })
+
+  it('a takeover re-enters refresh with a new lease and the same refresh token', () => {
+    const [snapshot, actions] = transition(
+      tokenMachine,
+      snapshotIn('refresh'),
+      events.LEASE_TAKEN_OVER,
+    )
+    expect(snapshot.context.lease).toEqual({ owner: 'me', until: NOW + 35_000 })
+    expect(actions.map((action) => [action.type, action.params])).toEqual([
+      ['refreshTokens', { refreshToken: 'rt_1' }],
+    ])
+  })
+
+  it('REFRESH_SUCCEEDED stores the view-only tokens and releases the lease', () => {
+    const [snapshot] = transition(
+      tokenMachine,
+      snapshotIn('refresh', { lastError: error }),
+      events.REFRESH_SUCCEEDED,
+    )
+    expect(snapshot.context).toEqual({ tokens: viewTokens, lease: null, lastError: null })
+  })
+
+  it('a transient refresh failure keeps the refresh token', () => {
+    const [snapshot] = transition(tokenMachine, snapshotIn('refresh'), events.REFRESH_FAILED)
+    expect(snapshot.value).toBe('expired')
+    expect(snapshot.context).toEqual({ tokens: manageTokens, lease: null, lastError: error })
+  })
+
+  it('invalid_grant on refresh ends the session and keeps the error', () => {
+    const invalidGrant = { code: 'INVALID_GRANT', message: 'revoked', at: NOW }
+    const [snapshot] = transition(tokenMachine, snapshotIn('refresh'), {
+      type: 'REFRESH_FAILED',
+      now: NOW,
+      error: invalidGrant,
+    })
+    expect(snapshot.value).toBe('unauthenticated')
+    expect(snapshot.context).toEqual({ tokens: null, lease: null, lastError: invalidGrant })
+  })
+
+  it('LOGOUT from every state forgets tokens, lease and error', () => {
+    for (const state of Object.keys(expected) as TokenState[]) {
+      const [snapshot] = transition(
+        tokenMachine,
+        snapshotIn(state, { lastError: error }),
+        events.LOGOUT,
+      )
+      expect(snapshot.value).toBe('unauthenticated')
+      expect(snapshot.context).toEqual({ tokens: null, lease: null, lastError: null })
+    }
+  })
+
+  it('has exactly the six states, no invoke and no after', () => {
+    expect(Object.keys(tokenMachine.config.states ?? {}).sort()).toEqual([
+      'codeExchange',
+      'expired',
+      'fullyScoped',
+      'refresh',
+      'unauthenticated',
+      'viewOnly',
+    ])
+    for (const node of Object.values(tokenMachine.root.states)) {
+      expect(node.invoke).toEqual([])
+      expect(node.after).toEqual([])
+    }
+  })
+})
