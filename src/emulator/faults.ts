@@ -1,0 +1,137 @@
+import { STATUS_CODES } from 'node:http'
+import { randomToken } from './random-id.js'
+import type { EmulatorFault, FaultRoute, InjectFaultOptions } from './types.js'
+
+/**
+ * Ready-made faults for what a token endpoint behind a load balancer really
+ * does on a bad day.
+ *
+ * @example
+ * emulator.injectFault(faults.html(502))
+ * emulator.injectFault(faults.rateLimited('30'), { times: 3 })
+ */
+export const faults = {
+  /** An nginx-style HTML error page (e.g. 502 Bad Gateway, 504 Gateway Time-out). */
+  html(status: number): EmulatorFault {
+    const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`
+    return {
+      type: 'respond',
+      status,
+      headers: { 'content-type': 'text/html' },
+      body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+    }
+  },
+
+  /** A 200 whose JSON body is cut off mid-way. */
+  malformedJson(): EmulatorFault {
+    return { type: 'respond', status: 200, body: '{"access_token":"at_trunc' }
+  },
+
+  /** A 200 JSON token response with every field except `access_token`. */
+  missingAccessToken(): EmulatorFault {
+    return {
+      type: 'respond',
+      status: 200,
+      body: JSON.stringify({
+        expires_in: 3600,
+        refresh_token: randomToken('rt_'),
+        refresh_token_scope: 'bolt.account.view',
+        scope: 'bolt.account.view',
+        token_type: 'bearer',
+      }),
+    }
+  },
+
+  /** A 429 with a `Retry-After` header (seconds, or an HTTP date). */
+  rateLimited(retryAfter: string): EmulatorFault {
+    return {
+      type: 'respond',
+      status: 429,
+      headers: { 'retry-after': retryAfter },
+      body: JSON.stringify({
+        error: 'rate_limited',
+        error_description: 'Too many requests; retry later',
+      }),
+    }
+  },
+
+  /** A JSON server error. */
+  serverError(status = 500): EmulatorFault {
+    return {
+      type: 'respond',
+      status,
+      body: JSON.stringify({
+        error: 'server_error',
+        error_description: 'The server encountered an unexpected condition',
+      }),
+    }
+  },
+} as const
+
+/**
+ * Checks that `value` is an {@link EmulatorFault} (it may come from JSON over
+ * the control API) and returns a clean copy.
+ *
+ * @throws {TypeError} naming the offending field.
+ */
+export function parseFault(value: unknown): EmulatorFault {
+  if (!isRecord(value)) throw new TypeError('fault must be an object')
+  switch (value.type) {
+    case 'respond': {
+      const { status, body, headers } = value
+      if (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599) {
+        throw new TypeError('fault.status must be an integer from 100 to 599')
+      }
+      if (typeof body !== 'string') throw new TypeError('fault.body must be a string')
+      if (headers === undefined) return { type: 'respond', status: status as number, body }
+      if (!isRecord(headers) || !Object.values(headers).every((v) => typeof v === 'string')) {
+        throw new TypeError('fault.headers must map header names to strings')
+      }
+      return {
+        type: 'respond',
+        status: status as number,
+        body,
+        headers: { ...(headers as Record<string, string>) },
+      }
+    }
+    case 'delay': {
+      const { ms } = value
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+        throw new TypeError('fault.ms must be a non-negative number')
+      }
+      return { type: 'delay', ms }
+    }
+    case 'drop': {
+      const { when } = value
+      if (when !== 'before' && when !== 'after') {
+        throw new TypeError("fault.when must be 'before' or 'after'")
+      }
+      return { type: 'drop', when }
+    }
+    default:
+      throw new TypeError("fault.type must be 'respond', 'delay' or 'drop'")
+  }
+}
+
+/**
+ * Checks {@link InjectFaultOptions} and fills in the defaults.
+ *
+ * @throws {TypeError} naming the offending option.
+ */
+export function resolveFaultOptions(options: InjectFaultOptions = {}): {
+  times: number
+  route: FaultRoute
+} {
+  const { times = 1, route = 'token' } = options
+  if (!Number.isInteger(times) || times < 1) {
+    throw new TypeError('times must be a positive integer')
+  }
+  if (route !== 'token' && route !== 'account') {
+    throw new TypeError("route must be 'token' or 'account'")
+  }
+  return { times, route }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
