@@ -403,7 +403,8 @@ export function createInterpreter(deps: InterpreterDeps) {
   async function logout(sessionId: string): Promise<void> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const loaded = await load(sessionId)
-      if (loaded.version === 0) return
+      const { value, context } = loaded.snapshot
+      if (loaded.version === 0 || (value === 'unauthenticated' && context.tokens === null)) return
       if ((await commit(sessionId, loaded, [{ type: 'LOGOUT', now: clock() }])) !== undefined)
         return
     }

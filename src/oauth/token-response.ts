@@ -198,7 +198,7 @@ export function errorFromResponse(
       : ''
   return new BoltTokenError(
     code,
-    `Bolt's token endpoint refused the ${describeGrant(context.grant)} (${what})${said}${shape}. ${advice(code, context.grant)}`,
+    `Bolt's token endpoint answered the ${describeGrant(context.grant)} with ${what}${said}${shape}. ${advice(code, context.grant)}`,
     {
       status,
       ...(oauthError === undefined ? {} : { oauthError }),

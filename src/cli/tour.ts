@@ -1,0 +1,133 @@
+/**
+ * `npm start`: walks one shopper through the whole token lifecycle against the built-in
+ * Bolt emulator, on the embedded defaults (memory store, fetch transport), printing every
+ * transition and what the Bolt Account API allowed at each step.
+ *
+ * @module
+ */
+import { startBoltEmulator } from '../emulator/index.js'
+import { isBoltTokenError } from '../errors.js'
+import type { TransitionRecord } from '../manager/interpreter.js'
+import { createTokenManager, type TokenManager } from '../manager/token-manager.js'
+
+/** Where the tour writes; `console.log` unless a test captures it. */
+export type Print = (line: string) => void
+
+const SESSION = 'shopper-session-1'
+
+async function callAccountApi(
+  baseUrl: string,
+  accessToken: string,
+  action: 'read' | 'write',
+): Promise<number> {
+  const response = await fetch(
+    `${baseUrl}/v1/account${action === 'write' ? '/addresses' : ''}`,
+    action === 'read'
+      ? { headers: { authorization: `Bearer ${accessToken}` } }
+      : {
+          method: 'POST',
+          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            street_address1: '1 Market St',
+            locality: 'San Francisco',
+            postal_code: '94105',
+            country_code: 'US',
+          }),
+        },
+  )
+  await response.body?.cancel()
+  return response.status
+}
+
+function verdict(status: number): string {
+  return status === 200 ? 'allowed' : `refused (${status})`
+}
+
+/**
+ * Runs the tour. Resolves with the transitions it saw, in order.
+ *
+ * @param print - receives each output line.
+ */
+export async function runTour(print: Print = console.log): Promise<TransitionRecord[]> {
+  const bolt = await startBoltEmulator()
+  const seen: TransitionRecord[] = []
+  try {
+    const tokens: TokenManager = createTokenManager({
+      clientId: bolt.clientId,
+      clientSecret: bolt.clientSecret,
+      baseUrl: bolt.url,
+      clock: bolt.now,
+    })
+    tokens.subscribe((transition) => {
+      seen.push(transition)
+      print(`   ${transition.from} → ${transition.to}   (${transition.event})`)
+    })
+
+    const showStatus = async () => {
+      const status = await tokens.getStatus(SESSION)
+      const left =
+        status.expiresAt === null
+          ? ''
+          : ` · token expires in ${Math.round((status.expiresAt - bolt.now()) / 60_000)} min`
+      print(
+        `   status: ${status.state} · scopes [${status.scopes.join(' ')}] · canManage ${status.canManage}${left}`,
+      )
+    }
+    const tryAccount = async () => {
+      const viewToken = await tokens.getAccessToken(SESSION)
+      const read = await callAccountApi(bolt.url, viewToken, 'read')
+      let write: string
+      try {
+        const manageToken = await tokens.getAccessToken(SESSION, { scope: 'bolt.account.manage' })
+        write = verdict(await callAccountApi(bolt.url, manageToken, 'write'))
+      } catch (error) {
+        if (!isBoltTokenError(error, 'SCOPE_REQUIRED')) throw error
+        const bolts = verdict(await callAccountApi(bolt.url, viewToken, 'write'))
+        write = `needs a new login (SCOPE_REQUIRED; Bolt itself: ${bolts})`
+      }
+      print(`   Account API: read account → ${verdict(read)} · add address → ${write}`)
+    }
+
+    print('bolt-token-lifecycle tour: one shopper through the whole token lifecycle')
+    print(`Bolt emulator on ${bolt.url} · memory store · fetch transport\n`)
+
+    print(
+      '1. The shopper logs in (the login modal gives the frontend a code; the backend exchanges it)',
+    )
+    await tokens.exchangeCode(SESSION, { code: bolt.login().code })
+    await showStatus()
+    await tryAccount()
+
+    print('\n2. An hour passes (the emulator clock moves 61 minutes)')
+    bolt.advanceClock(61 * 60_000)
+    await showStatus()
+
+    print('\n3. The backend asks for a token: it refreshes once and the shopper becomes view-only')
+    await tryAccount()
+    await showStatus()
+
+    print('\n4. The shopper logs in again to change their account (step-up)')
+    await tokens.exchangeCode(SESSION, { code: bolt.login().code })
+    await showStatus()
+    await tryAccount()
+
+    print('\n5. The shopper logs out')
+    await tokens.logout(SESSION)
+    await showStatus()
+    try {
+      await tokens.getAccessToken(SESSION)
+    } catch (error) {
+      if (!isBoltTokenError(error, 'NOT_AUTHENTICATED')) throw error
+      print('   getAccessToken → NOT_AUTHENTICATED (show the login modal)')
+    }
+
+    const stats = bolt.stats
+    print(
+      `\nBolt saw ${stats.codeExchanges} code exchanges, ${stats.refreshes} refresh, ${stats.reuseDetected} refresh-token reuses.`,
+    )
+    print(`${seen.length} transitions. Done.`)
+    return seen
+  } finally {
+    await bolt.close()
+  }
+}

@@ -1,0 +1,88 @@
+import ky from 'ky'
+import { afterEach } from 'vitest'
+import { createFetchTransport } from '../../adapters/http/fetch.js'
+import { createKyTransport } from '../../adapters/http/ky.js'
+import { createMemoryStore } from '../../adapters/storage/memory.js'
+import type { HttpTransport, TokenStore } from '../../src/contracts.js'
+import {
+  type BoltEmulator,
+  type BoltEmulatorOptions,
+  startBoltEmulator,
+} from '../../src/emulator/index.js'
+import type { TransitionRecord } from '../../src/manager/interpreter.js'
+import type { TokenManagerOptions } from '../../src/manager/options.js'
+import { createTokenManager, type TokenManager } from '../../src/manager/token-manager.js'
+
+/** The HTTP adapters every manager test runs through. */
+export const transports: { name: string; create: () => HttpTransport }[] = [
+  { name: 'fetch', create: () => createFetchTransport() },
+  { name: 'ky', create: () => createKyTransport(ky.create({})) },
+]
+
+const running: BoltEmulator[] = []
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((bolt) => bolt.close()))
+})
+
+/** Starts an emulator that is closed after the current test. */
+export async function startEmulator(options: BoltEmulatorOptions = {}): Promise<BoltEmulator> {
+  const bolt = await startBoltEmulator(options)
+  running.push(bolt)
+  return bolt
+}
+
+/** A manager wired to `bolt` (its clock is the emulator's), recording its transitions. */
+export function managerFor(
+  bolt: BoltEmulator,
+  http: HttpTransport,
+  overrides: Partial<TokenManagerOptions> & { store?: TokenStore } = {},
+): TokenManager & { transitions: TransitionRecord[] } {
+  const tokens = createTokenManager({
+    clientId: bolt.clientId,
+    clientSecret: bolt.clientSecret,
+    baseUrl: bolt.url,
+    clock: bolt.now,
+    http,
+    store: createMemoryStore({ clock: bolt.now }),
+    ...overrides,
+  })
+  const transitions: TransitionRecord[] = []
+  tokens.subscribe((transition) => transitions.push(transition))
+  return Object.assign(tokens, { transitions })
+}
+
+/** Logs the shopper in through the emulator's login stand-in and exchanges the code. */
+export async function logIn(
+  bolt: BoltEmulator,
+  tokens: TokenManager,
+  sessionId: string,
+): Promise<void> {
+  await tokens.exchangeCode(sessionId, { code: bolt.login().code })
+}
+
+/** Calls the emulator's Account API; resolves with the status. */
+export async function accountStatus(
+  bolt: BoltEmulator,
+  token: string,
+  action: 'read' | 'write',
+): Promise<number> {
+  const response = await fetch(`${bolt.url}/v1/account${action === 'write' ? '/addresses' : ''}`, {
+    method: action === 'write' ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(action === 'write'
+      ? {
+          body: JSON.stringify({
+            street_address1: '1 Main St',
+            locality: 'Springfield',
+            postal_code: '12345',
+            country_code: 'US',
+          }),
+        }
+      : {}),
+  })
+  await response.body?.cancel()
+  return response.status
+}
+
+/** One hour and a minute: past any access token's life and the default skew. */
+export const PAST_EXPIRY_MS = 61 * 60_000
