@@ -1,6 +1,22 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    // Examples import the package by name, as merchants do; tests run them against the source.
+    alias: [
+      { find: /^bolt-token-lifecycle$/, replacement: source('./src/index.ts') },
+      { find: /^bolt-token-lifecycle\/emulator$/, replacement: source('./src/emulator/index.ts') },
+      {
+        find: /^bolt-token-lifecycle\/memory$/,
+        replacement: source('./adapters/storage/memory.ts'),
+      },
+      { find: /^bolt-token-lifecycle\/fetch$/, replacement: source('./adapters/http/fetch.ts') },
+      { find: /^bolt-token-lifecycle\/ky$/, replacement: source('./adapters/http/ky.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,

@@ -65,10 +65,14 @@ export async function runTour(print: Print = console.log): Promise<TransitionRec
 
     const showStatus = async () => {
       const status = await tokens.getStatus(SESSION)
+      const minutes =
+        status.expiresAt === null ? 0 : Math.round((status.expiresAt - bolt.now()) / 60_000)
       const left =
         status.expiresAt === null
           ? ''
-          : ` · token expires in ${Math.round((status.expiresAt - bolt.now()) / 60_000)} min`
+          : minutes >= 0
+            ? ` · token expires in ${minutes} min`
+            : ` · token expired ${-minutes} min ago`
       print(
         `   status: ${status.state} · scopes [${status.scopes.join(' ')}] · canManage ${status.canManage}${left}`,
       )

@@ -1,0 +1,46 @@
+/**
+ * The README's quick start, runnable: `npx tsx examples/quick-start.ts`.
+ * It uses the built-in Bolt emulator so it runs anywhere; in production, drop the
+ * emulator and pass your own keys (and `baseUrl: BOLT_SANDBOX_URL` for the sandbox).
+ */
+import { createTokenManager, isBoltTokenError } from 'bolt-token-lifecycle'
+import { startBoltEmulator } from 'bolt-token-lifecycle/emulator'
+
+export async function quickStart(): Promise<string[]> {
+  const bolt = await startBoltEmulator() // stands in for https://api.bolt.com
+  const tokens = createTokenManager({
+    clientId: bolt.clientId, // your publishable key
+    clientSecret: bolt.clientSecret, // your API key
+    baseUrl: bolt.url,
+  })
+  const seen: string[] = []
+  tokens.subscribe(({ from, to }) => seen.push(`${from} → ${to}`))
+
+  // Your login-modal callback route: the frontend posts the code it got from Bolt.
+  const { code } = bolt.login()
+  await tokens.exchangeCode('session-123', { code })
+
+  // Any route that calls the Bolt Account API.
+  const accessToken = await tokens.getAccessToken('session-123')
+  const account = await fetch(`${bolt.url}/v1/account`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  })
+  seen.push(`GET /v1/account → ${account.status}`)
+
+  // Changing the account needs bolt.account.manage, which only a fresh login grants.
+  try {
+    await tokens.getAccessToken('session-123', { scope: 'bolt.account.manage' })
+    seen.push('may manage the account')
+  } catch (error) {
+    if (isBoltTokenError(error, 'SCOPE_REQUIRED')) seen.push('show the login modal again')
+    else throw error
+  }
+
+  await tokens.logout('session-123')
+  await bolt.close()
+  return seen
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const line of await quickStart()) console.log(line)
+}

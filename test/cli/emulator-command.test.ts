@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { afterEach, expect, it } from 'vitest'
+import { EMULATOR_DEFAULTS } from '../../src/emulator/index.js'
+import { createTokenManager } from '../../src/index.js'
+
+let child: ChildProcess | undefined
+afterEach(() => {
+  child?.kill('SIGTERM')
+  child = undefined
+})
+
+it('`bolt-token-lifecycle emulator --port 0` serves Bolt for another process, codes from its control API', async () => {
+  child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'emulator', '--port', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  const stdout = child.stdout
+  if (stdout === null) throw new Error('no stdout')
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: stdout })
+    lines.on('line', (line) => {
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
+      if (match?.[1] !== undefined) resolve(match[1])
+    })
+    child?.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)))
+  })
+
+  const login = await fetch(`${url}/__emulator/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  })
+  const { code } = (await login.json()) as { code: string }
+  const tokens = createTokenManager({
+    clientId: EMULATOR_DEFAULTS.clientId,
+    clientSecret: EMULATOR_DEFAULTS.clientSecret,
+    baseUrl: url,
+  })
+  expect((await tokens.exchangeCode('s1', { code })).state).toBe('fullyScoped')
+  const account = await fetch(`${url}/v1/account`, {
+    headers: { authorization: `Bearer ${await tokens.getAccessToken('s1')}` },
+  })
+  expect(account.status).toBe(200)
+})
+
+it('rejects a bad --port with a clear message and exit code 1', async () => {
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'emulator', '--port', 'abc'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  let stderr = ''
+  proc.stderr.on('data', (chunk) => {
+    stderr += String(chunk)
+  })
+  const exitCode = await new Promise<number | null>((resolve) => proc.once('exit', resolve))
+  expect(exitCode).toBe(1)
+  expect(stderr).toContain('--port must be a non-negative whole number, got "abc"')
+})

@@ -1,0 +1,31 @@
+import { expect, it } from 'vitest'
+import { runTour } from '../../src/cli/tour.js'
+
+it('npm start walks one shopper through the whole lifecycle and prints every transition', async () => {
+  const lines: string[] = []
+  const transitions = await runTour((line) => lines.push(line))
+
+  expect(transitions.map((t) => `${t.from} → ${t.to}`)).toEqual([
+    'unauthenticated → codeExchange',
+    'codeExchange → fullyScoped',
+    'fullyScoped → expired',
+    'expired → refresh',
+    'refresh → viewOnly',
+    'viewOnly → codeExchange',
+    'codeExchange → fullyScoped',
+    'fullyScoped → unauthenticated',
+  ])
+  const output = lines.join('\n')
+  for (const transition of transitions) {
+    expect(output).toContain(`${transition.from} → ${transition.to}   (${transition.event})`)
+  }
+  const accountLines = lines.filter((line) => line.includes('Account API:'))
+  expect(accountLines).toEqual([
+    '   Account API: read account → allowed · add address → allowed',
+    '   Account API: read account → allowed · add address → needs a new login (SCOPE_REQUIRED; Bolt itself: refused (403))',
+    '   Account API: read account → allowed · add address → allowed',
+  ])
+  expect(output).toContain('getAccessToken → NOT_AUTHENTICATED')
+  expect(output).toContain('Bolt saw 2 code exchanges, 1 refresh, 0 refresh-token reuses.')
+  expect(output).not.toMatch(/\b(at|rt|code)_[A-Za-z0-9_-]{20,}/)
+})

@@ -1,0 +1,12 @@
+import { expect, it } from 'vitest'
+import { quickStart } from '../../examples/quick-start.js'
+
+it("the README's quick start runs and does what it says", async () => {
+  expect(await quickStart()).toEqual([
+    'unauthenticated → codeExchange',
+    'codeExchange → fullyScoped',
+    'GET /v1/account → 200',
+    'may manage the account',
+    'fullyScoped → unauthenticated',
+  ])
+})
