@@ -22,8 +22,12 @@ export interface CompareAndSetOptions {
    * writer from overwriting a newer record.
    */
   expectedVersion: number
-  /** Time to live of the written record, in milliseconds from now (`> 0`). */
-  ttlMs: number
+  /**
+   * Time to live of the written record, in milliseconds from now. A value `<= 0` writes a
+   * record that is already expired (it reads as absent). Without it, the store's default
+   * applies.
+   */
+  ttlMs?: number
 }
 
 /**

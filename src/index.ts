@@ -39,7 +39,7 @@ export {
   SCOPE_VIEW,
   type TokenSet,
 } from './machine/token-set.js'
-export type { TransitionRecord } from './manager/interpreter.js'
+export type { ErrorEvent, LifecycleEvent, TransitionEvent } from './manager/lifecycle-events.js'
 export {
   BOLT_ACCESS_TOKEN_LIFETIME_MS,
   BOLT_PRODUCTION_URL,
@@ -56,7 +56,7 @@ export {
   type AccessTokenOptions,
   createTokenManager,
   type ExchangeCodeInput,
+  type LifecycleListener,
   type SessionStatus,
   type TokenManager,
-  type TransitionListener,
 } from './manager/token-manager.js'

@@ -14,6 +14,11 @@ export interface MemoryStoreOptions {
    * @default Date.now
    */
   clock?: () => number
+  /**
+   * Time to live of a record written without one, in milliseconds.
+   * @default Infinity (kept until deleted)
+   */
+  ttlMs?: number
 }
 
 /** The memory store: a {@link TokenStore} plus a way to see how many keys it holds. */
@@ -41,6 +46,7 @@ const SWEEP_EVERY_WRITES = 1024
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const clock = options.clock ?? Date.now
+  const defaultTtlMs = options.ttlMs ?? Number.POSITIVE_INFINITY
   const entries = new Map<string, Entry>()
   const listeners = new Map<string, Set<() => void>>()
   // One counter for the whole store: a key deleted and written again never repeats a
@@ -81,7 +87,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return entry === undefined ? undefined : { value: entry.value, version: entry.version }
     },
 
-    async compareAndSet(key, value, { expectedVersion, ttlMs }: CompareAndSetOptions) {
+    async compareAndSet(
+      key,
+      value,
+      { expectedVersion, ttlMs = defaultTtlMs }: CompareAndSetOptions,
+    ) {
       const current = live(key)
       if ((current?.version ?? 0) !== expectedVersion) return undefined
       lastVersion += 1

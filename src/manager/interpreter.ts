@@ -22,6 +22,7 @@ import {
 import { isAccessTokenFresh, REFRESH_SCOPE, type TokenSet } from '../machine/token-set.js'
 import { excerpt } from '../oauth/redact.js'
 import type { TokenEndpoint } from '../oauth/token-endpoint.js'
+import type { LifecycleEvent, TransitionEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
 import {
   decodeSessionRecord,
@@ -29,17 +30,6 @@ import {
   reviveSnapshot,
   type TokenSnapshot,
 } from './session-record.js'
-
-/** One committed transition of one session, as {@link TokenManager.subscribe} reports it. */
-export interface TransitionRecord {
-  sessionId: string
-  from: TokenState
-  to: TokenState
-  /** The event that caused it, e.g. `REFRESH_SUCCEEDED`. */
-  event: TokenEvent['type']
-  /** The manager's clock when it was committed (epoch ms). */
-  at: number
-}
 
 /** A session as read from the store. Absent sessions read as the initial snapshot at version 0. */
 export interface LoadedSession {
@@ -57,7 +47,7 @@ export interface InterpreterDeps {
   endpoint: TokenEndpoint
   /** This manager instance's lease identity. */
   owner: string
-  emit: (transition: TransitionRecord) => void
+  emit: (event: LifecycleEvent) => void
 }
 
 const [initialSnapshot] = initialTransition(tokenMachine)
@@ -127,12 +117,11 @@ export function createInterpreter(deps: InterpreterDeps) {
   const { options, endpoint, owner, emit } = deps
   const { store, clock } = options
 
-  const keyOf = (sessionId: string) => `${options.keyPrefix}${sessionId}`
   const newLease = (): Lease => ({ owner, until: clock() + options.leaseMs })
 
   async function read(sessionId: string): Promise<VersionedValue | undefined> {
     try {
-      return await store.get(keyOf(sessionId))
+      return await store.get(sessionId)
     } catch (cause) {
       throw storeUnavailable('read the session', cause)
     }
@@ -163,11 +152,12 @@ export function createInterpreter(deps: InterpreterDeps) {
   ): Promise<Committed | undefined> {
     let snapshot = loaded.snapshot
     const actions: Committed['actions'] = []
-    const transitions: TransitionRecord[] = []
+    const transitions: TransitionEvent[] = []
     for (const event of events) {
       const [next, nextActions] = transition(tokenMachine, snapshot, event)
       if (next.value !== snapshot.value || next.context !== snapshot.context) {
         transitions.push({
+          type: 'transition',
           sessionId,
           from: snapshot.value as TokenState,
           to: next.value as TokenState,
@@ -185,7 +175,7 @@ export function createInterpreter(deps: InterpreterDeps) {
         : options.sessionTtlMs
     let version: number | undefined
     try {
-      version = await store.compareAndSet(keyOf(sessionId), encodeSessionRecord(snapshot), {
+      version = await store.compareAndSet(sessionId, encodeSessionRecord(snapshot), {
         expectedVersion: loaded.version,
         ttlMs,
       })
@@ -215,7 +205,7 @@ export function createInterpreter(deps: InterpreterDeps) {
     })
     let unsubscribe: () => void
     try {
-      unsubscribe = await store.subscribe(keyOf(sessionId), wake)
+      unsubscribe = await store.subscribe(sessionId, wake)
     } catch (cause) {
       throw storeUnavailable('watch the session', cause)
     }
@@ -235,6 +225,17 @@ export function createInterpreter(deps: InterpreterDeps) {
   }
 
   const inFlight = new Map<string, Promise<TokenSet>>()
+  /** Tokens Bolt issued that the store failed to save, with the version they belong after. */
+  const unsaved = new Map<string, { version: number; tokens: TokenSet }>()
+
+  function report(sessionId: string, thrown: unknown, detail: string): void {
+    if (!isBoltTokenError(thrown, 'STORE_UNAVAILABLE')) throw thrown
+    try {
+      emit({ type: 'error', sessionId, error: thrown, detail, at: clock() })
+    } catch {
+      // an observer's failure must not hide the error being reported
+    }
+  }
 
   /**
    * Returns usable tokens for the session, refreshing them if needed: exactly one refresh
@@ -290,7 +291,16 @@ export function createInterpreter(deps: InterpreterDeps) {
           events = [{ type: 'REFRESH_STARTED', now, lease: newLease() }]
           break
         case 'refresh':
-        case 'codeExchange':
+        case 'codeExchange': {
+          const held = unsaved.get(sessionId)
+          if (held !== undefined && state === 'refresh' && held.version === loaded.version) {
+            const succeeded: TokenEvent = { type: 'REFRESH_SUCCEEDED', now, tokens: held.tokens }
+            const saved = await commit(sessionId, loaded, [succeeded])
+            unsaved.delete(sessionId)
+            if (saved !== undefined) return held.tokens
+            continue
+          }
+          unsaved.delete(sessionId)
           if (context.lease !== null && now <= context.lease.until) {
             sawAnotherInstanceWorking = true
             await waitForChange(sessionId, loaded.version, waitBudget(context.lease, now))
@@ -298,6 +308,7 @@ export function createInterpreter(deps: InterpreterDeps) {
           }
           events = [{ type: 'LEASE_TAKEN_OVER', now, lease: newLease() }]
           break
+        }
       }
       const committed = await commit(sessionId, loaded, events)
       if (committed === undefined) continue
@@ -328,12 +339,37 @@ export function createInterpreter(deps: InterpreterDeps) {
         now: clock(),
         error: toSessionError(error, clock()),
       }
-      const committed = await commit(sessionId, locked, [failed])
+      let committed: Committed | undefined
+      try {
+        committed = await commit(sessionId, locked, [failed])
+      } catch (storeError) {
+        report(
+          sessionId,
+          storeError,
+          'The failed refresh could not be recorded; other instances take the refresh over when its lease ends.',
+        )
+        throw error
+      }
       if (committed === undefined) return undefined
       throw error
     }
     const succeeded: TokenEvent = { type: 'REFRESH_SUCCEEDED', now: clock(), tokens }
-    if ((await commit(sessionId, locked, [succeeded])) !== undefined) return tokens
+    let saved: Committed | undefined
+    try {
+      saved = await commit(sessionId, locked, [succeeded])
+    } catch (storeError) {
+      // Bolt has rotated: the caller gets the new token, and this instance keeps it to save
+      // on its next call. Other instances see the refresh in flight and, after the lease,
+      // retry the spent refresh token once (DESIGN §5 rule 5).
+      unsaved.set(sessionId, { version: locked.version, tokens })
+      report(
+        sessionId,
+        storeError,
+        'The refreshed tokens could not be saved. The caller got the new access token; this instance saves the tokens on its next call for this session.',
+      )
+      return tokens
+    }
+    if (saved !== undefined) return tokens
     // Fenced out: someone took the lease over. If they are still refreshing the token we
     // just spent, our rotation is the newest one: store it rather than lose it.
     const current = await load(sessionId)
@@ -414,7 +450,7 @@ export function createInterpreter(deps: InterpreterDeps) {
     )
   }
 
-  return { keyOf, read, revive, load, ensureFresh, exchange, logout }
+  return { read, revive, load, ensureFresh, exchange, logout }
 }
 
 /** The interpreter instance type. */

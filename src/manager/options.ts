@@ -65,11 +65,6 @@ export interface TokenManagerOptions {
    */
   sessionTtlMs?: number
   /**
-   * Prefix of every store key, to keep applications sharing a store apart.
-   * @default 'bolt-tokens:'
-   */
-  keyPrefix?: string
-  /**
    * While another instance refreshes, how often to re-read the session if no change
    * notification arrives (the store's notifications are the fast path), in milliseconds.
    * @default 500
@@ -173,7 +168,6 @@ export function resolveOptions(
     timeoutMs,
     leaseMs,
     sessionTtlMs,
-    keyPrefix: options.keyPrefix ?? 'bolt-tokens:',
     pollIntervalMs,
   }
 }

@@ -17,7 +17,8 @@ import {
 } from '../machine/token-set.js'
 import { createTokenEndpoint } from '../oauth/token-endpoint.js'
 import { constantTimeEqual } from './constant-time.js'
-import { createInterpreter, notAuthenticated, type TransitionRecord } from './interpreter.js'
+import { createInterpreter, notAuthenticated } from './interpreter.js'
+import type { LifecycleEvent } from './lifecycle-events.js'
 import { resolveOptions, type TokenManagerOptions } from './options.js'
 import { decodeSessionRecord } from './session-record.js'
 
@@ -65,7 +66,7 @@ export interface SessionStatus {
 }
 
 /** Listener of {@link TokenManager.subscribe}. */
-export type TransitionListener = (transition: TransitionRecord) => void
+export type LifecycleListener = (event: LifecycleEvent) => void
 
 /** The token manager. Every method takes your own session id (e.g. from your session cookie). */
 export interface TokenManager {
@@ -93,8 +94,11 @@ export interface TokenManager {
   getStatus(sessionId: string): Promise<SessionStatus>
   /** Forgets the session's tokens. A refresh still in flight cannot bring them back. */
   logout(sessionId: string): Promise<void>
-  /** Calls `listener` after every transition this manager commits; returns an unsubscribe function. */
-  subscribe(listener: TransitionListener): () => void
+  /**
+   * Calls `listener` after every transition this manager commits, and with every failure no
+   * caller was told about (see {@link LifecycleEvent}). Returns an unsubscribe function.
+   */
+  subscribe(listener: LifecycleListener): () => void
 }
 
 function requireSessionId(sessionId: unknown): asserts sessionId is string {
@@ -148,13 +152,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     store: () => createMemoryStore(),
     http: () => createFetchTransport(),
   })
-  const listeners = new Set<TransitionListener>()
+  const listeners = new Set<LifecycleListener>()
   const interpreter = createInterpreter({
     options: resolved,
     endpoint: createTokenEndpoint(resolved),
     owner: globalThis.crypto.randomUUID(),
-    emit: (transition) => {
-      for (const listener of listeners) listener(transition)
+    emit: (event) => {
+      for (const listener of listeners) listener(event)
     },
   })
   const { clock, refreshSkewMs } = resolved

@@ -1,0 +1,256 @@
+/**
+ * The Redis session store, for several backend instances sharing sessions: on it they
+ * refresh each session exactly once per rotation.
+ *
+ * Layout: one hash per session, `{prefix}{{key}}` with fields `v` (version) and `d` (the
+ * record); its change channel is the same name plus `:changed`. The braces are a hash tag,
+ * so a session's key and channel sit in one cluster slot. A read is one `HMGET`; a
+ * compare-and-set is one Lua script (check version, write, set the TTL, publish).
+ * Notifications use `SPUBLISH`/`SSUBSCRIBE` on Redis ≥ 7 (so they work on a cluster) and
+ * `PUBLISH`/`SUBSCRIBE` before; waiters also poll, so a lost message only costs latency.
+ *
+ * @module
+ */
+import type { Cluster, Redis } from 'ioredis'
+import type { CompareAndSetOptions, TokenStore, VersionedValue } from '../../src/contracts.js'
+
+/** Options of {@link createRedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * Prefix of every key and channel: isolates applications sharing one Redis.
+   * @default 'bolt-tokens:'
+   */
+  prefix?: string
+  /**
+   * Time to live of a record written without one (the token manager always names one:
+   * its `sessionTtlMs`), in milliseconds.
+   * @default 30 days
+   */
+  ttlMs?: number
+}
+
+/** The Redis store: a {@link TokenStore} plus `close()` for its own subscriber connection. */
+export interface RedisStore extends TokenStore {
+  /** Closes the subscriber connection this store opened. Your client stays open. */
+  close(): Promise<void>
+}
+
+// Versions of a new key start at the server's clock in microseconds, so a key that was
+// deleted and written again never repeats a version a slow writer may still hold.
+const COMPARE_AND_SET = `
+local current = redis.call('HGET', KEYS[1], 'v')
+if current == false then
+  if ARGV[1] ~= '0' then return false end
+elseif current ~= ARGV[1] then
+  return false
+end
+local nextVersion
+if current == false then
+  local now = redis.call('TIME')
+  nextVersion = string.format('%d', tonumber(now[1]) * 1000000 + tonumber(now[2]))
+else
+  nextVersion = string.format('%d', tonumber(current) + 1)
+end
+redis.call('HSET', KEYS[1], 'v', nextVersion, 'd', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if ARGV[4] == '1' then
+  redis.call('SPUBLISH', KEYS[2], nextVersion)
+else
+  redis.call('PUBLISH', KEYS[2], nextVersion)
+end
+return nextVersion
+`
+
+const DELETE = `
+if redis.call('DEL', KEYS[1]) == 1 then
+  if ARGV[1] == '1' then
+    redis.call('SPUBLISH', KEYS[2], 'deleted')
+  else
+    redis.call('PUBLISH', KEYS[2], 'deleted')
+  end
+end
+return 0
+`
+
+type Client = Redis | Cluster
+
+interface Channel {
+  listeners: Set<() => void>
+  ready: Promise<void>
+}
+
+async function supportsShardedPubSub(client: Client): Promise<boolean> {
+  const info = await client.info('server')
+  const major = Number(/redis_version:(\d+)/.exec(info)?.[1] ?? '0')
+  return major >= 7
+}
+
+const digests = new Map<string, Promise<string>>()
+
+async function sha1Hex(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode(text))
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
+/** Runs a script by its SHA (one round trip); loads it with EVAL when the server lacks it. */
+async function evalScript(
+  client: Client,
+  script: string,
+  keys: string[],
+  args: (string | number)[],
+) {
+  let sha = digests.get(script)
+  if (sha === undefined) {
+    sha = sha1Hex(script)
+    digests.set(script, sha)
+  }
+  try {
+    return await client.evalsha(await sha, keys.length, ...keys, ...args)
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+    return client.eval(script, keys.length, ...keys, ...args)
+  }
+}
+
+/**
+ * Creates a {@link TokenStore} on your ioredis client (`Redis` or `Cluster`). The store
+ * never closes your client; it opens one extra connection (a duplicate) for notifications,
+ * closed by `close()`.
+ *
+ * Give the client a `commandTimeout` so that an unreachable Redis fails fast
+ * (`STORE_UNAVAILABLE`) instead of queueing.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis'
+ * import { createRedisStore } from 'bolt-token-lifecycle/redis'
+ *
+ * const redis = new Redis(process.env.REDIS_URL!, { commandTimeout: 1_000 })
+ * const tokens = createTokenManager({ clientId, clientSecret, store: createRedisStore(redis) })
+ * ```
+ */
+export function createRedisStore(client: Client, options: RedisStoreOptions = {}): RedisStore {
+  const prefix = options.prefix ?? 'bolt-tokens:'
+  const defaultTtlMs = options.ttlMs ?? 30 * 24 * 3_600_000
+  const dataKey = (key: string) => `${prefix}{${key}}`
+  const channelOf = (key: string) => `${prefix}{${key}}:changed`
+
+  let sharded: Promise<boolean> | undefined
+  const isSharded = () => {
+    sharded ??= supportsShardedPubSub(client).catch((error: unknown) => {
+      sharded = undefined
+      throw error
+    })
+    return sharded
+  }
+
+  let subscriber: Client | undefined
+  const channels = new Map<string, Channel>()
+
+  async function subscriberConnection(): Promise<Client> {
+    if (subscriber !== undefined) return subscriber
+    const useSharded = await isSharded()
+    // Another caller may have created it while we awaited.
+    if (subscriber !== undefined) return subscriber
+    const created: Client = client.isCluster
+      ? (client as Cluster).duplicate(undefined, { shardedSubscribers: useSharded })
+      : (client as Redis).duplicate()
+    created.on(useSharded ? 'smessage' : 'message', (channel: string) => {
+      const entry = channels.get(channel)
+      if (entry === undefined) return
+      for (const listener of [...entry.listeners]) {
+        try {
+          listener()
+        } catch {
+          // a listener's failure must not stop the others
+        }
+      }
+    })
+    // Errors surface through the commands' rejections; without a listener ioredis would log them.
+    created.on('error', () => {})
+    subscriber = created
+    return created
+  }
+
+  async function startListening(channel: string): Promise<void> {
+    const connection = await subscriberConnection()
+    if (await isSharded()) await connection.ssubscribe(channel)
+    else await connection.subscribe(channel)
+  }
+
+  function stopListening(channel: string): void {
+    const connection = subscriber
+    if (connection === undefined) return
+    const stop = async () => {
+      if (await isSharded()) await connection.sunsubscribe(channel)
+      else await connection.unsubscribe(channel)
+    }
+    stop().catch(() => {
+      // the connection may be closing; nothing is left to stop
+    })
+  }
+
+  return {
+    async get(key): Promise<VersionedValue | undefined> {
+      const [version, value] = await client.hmget(dataKey(key), 'v', 'd')
+      if (version === null || version === undefined || value === null || value === undefined) {
+        return undefined
+      }
+      return { value, version: Number(version) }
+    },
+
+    async compareAndSet(
+      key,
+      value,
+      { expectedVersion, ttlMs = defaultTtlMs }: CompareAndSetOptions,
+    ) {
+      const ttl = Math.max(0, Math.min(Math.ceil(ttlMs), Number.MAX_SAFE_INTEGER))
+      const result = await evalScript(
+        client,
+        COMPARE_AND_SET,
+        [dataKey(key), channelOf(key)],
+        [String(expectedVersion), value, ttl, (await isSharded()) ? '1' : '0'],
+      )
+      return result === null ? undefined : Number(result)
+    },
+
+    async delete(key) {
+      await evalScript(
+        client,
+        DELETE,
+        [dataKey(key), channelOf(key)],
+        [(await isSharded()) ? '1' : '0'],
+      )
+    },
+
+    async subscribe(key, listener) {
+      const channel = channelOf(key)
+      let entry = channels.get(channel)
+      if (entry === undefined) {
+        const ready = startListening(channel)
+        entry = { listeners: new Set(), ready }
+        channels.set(channel, entry)
+        ready.catch(() => {
+          if (channels.get(channel) === entry) channels.delete(channel)
+        })
+      }
+      entry.listeners.add(listener)
+      await entry.ready
+      const subscribed = entry
+      return () => {
+        subscribed.listeners.delete(listener)
+        if (subscribed.listeners.size === 0 && channels.get(channel) === subscribed) {
+          channels.delete(channel)
+          stopListening(channel)
+        }
+      }
+    },
+
+    async close() {
+      const connection = subscriber
+      subscriber = undefined
+      channels.clear()
+      if (connection !== undefined) await connection.quit().catch(() => connection.disconnect())
+    },
+  }
+}
