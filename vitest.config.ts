@@ -19,6 +19,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Picks the Redis for the whole run: REDIS_URL, else its own redis-server (DESIGN.md §8).
+    globalSetup: ['test/support/redis-global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

@@ -14,7 +14,9 @@ export async function quickStart(): Promise<string[]> {
     baseUrl: bolt.url,
   })
   const seen: string[] = []
-  tokens.subscribe(({ from, to }) => seen.push(`${from} → ${to}`))
+  tokens.subscribe((event) => {
+    if (event.type === 'transition') seen.push(`${event.from} → ${event.to}`)
+  })
 
   // Your login-modal callback route: the frontend posts the code it got from Bolt.
   const { code } = bolt.login()

@@ -11,7 +11,8 @@ import { startBoltEmulator } from '../emulator/index.js'
 import { runTour } from './tour.js'
 
 const usage = `Usage:
-  bolt-token-lifecycle tour                      walk one shopper through the token lifecycle
+  bolt-token-lifecycle tour [--redis URL]        walk one shopper through the token lifecycle
+                                                 (on the memory store, or on Redis: --redis or BOLT_REDIS_URL)
   bolt-token-lifecycle emulator [options]        run the Bolt emulator until Ctrl-C
     --port N        port to listen on (default: a free port)
     --host H        interface (default 127.0.0.1; keep it on loopback)
@@ -56,9 +57,12 @@ Press Ctrl-C to stop.`)
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   switch (command) {
-    case 'tour':
-      await runTour()
+    case 'tour': {
+      const { values } = parseArgs({ args: rest, options: { redis: { type: 'string' } } })
+      const redisUrl = values.redis ?? process.env.BOLT_REDIS_URL
+      await runTour(redisUrl === undefined || redisUrl === '' ? {} : { redisUrl })
       return
+    }
     case 'emulator':
       await runEmulator(rest)
       return

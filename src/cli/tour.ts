@@ -5,9 +5,11 @@
  *
  * @module
  */
+
+import type { TokenStore } from '../contracts.js'
 import { startBoltEmulator } from '../emulator/index.js'
 import { isBoltTokenError } from '../errors.js'
-import type { TransitionRecord } from '../manager/interpreter.js'
+import type { TransitionEvent } from '../manager/lifecycle-events.js'
 import { createTokenManager, type TokenManager } from '../manager/token-manager.js'
 
 /** Where the tour writes; `console.log` unless a test captures it. */
@@ -43,22 +45,78 @@ function verdict(status: number): string {
   return status === 200 ? 'allowed' : `refused (${status})`
 }
 
-/**
- * Runs the tour. Resolves with the transitions it saw, in order.
- *
- * @param print - receives each output line.
- */
-export async function runTour(print: Print = console.log): Promise<TransitionRecord[]> {
+/** Options of {@link runTour}. */
+export interface TourOptions {
+  /** Receives each output line. @default console.log */
+  print?: Print
+  /** Run on this Redis instead of the memory store, e.g. `redis://127.0.0.1:6379`. */
+  redisUrl?: string
+}
+
+/** A Redis URL fit to print: without user name or password. */
+function describeRedisUrl(url: string): string {
+  const parsed = new URL(url)
+  parsed.username = ''
+  parsed.password = ''
+  return parsed.toString()
+}
+
+async function openStore(
+  redisUrl: string | undefined,
+): Promise<{ store?: TokenStore; label: string; close(): Promise<void> }> {
+  if (redisUrl === undefined) return { label: 'memory store', close: async () => {} }
+  const [{ Redis }, { createRedisStore }] = await Promise.all([
+    import('ioredis'),
+    import('../../adapters/storage/redis.js'),
+  ])
+  const client = new Redis(redisUrl, {
+    commandTimeout: 2_000,
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+  })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+  } catch (error) {
+    client.disconnect()
+    throw new Error(
+      `Could not connect to Redis at ${describeRedisUrl(redisUrl)}: ${(error as Error).message}`,
+    )
+  }
+  const prefix = `bolt-tour:${globalThis.crypto.randomUUID()}:`
+  const store = createRedisStore(client, { prefix })
+  return {
+    store,
+    label: `Redis store at ${describeRedisUrl(redisUrl)} (keys under ${prefix})`,
+    async close() {
+      const keys = await client.keys(`${prefix}*`)
+      if (keys.length > 0) await client.del(...keys)
+      await store.close()
+      await client.quit()
+    },
+  }
+}
+
+/** Runs the tour. Resolves with the transitions it saw, in order. */
+export async function runTour(options: TourOptions = {}): Promise<TransitionEvent[]> {
+  const print = options.print ?? console.log
+  const storage = await openStore(options.redisUrl)
   const bolt = await startBoltEmulator()
-  const seen: TransitionRecord[] = []
+  const seen: TransitionEvent[] = []
   try {
     const tokens: TokenManager = createTokenManager({
       clientId: bolt.clientId,
       clientSecret: bolt.clientSecret,
       baseUrl: bolt.url,
       clock: bolt.now,
+      ...(storage.store === undefined ? {} : { store: storage.store }),
     })
-    tokens.subscribe((transition) => {
+    tokens.subscribe((event) => {
+      if (event.type !== 'transition') {
+        print(`   ! ${event.error.code}: ${event.detail}`)
+        return
+      }
+      const transition = event
       seen.push(transition)
       print(`   ${transition.from} → ${transition.to}   (${transition.event})`)
     })
@@ -93,7 +151,7 @@ export async function runTour(print: Print = console.log): Promise<TransitionRec
     }
 
     print('bolt-token-lifecycle tour: one shopper through the whole token lifecycle')
-    print(`Bolt emulator on ${bolt.url} · memory store · fetch transport\n`)
+    print(`Bolt emulator on ${bolt.url} · ${storage.label} · fetch transport\n`)
 
     print(
       '1. The shopper logs in (the login modal gives the frontend a code; the backend exchanges it)',
@@ -133,5 +191,6 @@ export async function runTour(print: Print = console.log): Promise<TransitionRec
     return seen
   } finally {
     await bolt.close()
+    await storage.close()
   }
 }

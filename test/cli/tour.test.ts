@@ -1,9 +1,13 @@
 import { expect, it } from 'vitest'
 import { runTour } from '../../src/cli/tour.js'
+import { createTestRedis, describeRedis, redisUrl } from '../support/redis.js'
 
-it('npm start walks one shopper through the whole lifecycle and prints every transition', async () => {
+async function checkTour(redisUrl?: string): Promise<string[]> {
   const lines: string[] = []
-  const transitions = await runTour((line) => lines.push(line))
+  const transitions = await runTour({
+    print: (line) => lines.push(line),
+    ...(redisUrl === undefined ? {} : { redisUrl }),
+  })
 
   expect(transitions.map((t) => `${t.from} → ${t.to}`)).toEqual([
     'unauthenticated → codeExchange',
@@ -28,4 +32,20 @@ it('npm start walks one shopper through the whole lifecycle and prints every tra
   expect(output).toContain('getAccessToken → NOT_AUTHENTICATED')
   expect(output).toContain('Bolt saw 2 code exchanges, 1 refresh, 0 refresh-token reuses.')
   expect(output).not.toMatch(/\b(at|rt|code)_[A-Za-z0-9_-]{20,}/)
+  return lines
+}
+
+it('npm start walks one shopper through the whole lifecycle on the memory store and prints every transition', async () => {
+  const lines = await checkTour()
+  expect(lines[1]).toContain('· memory store ·')
+})
+
+describeRedis('the tour on Redis', () => {
+  it('npm start -- --redis URL runs the same walkthrough on Redis and leaves no keys behind', async () => {
+    const url = redisUrl ?? ''
+    const lines = await checkTour(url)
+    const prefix = /keys under (bolt-tour:[^)]+)\)/.exec(lines[1] ?? '')?.[1]
+    expect(prefix).toBeDefined()
+    expect(await createTestRedis().keys(`${prefix}*`)).toEqual([])
+  })
 })

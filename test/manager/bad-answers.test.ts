@@ -30,7 +30,7 @@ describe.each(transports)('bad answers from Bolt over $name', ({ create }) => {
       const store = createMemoryStore({ clock: bolt.now })
       const tokens = managerFor(bolt, create(), { store })
       await logIn(bolt, tokens, 's1')
-      const before = decodeSessionRecord((await store.get('bolt-tokens:s1'))?.value ?? '')
+      const before = decodeSessionRecord((await store.get('s1'))?.value ?? '')
       bolt.advanceClock(PAST_EXPIRY_MS)
       bolt.injectFault(fault())
 
@@ -42,7 +42,7 @@ describe.each(transports)('bad answers from Bolt over $name', ({ create }) => {
       expect(text).not.toContain(before?.context.tokens?.refreshToken)
       expect(text).not.toContain(bolt.clientSecret)
 
-      const after = decodeSessionRecord((await store.get('bolt-tokens:s1'))?.value ?? '')
+      const after = decodeSessionRecord((await store.get('s1'))?.value ?? '')
       expect(after?.value).toBe('expired')
       expect(after?.context.tokens).toEqual(before?.context.tokens)
       expect(after?.context.lease).toBeNull()

@@ -76,7 +76,7 @@ describe.each(transports)('single-flight refresh over $name', ({ create }) => {
     bolt.advanceClock(PAST_EXPIRY_MS)
 
     // A crashed instance left the session in `refresh` with a lease that has since ended.
-    const key = 'bolt-tokens:s1'
+    const key = 's1'
     const stored = await store.get(key)
     if (stored === undefined) throw new Error('session missing')
     const record = JSON.parse(stored.value)

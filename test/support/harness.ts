@@ -9,7 +9,7 @@ import {
   type BoltEmulatorOptions,
   startBoltEmulator,
 } from '../../src/emulator/index.js'
-import type { TransitionRecord } from '../../src/manager/interpreter.js'
+import type { ErrorEvent, TransitionEvent } from '../../src/manager/lifecycle-events.js'
 import type { TokenManagerOptions } from '../../src/manager/options.js'
 import { createTokenManager, type TokenManager } from '../../src/manager/token-manager.js'
 
@@ -36,7 +36,7 @@ export function managerFor(
   bolt: BoltEmulator,
   http: HttpTransport,
   overrides: Partial<TokenManagerOptions> & { store?: TokenStore } = {},
-): TokenManager & { transitions: TransitionRecord[] } {
+): TokenManager & { transitions: TransitionEvent[]; errors: ErrorEvent[] } {
   const tokens = createTokenManager({
     clientId: bolt.clientId,
     clientSecret: bolt.clientSecret,
@@ -46,9 +46,13 @@ export function managerFor(
     store: createMemoryStore({ clock: bolt.now }),
     ...overrides,
   })
-  const transitions: TransitionRecord[] = []
-  tokens.subscribe((transition) => transitions.push(transition))
-  return Object.assign(tokens, { transitions })
+  const transitions: TransitionEvent[] = []
+  const errors: ErrorEvent[] = []
+  tokens.subscribe((event) => {
+    if (event.type === 'transition') transitions.push(event)
+    else errors.push(event)
+  })
+  return Object.assign(tokens, { transitions, errors })
 }
 
 /** Logs the shopper in through the emulator's login stand-in and exchanges the code. */

@@ -1,0 +1,172 @@
+import { Redis } from 'ioredis'
+import { afterEach, expect, it } from 'vitest'
+import { createFetchTransport } from '../../adapters/http/fetch.js'
+import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
+import { decodeSessionRecord } from '../../src/manager/session-record.js'
+import {
+  accountStatus,
+  logIn,
+  managerFor,
+  PAST_EXPIRY_MS,
+  startEmulator,
+} from '../support/harness.js'
+import { createTestRedis, describeRedis, randomPrefix, redisUrl } from '../support/redis.js'
+import { rejection } from '../support/rejection.js'
+import { startBlackHole, startTcpProxy } from '../support/tcp-proxy.js'
+
+const stores: RedisStore[] = []
+const extraClients: Redis[] = []
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()))
+  for (const client of extraClients.splice(0)) client.disconnect()
+})
+
+function redisStore(client: Redis, prefix: string): RedisStore {
+  const store = createRedisStore(client, { prefix })
+  stores.push(store)
+  return store
+}
+
+async function storedRecord(client: Redis, prefix: string, sessionId: string) {
+  const [, value] = await client.hmget(`${prefix}{${sessionId}}`, 'v', 'd')
+  return value === null || value === undefined ? undefined : decodeSessionRecord(value)
+}
+
+describeRedis('token manager on Redis', () => {
+  it('runs the whole lifecycle: login, refresh to view-only, step-up, logout', async () => {
+    const bolt = await startEmulator()
+    const prefix = randomPrefix()
+    const client = createTestRedis()
+    const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(client, prefix) })
+
+    await logIn(bolt, tokens, 's1')
+    expect((await tokens.getStatus('s1')).state).toBe('fullyScoped')
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    const viewToken = await tokens.getAccessToken('s1')
+    expect(await accountStatus(bolt, viewToken, 'read')).toBe(200)
+    expect((await tokens.getStatus('s1')).state).toBe('viewOnly')
+    await logIn(bolt, tokens, 's1')
+    expect(
+      await accountStatus(
+        bolt,
+        await tokens.getAccessToken('s1', { scope: 'bolt.account.manage' }),
+        'write',
+      ),
+    ).toBe(200)
+    await tokens.logout('s1')
+    expect((await rejection(tokens.getAccessToken('s1'))).code).toBe('NOT_AUTHENTICATED')
+
+    expect(tokens.transitions.map((t) => t.to)).toEqual([
+      'codeExchange',
+      'fullyScoped',
+      'expired',
+      'refresh',
+      'viewOnly',
+      'codeExchange',
+      'fullyScoped',
+      'unauthenticated',
+    ])
+    // The session sits in one hash under the prefix, with its id as the hash tag.
+    expect(await client.keys(`${prefix}*`)).toEqual([`${prefix}{s1}`])
+    expect(await client.pttl(`${prefix}{s1}`)).toBeGreaterThan(0)
+  })
+
+  it('a valid-token getAccessToken costs exactly one Redis command (HMGET)', async () => {
+    const bolt = await startEmulator()
+    const prefix = randomPrefix()
+    const tokens = managerFor(bolt, createFetchTransport(), {
+      store: redisStore(createTestRedis(), prefix),
+    })
+    await logIn(bolt, tokens, 's1')
+
+    const monitor = await createTestRedis().monitor()
+    extraClients.push(monitor)
+    const seen: string[][] = []
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.some((arg) => arg.includes(prefix))) seen.push(args)
+    })
+    for (let call = 0; call < 10; call++) await tokens.getAccessToken('s1')
+    // A marker proves MONITOR has delivered everything sent before it.
+    await createTestRedis().get(`${prefix}marker`)
+    await expect.poll(() => seen.some((args) => args[1] === `${prefix}marker`)).toBe(true)
+
+    const reads = seen.filter((args) => args[1] !== `${prefix}marker`)
+    expect(reads).toHaveLength(10)
+    expect(
+      reads.every(
+        ([command, key]) => command?.toLowerCase() === 'hmget' && key === `${prefix}{s1}`,
+      ),
+    ).toBe(true)
+  })
+
+  it('Redis that does not answer → STORE_UNAVAILABLE within the command timeout, and no token request', async () => {
+    const bolt = await startEmulator()
+    const hole = await startBlackHole()
+    const client = new Redis({
+      host: '127.0.0.1',
+      port: hole.port,
+      commandTimeout: 300,
+      maxRetriesPerRequest: 0,
+      lazyConnect: true,
+    })
+    client.on('error', () => {})
+    extraClients.push(client)
+    const tokens = managerFor(bolt, createFetchTransport(), {
+      store: redisStore(client, randomPrefix()),
+    })
+
+    const started = performance.now()
+    const error = await rejection(tokens.getAccessToken('s1'))
+    const elapsed = performance.now() - started
+
+    expect(error.code).toBe('STORE_UNAVAILABLE')
+    expect(error.message).toContain('nothing was changed')
+    // A sanity bound, not a speed target: it gave up after the client's timeout instead of hanging.
+    expect(elapsed).toBeLessThan(5_000)
+    expect(bolt.stats.tokenRequests).toBe(0)
+    await hole.close()
+  })
+
+  it('Redis lost between a refresh and its write: the caller still gets the new token, the error is reported, and the next call saves it without presenting the spent refresh token', async () => {
+    const bolt = await startEmulator()
+    const url = new URL(redisUrl ?? '')
+    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) })
+    const prefix = randomPrefix()
+    const proxied = new Redis({
+      host: '127.0.0.1',
+      port: proxy.port,
+      commandTimeout: 300,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 50,
+    })
+    proxied.on('error', () => {})
+    extraClients.push(proxied)
+    const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(proxied, prefix) })
+    await logIn(bolt, tokens, 's1')
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    bolt.injectFault({ type: 'delay', ms: 400 })
+
+    const pending = tokens.getAccessToken('s1')
+    await expect.poll(() => bolt.stats.tokenRequests, { timeout: 2_000 }).toBe(2)
+    await proxy.cut()
+    const token = await pending
+
+    expect(token.startsWith('at_')).toBe(true)
+    expect(await accountStatus(bolt, token, 'read')).toBe(200)
+    expect(tokens.errors.map((event) => event.error.code)).toEqual(['STORE_UNAVAILABLE'])
+    expect(tokens.errors[0]?.detail).toContain('caller got the new access token')
+    const direct = createTestRedis()
+    expect((await storedRecord(direct, prefix, 's1'))?.value).toBe('refresh')
+
+    await proxy.restore()
+    await expect.poll(() => proxied.status, { timeout: 3_000 }).toBe('ready')
+    expect(await tokens.getAccessToken('s1')).toBe(token)
+
+    expect(bolt.requests.filter((r) => r.grantType === 'refresh_token')).toHaveLength(1)
+    const saved = await storedRecord(direct, prefix, 's1')
+    expect(saved?.value).toBe('viewOnly')
+    expect(saved?.context.tokens?.accessToken).toBe(token)
+    expect(saved?.context.lease).toBeNull()
+    await proxy.close()
+  })
+})
