@@ -193,29 +193,39 @@ export function createInterpreter(deps: InterpreterDeps) {
     return { snapshot, version, actions }
   }
 
-  /** Waits until the session's record moves past `version`, a notification, or `maxWaitMs`. */
-  async function waitForChange(
-    sessionId: string,
-    version: number,
-    maxWaitMs: number,
-  ): Promise<void> {
-    let wake = () => {}
-    const woke = new Promise<void>((resolve) => {
-      wake = resolve
-    })
+  /**
+   * Watches one session for the length of a wait loop: one subscription, however many
+   * times the loop waits. `next` returns on a notification, when the record is found past
+   * `version` right after subscribing, or after `maxWaitMs` (the poll fallback).
+   */
+  async function watchSession(sessionId: string, version: number) {
+    let notified = false
+    let wake: (() => void) | undefined
     let unsubscribe: () => void
     try {
-      unsubscribe = await store.subscribe(sessionId, wake)
+      unsubscribe = await store.subscribe(sessionId, () => {
+        notified = true
+        wake?.()
+      })
     } catch (cause) {
       throw storeUnavailable('watch the session', cause)
     }
-    try {
-      // Re-read after subscribing: a change between our read and the subscription is not lost.
-      const current = await read(sessionId)
-      if ((current?.version ?? 0) !== version) return
-      await sleep(maxWaitMs, woke)
-    } finally {
-      unsubscribe()
+    // Re-read after subscribing: a change between our read and the subscription is not lost.
+    notified = ((await read(sessionId).catch(() => undefined))?.version ?? 0) !== version
+    return {
+      async next(maxWaitMs: number): Promise<void> {
+        if (!notified) {
+          await sleep(
+            maxWaitMs,
+            new Promise<void>((resolve) => {
+              wake = resolve
+            }),
+          )
+          wake = undefined
+        }
+        notified = false
+      },
+      stop: () => unsubscribe(),
     }
   }
 
@@ -253,70 +263,76 @@ export function createInterpreter(deps: InterpreterDeps) {
   async function refreshLoop(sessionId: string): Promise<TokenSet> {
     const giveUpAt = performance.now() + options.leaseMs + options.timeoutMs
     let sawAnotherInstanceWorking = false
-    for (;;) {
-      if (performance.now() > giveUpAt) {
-        throw new BoltTokenError(
-          'REFRESH_WAIT_TIMEOUT',
-          `Another instance held this session's refresh for longer than leaseMs + timeoutMs (${options.leaseMs + options.timeoutMs} ms). Retry; if it recurs, check that all instances' clocks agree.`,
-        )
-      }
-      const loaded = await load(sessionId)
-      const { context } = loaded.snapshot
-      const state = loaded.snapshot.value as TokenState
-      const now = clock()
-      let events: TokenEvent[]
-      switch (state) {
-        case 'unauthenticated':
-          if (sawAnotherInstanceWorking && context.lastError?.code === 'INVALID_GRANT') {
-            throw errorFromSession(context.lastError)
-          }
-          throw notAuthenticated(context.lastError)
-        case 'fullyScoped':
-        case 'viewOnly':
-          if (
-            context.tokens !== null &&
-            isAccessTokenFresh(context.tokens, now, options.refreshSkewMs)
-          ) {
-            return context.tokens
-          }
-          events = [
-            { type: 'TIME_ADVANCED', now, skewMs: options.refreshSkewMs },
-            { type: 'REFRESH_STARTED', now, lease: newLease() },
-          ]
-          break
-        case 'expired':
-          if (sawAnotherInstanceWorking && context.lastError !== null) {
-            throw errorFromSession(context.lastError)
-          }
-          events = [{ type: 'REFRESH_STARTED', now, lease: newLease() }]
-          break
-        case 'refresh':
-        case 'codeExchange': {
-          const held = unsaved.get(sessionId)
-          if (held !== undefined && state === 'refresh' && held.version === loaded.version) {
-            const succeeded: TokenEvent = { type: 'REFRESH_SUCCEEDED', now, tokens: held.tokens }
-            const saved = await commit(sessionId, loaded, [succeeded])
-            unsaved.delete(sessionId)
-            if (saved !== undefined) return held.tokens
-            continue
-          }
-          unsaved.delete(sessionId)
-          if (context.lease !== null && now <= context.lease.until) {
-            sawAnotherInstanceWorking = true
-            await waitForChange(sessionId, loaded.version, waitBudget(context.lease, now))
-            continue
-          }
-          events = [{ type: 'LEASE_TAKEN_OVER', now, lease: newLease() }]
-          break
+    let watch: Awaited<ReturnType<typeof watchSession>> | undefined
+    try {
+      for (;;) {
+        if (performance.now() > giveUpAt) {
+          throw new BoltTokenError(
+            'REFRESH_WAIT_TIMEOUT',
+            `Another instance held this session's refresh for longer than leaseMs + timeoutMs (${options.leaseMs + options.timeoutMs} ms). Retry; if it recurs, check that all instances' clocks agree.`,
+          )
         }
+        const loaded = await load(sessionId)
+        const { context } = loaded.snapshot
+        const state = loaded.snapshot.value as TokenState
+        const now = clock()
+        let events: TokenEvent[]
+        switch (state) {
+          case 'unauthenticated':
+            if (sawAnotherInstanceWorking && context.lastError?.code === 'INVALID_GRANT') {
+              throw errorFromSession(context.lastError)
+            }
+            throw notAuthenticated(context.lastError)
+          case 'fullyScoped':
+          case 'viewOnly':
+            if (
+              context.tokens !== null &&
+              isAccessTokenFresh(context.tokens, now, options.refreshSkewMs)
+            ) {
+              return context.tokens
+            }
+            events = [
+              { type: 'TIME_ADVANCED', now, skewMs: options.refreshSkewMs },
+              { type: 'REFRESH_STARTED', now, lease: newLease() },
+            ]
+            break
+          case 'expired':
+            if (sawAnotherInstanceWorking && context.lastError !== null) {
+              throw errorFromSession(context.lastError)
+            }
+            events = [{ type: 'REFRESH_STARTED', now, lease: newLease() }]
+            break
+          case 'refresh':
+          case 'codeExchange': {
+            const held = unsaved.get(sessionId)
+            if (held !== undefined && state === 'refresh' && held.version === loaded.version) {
+              const succeeded: TokenEvent = { type: 'REFRESH_SUCCEEDED', now, tokens: held.tokens }
+              const saved = await commit(sessionId, loaded, [succeeded])
+              unsaved.delete(sessionId)
+              if (saved !== undefined) return held.tokens
+              continue
+            }
+            unsaved.delete(sessionId)
+            if (context.lease !== null && now <= context.lease.until) {
+              sawAnotherInstanceWorking = true
+              watch ??= await watchSession(sessionId, loaded.version)
+              await watch.next(waitBudget(context.lease, now))
+              continue
+            }
+            events = [{ type: 'LEASE_TAKEN_OVER', now, lease: newLease() }]
+            break
+          }
+        }
+        const committed = await commit(sessionId, loaded, events)
+        if (committed === undefined) continue
+        const action = committed.actions.find((candidate) => candidate.type === 'refreshTokens')
+        if (action === undefined) continue
+        const { refreshToken } = action.params as { refreshToken: string }
+        const tokens = await performRefresh(sessionId, committed, refreshToken)
+        if (tokens !== undefined) return tokens
       }
-      const committed = await commit(sessionId, loaded, events)
-      if (committed === undefined) continue
-      const action = committed.actions.find((candidate) => candidate.type === 'refreshTokens')
-      if (action === undefined) continue
-      const { refreshToken } = action.params as { refreshToken: string }
-      const tokens = await performRefresh(sessionId, committed, refreshToken)
-      if (tokens !== undefined) return tokens
+    } finally {
+      watch?.stop()
     }
   }
 
