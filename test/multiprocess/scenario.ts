@@ -1,0 +1,88 @@
+// The setting every multi-process test starts from: an emulator in the test process, a shopper
+// logged in through a manager in the test process on a fresh Redis prefix, and the options to
+// fork workers that share that prefix and the emulator's clock.
+import { randomUUID } from 'node:crypto'
+import { onTestFinished } from 'vitest'
+import { createFetchTransport } from '../../adapters/http/fetch.js'
+import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
+import type { BoltEmulator, BoltEmulatorOptions } from '../../src/emulator/index.js'
+import type { TransitionEvent } from '../../src/manager/lifecycle-events.js'
+import type { TokenManager } from '../../src/manager/token-manager.js'
+import { managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
+import { createTestRedis, randomPrefix, redisUrl } from '../support/redis.js'
+import type { CallResult, WireEvent } from './protocol.js'
+import type { SpawnWorkerOptions } from './workers.js'
+
+/** The token-request options a worker's manager gets. */
+export interface WorkerTiming {
+  timeoutMs: number
+  leaseMs: number
+  pollIntervalMs: number
+}
+
+export interface ExpiredSession {
+  bolt: BoltEmulator
+  /** The test process's own manager on the shared prefix (it logged the shopper in). */
+  parent: TokenManager & { transitions: TransitionEvent[] }
+  store: RedisStore
+  sessionId: string
+  /** Options for a worker on the same prefix, emulator and clock (the offset is measured now). */
+  workerOptions(name: string, timing: WorkerTiming): SpawnWorkerOptions
+}
+
+/**
+ * Starts an emulator, logs a shopper in through a manager in this process on a fresh Redis
+ * prefix, then moves the emulator clock past the access token's expiry.
+ */
+export async function startExpiredSession(
+  emulatorOptions: BoltEmulatorOptions = {},
+): Promise<ExpiredSession> {
+  if (redisUrl === null) throw new Error('startExpiredSession() needs Redis (use describeRedis)')
+  const url = redisUrl
+  const bolt = await startEmulator(emulatorOptions)
+  const prefix = randomPrefix()
+  const store = createRedisStore(createTestRedis(), { prefix })
+  onTestFinished(() => store.close())
+  const parent = managerFor(bolt, createFetchTransport(), { store })
+  const sessionId = `shopper-${randomUUID()}`
+  await parent.exchangeCode(sessionId, { code: bolt.login().code })
+  bolt.advanceClock(PAST_EXPIRY_MS)
+  return {
+    bolt,
+    parent,
+    store,
+    sessionId,
+    workerOptions: (name, timing) => ({
+      name,
+      redisUrl: url,
+      prefix,
+      baseUrl: bolt.url,
+      clientId: bolt.clientId,
+      clientSecret: bolt.clientSecret,
+      clockOffsetMs: bolt.now() - Date.now(),
+      ...timing,
+    }),
+  }
+}
+
+/** The emulator's `refresh_token` requests, in arrival order. */
+export function refreshRequests(bolt: BoltEmulator) {
+  return bolt.requests.filter((request) => request.grantType === 'refresh_token')
+}
+
+/** The transitions among `events` caused by the machine event `type`. */
+export function transitionsOf(events: WireEvent[], type: TransitionEvent['event']) {
+  return events.filter(
+    (event): event is TransitionEvent => event.type === 'transition' && event.event === type,
+  )
+}
+
+/** The tokens of the successful results (never print them). */
+export function tokensOf(results: CallResult[]): string[] {
+  return results.flatMap((result) => (result.ok ? [result.token] : []))
+}
+
+/** The results as `ok` or their error code: safe to print in an assertion failure. */
+export function outcomes(results: CallResult[]): string[] {
+  return results.map((result) => (result.ok ? 'ok' : result.code))
+}
