@@ -96,6 +96,14 @@ export function notAuthenticated(lastError: SessionError | null): BoltTokenError
   )
 }
 
+/** The error for a caller that needs `bolt.account.manage` from a session that cannot give it. */
+export function scopeRequired(): BoltTokenError {
+  return new BoltTokenError(
+    'SCOPE_REQUIRED',
+    'This session is view-only (bolt.account.manage lasts one hour after a login; a refresh only grants bolt.account.view). Show the login modal again and pass its code to exchangeCode() to step up.',
+  )
+}
+
 function storeUnavailable(action: string, cause: unknown): BoltTokenError {
   return new BoltTokenError(
     'STORE_UNAVAILABLE',
@@ -119,11 +127,16 @@ export function createInterpreter(deps: InterpreterDeps) {
 
   const newLease = (): Lease => ({ owner, until: clock() + options.leaseMs })
 
-  async function read(sessionId: string): Promise<VersionedValue | undefined> {
+  const readFailed = (cause: unknown): never => {
+    throw storeUnavailable('read the session', cause)
+  }
+
+  // Not async and no closure per call: this is the valid-token path.
+  function read(sessionId: string): Promise<VersionedValue | undefined> {
     try {
-      return await store.get(sessionId)
+      return store.get(sessionId).catch(readFailed)
     } catch (cause) {
-      throw storeUnavailable('read the session', cause)
+      return Promise.reject(storeUnavailable('read the session', cause))
     }
   }
 
@@ -255,12 +268,21 @@ export function createInterpreter(deps: InterpreterDeps) {
   function ensureFresh(sessionId: string): Promise<TokenSet> {
     const running = inFlight.get(sessionId)
     if (running !== undefined) return running
-    const started = refreshLoop(sessionId).finally(() => inFlight.delete(sessionId))
+    const started = refreshLoop(sessionId, true).finally(() => inFlight.delete(sessionId))
     inFlight.set(sessionId, started)
     return started
   }
 
-  async function refreshLoop(sessionId: string): Promise<TokenSet> {
+  /**
+   * Like {@link ensureFresh} for a caller that needs `bolt.account.manage`: it waits for a
+   * login in flight and recovers abandoned leases, but never starts a refresh (a refresh
+   * cannot grant manage), rejecting with `SCOPE_REQUIRED` instead.
+   */
+  function ensureFreshWithoutRefresh(sessionId: string): Promise<TokenSet> {
+    return refreshLoop(sessionId, false)
+  }
+
+  async function refreshLoop(sessionId: string, mayRefresh: boolean): Promise<TokenSet> {
     const giveUpAt = performance.now() + options.leaseMs + options.timeoutMs
     let sawAnotherInstanceWorking = false
     let watch: Awaited<ReturnType<typeof watchSession>> | undefined
@@ -291,6 +313,7 @@ export function createInterpreter(deps: InterpreterDeps) {
             ) {
               return context.tokens
             }
+            if (!mayRefresh) throw scopeRequired()
             events = [
               { type: 'TIME_ADVANCED', now, skewMs: options.refreshSkewMs },
               { type: 'REFRESH_STARTED', now, lease: newLease() },
@@ -300,6 +323,7 @@ export function createInterpreter(deps: InterpreterDeps) {
             if (sawAnotherInstanceWorking && context.lastError !== null) {
               throw errorFromSession(context.lastError)
             }
+            if (!mayRefresh) throw scopeRequired()
             events = [{ type: 'REFRESH_STARTED', now, lease: newLease() }]
             break
           case 'refresh':
@@ -466,7 +490,7 @@ export function createInterpreter(deps: InterpreterDeps) {
     )
   }
 
-  return { read, revive, load, ensureFresh, exchange, logout }
+  return { read, revive, load, ensureFresh, ensureFreshWithoutRefresh, exchange, logout }
 }
 
 /** The interpreter instance type. */

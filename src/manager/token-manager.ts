@@ -17,10 +17,10 @@ import {
 } from '../machine/token-set.js'
 import { createTokenEndpoint } from '../oauth/token-endpoint.js'
 import { constantTimeEqual } from './constant-time.js'
-import { createInterpreter, notAuthenticated } from './interpreter.js'
+import { createInterpreter, notAuthenticated, scopeRequired } from './interpreter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import { resolveOptions, type TokenManagerOptions } from './options.js'
-import { decodeSessionRecord } from './session-record.js'
+import { createRecordCache } from './record-cache.js'
 
 /** What {@link TokenManager.exchangeCode} takes: what the login modal gave your frontend. */
 export interface ExchangeCodeInput {
@@ -110,13 +110,6 @@ function requireSessionId(sessionId: unknown): asserts sessionId is string {
   }
 }
 
-function scopeRequired(): BoltTokenError {
-  return new BoltTokenError(
-    'SCOPE_REQUIRED',
-    'This session is view-only (bolt.account.manage lasts one hour after a login; a refresh only grants bolt.account.view). Show the login modal again and pass its code to exchangeCode() to step up.',
-  )
-}
-
 function statusOf(
   state: TokenState,
   tokens: TokenSet | null,
@@ -162,6 +155,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     },
   })
   const { clock, refreshSkewMs } = resolved
+  const records = createRecordCache()
 
   async function getAccessToken(
     sessionId: string,
@@ -179,7 +173,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     // The hot path: one store read and a clock comparison.
     const stored = await interpreter.read(sessionId)
     if (stored === undefined) throw notAuthenticated(null)
-    const record = decodeSessionRecord(stored.value)
+    const record = records.decode(sessionId, stored)
     const tokens = record?.context.tokens ?? null
     if (
       tokens !== null &&
@@ -198,7 +192,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     ) {
       throw scopeRequired()
     }
-    const fresh = await interpreter.ensureFresh(sessionId)
+    const fresh = wantsManage
+      ? await interpreter.ensureFreshWithoutRefresh(sessionId)
+      : await interpreter.ensureFresh(sessionId)
     if (wantsManage && !canManage(fresh)) throw scopeRequired()
     return fresh.accessToken
   }
