@@ -15,10 +15,12 @@ export default defineConfig({
       },
       { find: /^bolt-token-lifecycle\/fetch$/, replacement: source('./adapters/http/fetch.ts') },
       { find: /^bolt-token-lifecycle\/ky$/, replacement: source('./adapters/http/ky.ts') },
+      { find: /^bolt-token-lifecycle\/redis$/, replacement: source('./adapters/storage/redis.ts') },
+      { find: /^bolt-token-lifecycle\/testing$/, replacement: source('./src/testing/index.ts') },
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     // Picks the Redis for the whole run: REDIS_URL, else its own redis-server (DESIGN.md §8).
     globalSetup: ['test/support/redis-global-setup.ts'],
     testTimeout: 20_000,

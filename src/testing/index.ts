@@ -1,0 +1,43 @@
+/**
+ * bolt-token-lifecycle/testing: test your integration against the token lifecycle.
+ *
+ * - {@link createLifecycleTestModel} and {@link lifecyclePaths}: paths generated from the
+ *   token machine that together take every transition.
+ * - {@link createManagerDriver}: runs those paths against a token manager and the Bolt
+ *   emulator, checking in every state what a merchant can observe.
+ * - {@link createBoltTestHelpers}: log in, let an hour pass, fail the next token request.
+ * - {@link createGatedTransport}: holds token requests so in-flight states can be seen.
+ * - {@link lifecycleTransitions} and {@link transitionTaken}: what to cover, and what a step covered.
+ *
+ * @packageDocumentation
+ */
+export {
+  type BoltEmulator,
+  type BoltEmulatorOptions,
+  faults,
+  startBoltEmulator,
+} from '../emulator/index.js'
+export {
+  type BoltTestHelpers,
+  createBoltTestHelpers,
+  type TokenFailure,
+} from './emulator-helpers.js'
+export { createGatedTransport, type GatedTransport, type HeldRequest } from './gated-transport.js'
+export {
+  createLifecycleTestModel,
+  describeLifecycleEvent,
+  type LifecyclePath,
+  type LifecycleTestModel,
+  type LifecycleTransition,
+  lifecycleEvents,
+  lifecyclePaths,
+  lifecycleStates,
+  lifecycleTransitions,
+  serializeLifecycleState,
+  transitionTaken,
+} from './lifecycle-model.js'
+export {
+  createManagerDriver,
+  type ManagerDriver,
+  type ManagerDriverOptions,
+} from './manager-driver.js'

@@ -1,0 +1,258 @@
+/**
+ * The token machine as a test model: which concrete events to try in each state, how to
+ * tell abstract states apart, the paths that exercise every transition, and the list of
+ * transitions to cover — all computed from `tokenMachine` itself.
+ *
+ * @module
+ */
+import type { AnyTransitionDefinition } from 'xstate'
+import { createTestModel, type TestModel, type TestPath } from 'xstate/graph'
+import type { TokenEvent, TokenState } from '../machine/token-machine.js'
+import { tokenMachine } from '../machine/token-machine.js'
+import {
+  canManage,
+  SCOPE_MANAGE,
+  SCOPE_OPENID,
+  SCOPE_VIEW,
+  type TokenSet,
+} from '../machine/token-set.js'
+import type { TokenSnapshot } from '../manager/session-record.js'
+
+/** A test model of {@link tokenMachine}. */
+export type LifecycleTestModel = TestModel<TokenSnapshot, TokenEvent, unknown>
+/** One generated path through the lifecycle. */
+export type LifecyclePath = TestPath<TokenSnapshot, TokenEvent>
+
+const MODEL_START = 1_700_000_000_000
+const HOUR = 3_600_000
+const MODEL_LEASE_MS = 15_000
+
+function modelTokens(now: number, scopes: string[]): TokenSet {
+  return {
+    accessToken: 'model-access-token',
+    refreshToken: 'model-refresh-token',
+    scopes,
+    expiresAt: now + HOUR,
+    obtainedAt: now,
+  }
+}
+
+/** The model's notion of "now" in a state: the latest moment its context mentions. */
+function modelNow(snapshot: TokenSnapshot): number {
+  const { tokens, lease, lastError } = snapshot.context
+  return Math.max(
+    MODEL_START,
+    tokens?.obtainedAt ?? 0,
+    lease === null ? 0 : lease.until - MODEL_LEASE_MS,
+    lastError?.at ?? 0,
+  )
+}
+
+/**
+ * The concrete events worth trying in a state: one per transition the machine can take
+ * from it (including both outcomes of every guarded choice). Model time is abstract: each
+ * event carries a `now` that makes its guard true.
+ */
+export function lifecycleEvents(snapshot: TokenSnapshot): TokenEvent[] {
+  const now = modelNow(snapshot) + 1
+  const lease = { owner: 'model', until: now + MODEL_LEASE_MS }
+  const { tokens, lease: held } = snapshot.context
+  const events: TokenEvent[] = [
+    {
+      type: 'CODE_RECEIVED',
+      now,
+      lease,
+      code: 'model-code',
+      scope: `${SCOPE_MANAGE} ${SCOPE_OPENID}`,
+    },
+    { type: 'LOGOUT', now },
+  ]
+  switch (snapshot.value as TokenState) {
+    case 'codeExchange':
+      events.push(
+        { type: 'EXCHANGE_SUCCEEDED', now, tokens: modelTokens(now, [SCOPE_MANAGE, SCOPE_OPENID]) },
+        { type: 'EXCHANGE_SUCCEEDED', now, tokens: modelTokens(now, [SCOPE_VIEW, SCOPE_OPENID]) },
+        {
+          type: 'EXCHANGE_FAILED',
+          now,
+          error: { code: 'SERVER_ERROR', message: 'model failure', at: now },
+        },
+        {
+          type: 'LEASE_TAKEN_OVER',
+          now: (held?.until ?? now) + 1,
+          lease: { owner: 'model-2', until: (held?.until ?? now) + 1 + MODEL_LEASE_MS },
+        },
+      )
+      break
+    case 'fullyScoped':
+    case 'viewOnly':
+      events.push({
+        type: 'TIME_ADVANCED',
+        now: Math.max(now, tokens?.expiresAt ?? now),
+        skewMs: 0,
+      })
+      break
+    case 'expired':
+      events.push({ type: 'REFRESH_STARTED', now, lease })
+      break
+    case 'refresh':
+      events.push(
+        { type: 'REFRESH_SUCCEEDED', now, tokens: modelTokens(now, [SCOPE_VIEW]) },
+        {
+          type: 'REFRESH_FAILED',
+          now,
+          error: { code: 'SERVER_ERROR', message: 'model failure', at: now },
+        },
+        {
+          type: 'REFRESH_FAILED',
+          now,
+          error: { code: 'INVALID_GRANT', message: 'model failure', at: now },
+        },
+        {
+          type: 'LEASE_TAKEN_OVER',
+          now: (held?.until ?? now) + 1,
+          lease: { owner: 'model-2', until: (held?.until ?? now) + 1 + MODEL_LEASE_MS },
+        },
+      )
+      break
+    case 'unauthenticated':
+      break
+  }
+  return events
+}
+
+/**
+ * Tells abstract states apart: the machine state and what the session holds (manage
+ * tokens, view tokens, none). Times and token values are left out, so the graph is finite.
+ */
+export function serializeLifecycleState(snapshot: TokenSnapshot): string {
+  const { tokens } = snapshot.context
+  const holds = tokens === null ? 'none' : canManage(tokens) ? 'manage' : 'view'
+  return `${String(snapshot.value)}|${holds}`
+}
+
+/** Names a concrete event by what distinguishes it (the outcome of guarded choices). */
+export function describeLifecycleEvent(event: TokenEvent): string {
+  switch (event.type) {
+    case 'EXCHANGE_SUCCEEDED':
+      return canManage(event.tokens) ? 'EXCHANGE_SUCCEEDED(manage)' : 'EXCHANGE_SUCCEEDED(view)'
+    case 'EXCHANGE_FAILED':
+    case 'REFRESH_FAILED':
+      return `${event.type}(${event.error.code})`
+    default:
+      return event.type
+  }
+}
+
+/** Creates the test model of {@link tokenMachine}. */
+export function createLifecycleTestModel(): LifecycleTestModel {
+  return createTestModel(tokenMachine, {
+    events: lifecycleEvents,
+    serializeState: serializeLifecycleState,
+    serializeEvent: (event) => describeLifecycleEvent(event as TokenEvent),
+  }) as unknown as LifecycleTestModel
+}
+
+/**
+ * Paths that together take every transition of the machine at least once: the shortest
+ * path to each abstract state, extended by each event that state accepts. (Shortest paths
+ * alone reach every state but skip self-transitions and any transition into a state
+ * already reached another way.)
+ */
+export function lifecyclePaths(
+  model: LifecycleTestModel = createLifecycleTestModel(),
+): LifecyclePath[] {
+  const byDescription = new Map<string, LifecyclePath>()
+  for (const path of model.getShortestPaths({ allowDuplicatePaths: true })) {
+    const prefix = path.steps.map((step) => step.event)
+    for (const event of lifecycleEvents(path.state)) {
+      for (const extended of model.getPathsFromEvents([...prefix, event], {
+        allowDuplicatePaths: true,
+      })) {
+        const key = extended.steps.map((step) => describeLifecycleEvent(step.event)).join(' → ')
+        if (!byDescription.has(key)) byDescription.set(key, extended)
+      }
+    }
+  }
+  return [...byDescription.values()].sort((a, b) => a.steps.length - b.steps.length)
+}
+
+/** One transition of the machine: taking `transition` from the atomic state `from`. */
+export interface LifecycleTransition {
+  /** e.g. `refresh --REFRESH_FAILED [sessionEnded]--> unauthenticated` */
+  id: string
+  from: TokenState
+  event: TokenEvent['type']
+  to: TokenState
+}
+
+function guardName(transition: AnyTransitionDefinition): string {
+  const guard = transition.guard as unknown
+  if (guard === undefined) return ''
+  if (typeof guard === 'string') return guard
+  if (typeof guard === 'object' && guard !== null && 'type' in guard)
+    return String((guard as { type: unknown }).type)
+  if (typeof guard === 'function') {
+    const check = guard as { check?: unknown; guards?: unknown[] }
+    if (Array.isArray(check.guards))
+      return check.guards
+        .map((inner) => (typeof inner === 'string' ? inner : 'guard'))
+        .join(' and ')
+    return (guard as { name?: string }).name || 'guard'
+  }
+  return 'guard'
+}
+
+function describeTransition(
+  from: TokenState,
+  transition: AnyTransitionDefinition,
+  index: number,
+): LifecycleTransition {
+  const target = (transition.target?.[0]?.key ?? from) as TokenState
+  const guard = guardName(transition)
+  const event = transition.eventType as TokenEvent['type']
+  return {
+    id: `${from} --${event}${guard === '' ? '' : ` [${guard}]`}#${index}--> ${target}`,
+    from,
+    event,
+    to: target,
+  }
+}
+
+/** Every transition of the machine, computed from its definition (root transitions once per state). */
+export function lifecycleTransitions(): LifecycleTransition[] {
+  const all: LifecycleTransition[] = []
+  for (const [stateName, node] of Object.entries(tokenMachine.root.states)) {
+    const eventTypes = new Set([
+      ...node.transitions.keys(),
+      ...tokenMachine.root.transitions.keys(),
+    ])
+    for (const eventType of [...eventTypes].sort()) {
+      const candidates =
+        node.transitions.get(eventType) ?? tokenMachine.root.transitions.get(eventType) ?? []
+      candidates.forEach((transition, index) => {
+        all.push(describeTransition(stateName as TokenState, transition, index))
+      })
+    }
+  }
+  return all
+}
+
+/** The transition `event` takes from `snapshot`, or `undefined` when the event is ignored. */
+export function transitionTaken(
+  snapshot: TokenSnapshot,
+  event: TokenEvent,
+): LifecycleTransition | undefined {
+  const [taken] = tokenMachine.getTransitionData(snapshot, event)
+  if (taken === undefined) return undefined
+  const from = snapshot.value as TokenState
+  const node = tokenMachine.root.states[from]
+  const candidates =
+    node?.transitions.get(event.type) ?? tokenMachine.root.transitions.get(event.type) ?? []
+  return describeTransition(from, taken, candidates.indexOf(taken))
+}
+
+/** The six states, from the machine. */
+export function lifecycleStates(): TokenState[] {
+  return Object.keys(tokenMachine.root.states) as TokenState[]
+}

@@ -1,0 +1,357 @@
+/**
+ * Runs lifecycle paths against a real {@link TokenManager} and the Bolt emulator: each
+ * machine event becomes what would really cause it (a login, a clock jump, a held token
+ * request released or failed, a crashed instance, a logout), and each state is checked
+ * against what a merchant can observe (the persisted record, `getStatus`, what
+ * `getAccessToken` returns or rejects with, what the Account API allows).
+ *
+ * @module
+ */
+import { createFetchTransport } from '../../adapters/http/fetch.js'
+import { createMemoryStore } from '../../adapters/storage/memory.js'
+import type { HttpTransport, TokenStore } from '../contracts.js'
+import { type BoltEmulator, faults } from '../emulator/index.js'
+import { isBoltTokenError } from '../errors.js'
+import type { TokenEvent, TokenState } from '../machine/token-machine.js'
+import {
+  canManage,
+  isAccessTokenFresh,
+  SCOPE_MANAGE,
+  SCOPE_OPENID,
+  SCOPE_VIEW,
+} from '../machine/token-set.js'
+import { decodeSessionRecord, type TokenSnapshot } from '../manager/session-record.js'
+import { createTokenManager, type TokenManager } from '../manager/token-manager.js'
+import { createGatedTransport, type HeldRequest } from './gated-transport.js'
+import { type LifecycleTransition, transitionTaken } from './lifecycle-model.js'
+
+/** Options of {@link createManagerDriver}. */
+export interface ManagerDriverOptions {
+  /** A running emulator; the managers use its URL, credentials and clock. */
+  bolt: BoltEmulator
+  /** The store every instance shares. @default a new memory store on the emulator's clock */
+  store?: TokenStore
+  /** The real transport behind the gate. @default createFetchTransport() */
+  http?: HttpTransport
+  /** @default 'model-session' */
+  sessionId?: string
+}
+
+/** What a step's operation ended with. */
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+interface InFlight {
+  request: HeldRequest
+  outcome: Promise<Outcome>
+}
+
+type EventExecutors = {
+  [K in TokenEvent['type']]: (step: { event: { type: K } }) => Promise<void>
+}
+
+/** The test model hands executors the event typed by its name only; the payload is there. */
+function payload<K extends TokenEvent['type']>(step: {
+  event: { type: K }
+}): Extract<TokenEvent, { type: K }> {
+  return step.event as Extract<TokenEvent, { type: K }>
+}
+type StateChecks = Record<TokenState, (snapshot: TokenSnapshot) => Promise<void>>
+
+/** The driver: pass `events` and `states` to a path's `test()`; call `close()` afterwards. */
+export interface ManagerDriver {
+  events: EventExecutors
+  states: StateChecks
+  /** Transitions the path took, as executed (in order). */
+  exercised: LifecycleTransition[]
+  /** Releases everything still held and waits (briefly) for abandoned operations. */
+  close(): Promise<void>
+}
+
+const LEASE_MS = 120_000
+const SKEW_MS = 60_000
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(message)
+}
+
+function settle(promise: Promise<unknown>): Promise<Outcome> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  )
+}
+
+function codeOf(outcome: Outcome): string {
+  if (outcome.ok) return 'success'
+  return isBoltTokenError(outcome.error) ? outcome.error.code : String(outcome.error)
+}
+
+/** Creates a driver for one path (one session, fresh instances per operation). */
+export function createManagerDriver(options: ManagerDriverOptions): ManagerDriver {
+  const { bolt } = options
+  const sessionId = options.sessionId ?? 'model-session'
+  const store = options.store ?? createMemoryStore({ clock: bolt.now })
+  const gate = createGatedTransport(options.http ?? createFetchTransport())
+  // Each operation runs on a new instance, as requests spread over backend instances do; it
+  // also keeps an abandoned operation's in-process single-flight from capturing the next one.
+  const instance = (): TokenManager =>
+    createTokenManager({
+      clientId: bolt.clientId,
+      clientSecret: bolt.clientSecret,
+      baseUrl: bolt.url,
+      clock: bolt.now,
+      store,
+      http: gate,
+      refreshSkewMs: SKEW_MS,
+      timeoutMs: LEASE_MS - 10_000,
+      leaseMs: LEASE_MS,
+    })
+  const observer = instance()
+  const exercised: LifecycleTransition[] = []
+  const abandoned: Promise<Outcome>[] = []
+  let inFlight: InFlight | undefined
+  let model: TokenSnapshot | undefined
+
+  function abandon(): void {
+    if (inFlight !== undefined) abandoned.push(inFlight.outcome)
+    inFlight = undefined
+  }
+
+  async function start(operation: Promise<unknown>): Promise<void> {
+    abandon()
+    const outcome = settle(operation)
+    const request = await Promise.race([
+      gate.nextRequest(),
+      outcome.then((ended) => {
+        throw new Error(`the operation ended (${codeOf(ended)}) without sending a token request`)
+      }),
+    ])
+    inFlight = { request, outcome }
+  }
+
+  async function finish(expected: string, release: (request: HeldRequest) => void): Promise<void> {
+    check(inFlight !== undefined, 'no token request is in flight')
+    const { request, outcome } = inFlight
+    inFlight = undefined
+    release(request)
+    const ended = codeOf(await outcome)
+    check(ended === expected, `expected the operation to end with ${expected}, got ${ended}`)
+  }
+
+  function record(event: TokenEvent): void {
+    check(model !== undefined, 'a state must be checked before an event')
+    const taken = transitionTaken(model, event)
+    if (taken !== undefined) exercised.push(taken)
+  }
+
+  function jumpPastLease(): void {
+    bolt.advanceClock(LEASE_MS + 1_000)
+  }
+
+  const events: EventExecutors = {
+    async CODE_RECEIVED(step) {
+      await start(instance().exchangeCode(sessionId, { code: bolt.login().code }))
+      record(payload(step))
+    },
+    async EXCHANGE_SUCCEEDED(step) {
+      const manage = canManage(payload(step).tokens)
+      await finish('success', (request) =>
+        request.release(manage ? {} : { scope: `${SCOPE_VIEW} ${SCOPE_OPENID}` }),
+      )
+      record(payload(step))
+    },
+    async EXCHANGE_FAILED(step) {
+      bolt.injectFault(faults.html(502))
+      await finish('SERVER_ERROR', (request) => request.release())
+      record(payload(step))
+    },
+    async TIME_ADVANCED(step) {
+      bolt.advanceClock(61 * 60_000)
+      record(payload(step))
+    },
+    async REFRESH_STARTED(step) {
+      await start(instance().getAccessToken(sessionId))
+      record(payload(step))
+    },
+    async REFRESH_SUCCEEDED(step) {
+      await finish('success', (request) => request.release())
+      record(payload(step))
+    },
+    async REFRESH_FAILED(step) {
+      if (payload(step).error.code === 'INVALID_GRANT') {
+        await finish('INVALID_GRANT', (request) => {
+          bolt.revokeSession(request.field('refresh_token') ?? '')
+          request.release()
+        })
+      } else {
+        bolt.injectFault(faults.html(502))
+        await finish('SERVER_ERROR', (request) => request.release())
+      }
+      record(payload(step))
+    },
+    async LEASE_TAKEN_OVER(step) {
+      // The instance holding the lease is gone: its request stays unanswered for good.
+      const previous = model?.value
+      abandon()
+      jumpPastLease()
+      if (previous === 'refresh') {
+        await start(instance().getAccessToken(sessionId))
+      } else {
+        // Recover the abandoned login without starting a refresh (a manage caller never does).
+        const ended = await settle(instance().getAccessToken(sessionId, { scope: SCOPE_MANAGE }))
+        const code = codeOf(ended)
+        check(
+          ['success', 'SCOPE_REQUIRED', 'NOT_AUTHENTICATED'].includes(code),
+          `recovering an abandoned login ended with ${code}`,
+        )
+      }
+      record(payload(step))
+    },
+    async LOGOUT(step) {
+      abandon()
+      await instance().logout(sessionId)
+      record(payload(step))
+    },
+  }
+
+  async function accountStatus(token: string, action: 'read' | 'write'): Promise<number> {
+    const response = await fetch(
+      `${bolt.url}/v1/account${action === 'write' ? '/addresses' : ''}`,
+      {
+        method: action === 'write' ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(action === 'write'
+          ? {
+              body: JSON.stringify({
+                street_address1: '1 Model Way',
+                locality: 'Graph',
+                postal_code: '10001',
+                country_code: 'US',
+              }),
+            }
+          : {}),
+      },
+    )
+    await response.body?.cancel()
+    return response.status
+  }
+
+  async function rejects(operation: Promise<unknown>, code: string, what: string): Promise<void> {
+    const ended = codeOf(await settle(operation))
+    check(ended === code, `${what}: expected ${code}, got ${ended}`)
+  }
+
+  async function checkState(snapshot: TokenSnapshot): Promise<void> {
+    model = snapshot
+    const stored = await store.get(sessionId)
+    const persisted = stored === undefined ? undefined : decodeSessionRecord(stored.value)
+    check(stored === undefined || persisted !== undefined, 'the stored record does not decode')
+    const tokens = persisted?.context.tokens ?? null
+    const modelTokens = snapshot.context.tokens
+    check(
+      (tokens === null) === (modelTokens === null),
+      `tokens: model ${modelTokens !== null}, store ${tokens !== null}`,
+    )
+    if (tokens !== null && modelTokens !== null) {
+      check(
+        canManage(tokens) === canManage(modelTokens),
+        'the stored tokens and the model disagree on manage',
+      )
+    }
+    check(
+      (persisted?.context.lease ?? null) === null
+        ? snapshot.context.lease === null
+        : snapshot.context.lease !== null,
+      'the model and the store disagree on whether a lease is held',
+    )
+
+    // Expiry is not written when it happens: a stored fullyScoped/viewOnly record whose token
+    // has run out reads as expired, exactly as the machine's TIME_ADVANCED says. The model's
+    // own times are abstract, so both sides are judged by the real token's freshness.
+    const stale = tokens !== null && !isAccessTokenFresh(tokens, bolt.now(), SKEW_MS)
+    const effective = (state: TokenState): TokenState =>
+      (state === 'fullyScoped' || state === 'viewOnly') && stale ? 'expired' : state
+    const expected = effective(snapshot.value as TokenState)
+    const held = effective(persisted?.value ?? 'unauthenticated')
+    check(
+      held === expected,
+      `the model is in ${expected} but the store holds ${held} (${persisted?.value ?? 'no record'})`,
+    )
+
+    const observable = expected
+    const status = await observer.getStatus(sessionId)
+    check(
+      status.state === observable,
+      `getStatus().state is ${status.state}, expected ${observable}`,
+    )
+    check(
+      status.canManage === (observable === 'fullyScoped'),
+      `getStatus().canManage is ${status.canManage} in ${observable}`,
+    )
+
+    switch (observable) {
+      case 'fullyScoped': {
+        const token = await observer.getAccessToken(sessionId, { scope: SCOPE_MANAGE })
+        check(
+          (await accountStatus(token, 'write')) === 200,
+          'a fully scoped token could not write the account',
+        )
+        break
+      }
+      case 'viewOnly': {
+        const token = await observer.getAccessToken(sessionId)
+        check(
+          (await accountStatus(token, 'read')) === 200,
+          'a view-only token could not read the account',
+        )
+        check(
+          (await accountStatus(token, 'write')) === 403,
+          'a view-only token was allowed to write',
+        )
+        await rejects(
+          observer.getAccessToken(sessionId, { scope: SCOPE_MANAGE }),
+          'SCOPE_REQUIRED',
+          'manage from viewOnly',
+        )
+        break
+      }
+      case 'expired':
+      case 'refresh':
+        await rejects(
+          observer.getAccessToken(sessionId, { scope: SCOPE_MANAGE }),
+          'SCOPE_REQUIRED',
+          `manage from ${observable}`,
+        )
+        break
+      case 'unauthenticated':
+        await rejects(
+          observer.getAccessToken(sessionId),
+          'NOT_AUTHENTICATED',
+          'a token from unauthenticated',
+        )
+        break
+      case 'codeExchange':
+        break
+    }
+  }
+
+  const states = Object.fromEntries(
+    (
+      ['unauthenticated', 'codeExchange', 'fullyScoped', 'expired', 'refresh', 'viewOnly'] as const
+    ).map((state) => [state, checkState]),
+  ) as StateChecks
+
+  return {
+    events,
+    states,
+    exercised,
+    async close() {
+      abandon()
+      gate.close()
+      await Promise.race([
+        Promise.allSettled(abandoned),
+        new Promise((resolve) => setTimeout(resolve, 2_000)),
+      ])
+    },
+  }
+}
