@@ -100,10 +100,21 @@ export class BoltTokenError extends Error {
       name: this.name,
       code: this.code,
       message: this.message,
-      ...(this.status === undefined ? {} : { status: this.status }),
-      ...(this.oauthError === undefined ? {} : { oauthError: this.oauthError }),
-      ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
+      ...answerDetails(this),
     }
+  }
+}
+
+/** The defined ones of `status`, `oauthError` and `retryAfterMs` of `source`, for copying. */
+export function answerDetails(source: {
+  status?: number | undefined
+  oauthError?: string | undefined
+  retryAfterMs?: number | undefined
+}): Pick<BoltTokenErrorDetails, 'status' | 'oauthError' | 'retryAfterMs'> {
+  return {
+    ...(source.status === undefined ? {} : { status: source.status }),
+    ...(source.oauthError === undefined ? {} : { oauthError: source.oauthError }),
+    ...(source.retryAfterMs === undefined ? {} : { retryAfterMs: source.retryAfterMs }),
   }
 }
 

@@ -28,6 +28,12 @@ export interface SessionError {
   message: string
   /** Epoch ms. */
   at: number
+  /** HTTP status of Bolt's answer, when there was one. */
+  status?: number
+  /** The OAuth error string of Bolt's answer, when there was one. */
+  oauthError?: string
+  /** Bolt's `Retry-After`, in milliseconds, for `RATE_LIMITED`. */
+  retryAfterMs?: number
 }
 
 /** What the machine remembers about one shopper session. */

@@ -11,7 +11,7 @@
  */
 import { initialTransition, transition } from 'xstate'
 import type { VersionedValue } from '../contracts.js'
-import { BoltTokenError, type ErrorCode, isBoltTokenError } from '../errors.js'
+import { answerDetails, BoltTokenError, type ErrorCode, isBoltTokenError } from '../errors.js'
 import {
   type Lease,
   type SessionError,
@@ -67,7 +67,12 @@ export function toBoltTokenError(error: unknown): BoltTokenError {
 }
 
 function toSessionError(error: BoltTokenError, at: number): SessionError {
-  return { code: error.code, message: error.message, at }
+  return {
+    code: error.code,
+    message: error.message,
+    at,
+    ...answerDetails(error),
+  }
 }
 
 const knownCodes = new Set<string>([
@@ -84,7 +89,9 @@ const knownCodes = new Set<string>([
 /** Rebuilds the error another instance recorded in the session, for callers that waited on it. */
 export function errorFromSession(error: SessionError): BoltTokenError {
   const code = (knownCodes.has(error.code) ? error.code : 'SERVER_ERROR') as ErrorCode
-  return new BoltTokenError(code, error.message)
+  return new BoltTokenError(code, error.message, {
+    ...answerDetails(error),
+  })
 }
 
 /** The error for a session with no usable tokens, naming why it ended when known. */

@@ -31,17 +31,27 @@ export interface TokenEndpoint {
   request(grant: TokenGrant, previous: TokenSet | null): Promise<TokenSet>
 }
 
+function innerCodeOf(cause: unknown): string | undefined {
+  const inner = (cause as { cause?: unknown } | null)?.cause
+  const code = (inner as { code?: unknown } | null | undefined)?.code
+  return typeof code === 'string' ? code : undefined
+}
+
 function describeFailure(cause: unknown): string {
   if (!(cause instanceof Error)) return 'unknown failure'
-  const inner = (cause as { cause?: unknown }).cause
-  const innerCode =
-    typeof inner === 'object' &&
-    inner !== null &&
-    typeof (inner as { code?: unknown }).code === 'string'
-      ? (inner as { code: string }).code
-      : undefined
+  const innerCode = innerCodeOf(cause)
   return innerCode === undefined ? cause.message : `${cause.message} (${innerCode})`
 }
+
+/** Failures in which the request certainly never reached Bolt. */
+const notSent = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+])
 
 /** Creates the token endpoint client. */
 export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint {
@@ -65,10 +75,12 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
             { cause },
           )
         }
+        const failure = excerpt(redactSecrets(describeFailure(cause), secrets), 160)
         throw new BoltTokenError(
           'NETWORK_ERROR',
-          `Could not reach Bolt's token endpoint at ${origin} for the ${what}: ` +
-            `${excerpt(redactSecrets(describeFailure(cause), secrets), 160)}. Check baseUrl and the network; retry later.`,
+          notSent.has(innerCodeOf(cause) ?? '')
+            ? `Could not reach Bolt's token endpoint at ${origin} for the ${what}: ${failure}. Nothing was sent; check baseUrl and the network, and retry later.`
+            : `The ${what} at ${origin} failed without a complete answer: ${failure}. Bolt may or may not have processed it; retry later.`,
           { cause },
         )
       }
