@@ -19,6 +19,12 @@ export {
   isBoltTokenError,
 } from './errors.js'
 export {
+  listTransitions,
+  type MachineTransition,
+  type ToMermaidOptions,
+  toMermaid,
+} from './machine/mermaid.js'
+export {
   type ExchangeCodeParams,
   type Lease,
   type SessionError,

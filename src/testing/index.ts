@@ -17,6 +17,7 @@ export {
   faults,
   startBoltEmulator,
 } from '../emulator/index.js'
+export type { TokenSnapshot } from '../manager/session-record.js'
 export {
   type BoltTestHelpers,
   createBoltTestHelpers,
@@ -38,6 +39,8 @@ export {
 } from './lifecycle-model.js'
 export {
   createManagerDriver,
+  type EventExecutors,
   type ManagerDriver,
   type ManagerDriverOptions,
+  type StateChecks,
 } from './manager-driver.js'

@@ -45,7 +45,8 @@ interface InFlight {
   outcome: Promise<Outcome>
 }
 
-type EventExecutors = {
+/** One executor per machine event: what really causes it. */
+export type EventExecutors = {
   [K in TokenEvent['type']]: (step: { event: { type: K } }) => Promise<void>
 }
 
@@ -55,7 +56,8 @@ function payload<K extends TokenEvent['type']>(step: {
 }): Extract<TokenEvent, { type: K }> {
   return step.event as Extract<TokenEvent, { type: K }>
 }
-type StateChecks = Record<TokenState, (snapshot: TokenSnapshot) => Promise<void>>
+/** One check per state: what a merchant can observe in it. */
+export type StateChecks = Record<TokenState, (snapshot: TokenSnapshot) => Promise<void>>
 
 /** The driver: pass `events` and `states` to a path's `test()`; call `close()` afterwards. */
 export interface ManagerDriver {

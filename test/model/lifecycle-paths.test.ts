@@ -26,65 +26,88 @@ afterAll(async () => {
   await Promise.all(redisStores.map((store) => store.close()))
 })
 
-const backends: { name: string; available: boolean; store: (bolt: BoltEmulator) => TokenStore }[] = [
-  { name: 'memory store', available: true, store: (bolt) => createMemoryStore({ clock: bolt.now }) },
-  {
-    name: 'Redis store',
-    available: redisUrl !== null,
-    store: () => {
-      const store = createRedisStore(createTestRedis(), { prefix: randomPrefix() })
-      redisStores.push(store)
-      return store
+const backends: { name: string; available: boolean; store: (bolt: BoltEmulator) => TokenStore }[] =
+  [
+    {
+      name: 'memory store',
+      available: true,
+      store: (bolt) => createMemoryStore({ clock: bolt.now }),
     },
-  },
-]
+    {
+      name: 'Redis store',
+      available: redisUrl !== null,
+      store: () => {
+        const store = createRedisStore(createTestRedis(), { prefix: randomPrefix() })
+        redisStores.push(store)
+        return store
+      },
+    },
+  ]
 
 for (const backend of backends) {
-  describe.skipIf(!backend.available)(`lifecycle paths generated from tokenMachine, on the ${backend.name}`, () => {
-    const exercised = new Set<string>()
-    const statesSeen = new Set<string>()
+  describe.skipIf(!backend.available)(
+    `lifecycle paths generated from tokenMachine, on the ${backend.name}`,
+    () => {
+      const exercised = new Set<string>()
+      const statesSeen = new Set<string>()
 
-    for (const path of paths) {
-      it(name(path), async () => {
-        const bolt = await startEmulator()
-        const driver = createManagerDriver({ bolt, store: backend.store(bolt) })
-        try {
-          await path.test({ events: driver.events, states: driver.states })
-        } finally {
-          await driver.close()
-        }
-        for (const transition of driver.exercised) exercised.add(transition.id)
-        for (const step of path.steps) statesSeen.add(String(step.state.value))
+      for (const path of paths) {
+        it(name(path), async () => {
+          const bolt = await startEmulator()
+          const driver = createManagerDriver({ bolt, store: backend.store(bolt) })
+          try {
+            await path.test({ events: driver.events, states: driver.states })
+          } finally {
+            await driver.close()
+          }
+          for (const transition of driver.exercised) exercised.add(transition.id)
+          for (const step of path.steps) statesSeen.add(String(step.state.value))
+        })
+      }
+
+      it('exercised every state and every transition of the machine', () => {
+        const missingStates = lifecycleStates().filter((state) => !statesSeen.has(state))
+        const missingTransitions = lifecycleTransitions()
+          .map((transition) => transition.id)
+          .filter((id) => !exercised.has(id))
+        expect(missingStates).toEqual([])
+        expect(missingTransitions).toEqual([])
+        expect(exercised.size).toBe(lifecycleTransitions().length)
       })
-    }
-
-    it('exercised every state and every transition of the machine', () => {
-      const missingStates = lifecycleStates().filter((state) => !statesSeen.has(state))
-      const missingTransitions = lifecycleTransitions()
-        .map((transition) => transition.id)
-        .filter((id) => !exercised.has(id))
-      expect(missingStates).toEqual([])
-      expect(missingTransitions).toEqual([])
-      expect(exercised.size).toBe(lifecycleTransitions().length)
-    })
-  })
+    },
+  )
 }
 
 describe('the coverage target itself', () => {
   it('is computed from the machine: six states, every guarded branch a transition', () => {
     const transitions = lifecycleTransitions()
-    expect(lifecycleStates().sort()).toEqual(['codeExchange', 'expired', 'fullyScoped', 'refresh', 'unauthenticated', 'viewOnly'])
+    expect(lifecycleStates().sort()).toEqual([
+      'codeExchange',
+      'expired',
+      'fullyScoped',
+      'refresh',
+      'unauthenticated',
+      'viewOnly',
+    ])
     // CODE_RECEIVED and LOGOUT from each of the six states, plus the states' own branches.
     expect(transitions.filter((t) => t.event === 'CODE_RECEIVED')).toHaveLength(6)
     expect(transitions.filter((t) => t.event === 'LOGOUT')).toHaveLength(6)
-    expect(transitions.map((t) => t.id)).toContain('refresh --REFRESH_FAILED [sessionEnded]#0--> unauthenticated')
-    expect(transitions.map((t) => t.id)).toContain('codeExchange --LEASE_TAKEN_OVER [leaseExpired and keptTokens]#1--> viewOnly')
+    expect(transitions.map((t) => t.id)).toContain(
+      'refresh --REFRESH_FAILED [sessionEnded]#0--> unauthenticated',
+    )
+    expect(transitions.map((t) => t.id)).toContain(
+      'codeExchange --LEASE_TAKEN_OVER [leaseExpired and keptTokens]#1--> viewOnly',
+    )
     expect(transitions).toHaveLength(27)
   })
 
   it('shortest paths alone would miss transitions; the generated paths take them all', () => {
     expect(paths.length).toBeGreaterThan(lifecycleStates().length)
-    const lastEvents = new Set(paths.map((path) => describeLifecycleEvent(path.steps.at(-1)?.event ?? { type: 'LOGOUT', now: 0 })))
+    const lastEvents = new Set(
+      paths.map((path) =>
+        describeLifecycleEvent(path.steps.at(-1)?.event ?? { type: 'LOGOUT', now: 0 }),
+      ),
+    )
     expect(lastEvents).toContain('LOGOUT')
     expect(lastEvents).toContain('REFRESH_FAILED(INVALID_GRANT)')
   })

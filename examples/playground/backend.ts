@@ -1,0 +1,205 @@
+/**
+ * The playground's example merchant backend: one shopper session, the Bolt emulator standing
+ * in for api.bolt.com, and a token manager on the memory store. Each button of the page is one
+ * action here; everything that happens is reported through `onMessage` (never a token, a code
+ * or a secret).
+ */
+import {
+  createTokenManager,
+  isBoltTokenError,
+  SCOPE_MANAGE,
+  type TokenState,
+  tokenMachine,
+  toMermaid,
+} from 'bolt-token-lifecycle'
+import { type BoltEmulator, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
+import { createMemoryStore } from 'bolt-token-lifecycle/memory'
+
+/** The one shopper session of the playground (a real backend takes it from its session cookie). */
+const SESSION = 'playground-shopper'
+/** A little more than an access token's hour, so the next read has to refresh. */
+const CLOCK_STEP_MS = 61 * 60_000
+/** How many log entries a page that connects late (or reloads) receives. */
+const HISTORY_LIMIT = 200
+
+/** What the page's buttons do. */
+export const ACTIONS = ['login', 'read', 'write', 'advance', 'logout'] as const
+export type ActionName = (typeof ACTIONS)[number]
+
+/** The session as the page shows it. */
+export interface PlaygroundStatus {
+  state: TokenState
+  scopes: string[]
+  /** Seconds until the access token expires at the Bolt clock (negative: ago); `null` without tokens. */
+  expiresInSeconds: number | null
+  canManage: boolean
+  /** The code of the last failed token request, or `null`. */
+  lastError: string | null
+  /** The Bolt (emulator) clock, epoch ms. */
+  clock: number
+}
+
+/** One line of the page's log. */
+export type LogEntry =
+  | { kind: 'transition'; from: TokenState; to: TokenState; event: string; at: number }
+  | { kind: 'error'; code: string; detail: string; at: number }
+  | { kind: 'outcome'; seq: number; action: ActionName; ok: boolean; text: string; at: number }
+
+/** What the backend pushes to every page over Server-Sent Events. */
+export type PlaygroundMessage =
+  | { type: 'snapshot'; status: PlaygroundStatus; diagram: string; log: LogEntry[] }
+  | { type: 'status'; status: PlaygroundStatus; diagram: string }
+  | { type: 'log'; entry: LogEntry }
+
+export interface PlaygroundBackend {
+  /** Runs one button's action; actions run one after another, in arrival order. */
+  run(action: ActionName): Promise<LogEntry & { kind: 'outcome' }>
+  /**
+   * The last status pushed, its diagram and the log, for a page that just connected. Synchronous,
+   * so a page can be sent it and join the broadcast without missing or repeating a message.
+   */
+  snapshot(): PlaygroundMessage & { type: 'snapshot' }
+  close(): Promise<void>
+}
+
+async function callAccountApi(
+  bolt: BoltEmulator,
+  accessToken: string,
+  action: 'read' | 'write',
+): Promise<{ ok: boolean; text: string }> {
+  const response = await fetch(
+    `${bolt.url}/v1/account${action === 'write' ? '/addresses' : ''}`,
+    action === 'read'
+      ? { headers: { authorization: `Bearer ${accessToken}` } }
+      : {
+          method: 'POST',
+          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            street_address1: '1 Market St',
+            locality: 'San Francisco',
+            postal_code: '94105',
+            country_code: 'US',
+          }),
+        },
+  )
+  if (response.status !== 200) {
+    await response.body?.cancel()
+    return { ok: false, text: `HTTP ${response.status}` }
+  }
+  const body = (await response.json()) as { addresses?: unknown[] }
+  if (action === 'write') return { ok: true, text: 'HTTP 200 (address added)' }
+  const count = body.addresses?.length ?? 0
+  return { ok: true, text: `HTTP 200 (${count} address${count === 1 ? '' : 'es'})` }
+}
+
+/** Starts the emulator and the token manager behind the playground. */
+export async function startBackend(
+  onMessage: (message: PlaygroundMessage) => void,
+): Promise<PlaygroundBackend> {
+  const bolt = await startBoltEmulator()
+  const tokens = createTokenManager({
+    clientId: bolt.clientId,
+    clientSecret: bolt.clientSecret,
+    baseUrl: bolt.url,
+    clock: bolt.now,
+    store: createMemoryStore(),
+  })
+  const history: LogEntry[] = []
+  let seq = 0
+  let queue: Promise<unknown> = Promise.resolve()
+
+  const log = (entry: LogEntry) => {
+    history.push(entry)
+    if (history.length > HISTORY_LIMIT) history.shift()
+    onMessage({ type: 'log', entry })
+  }
+  tokens.subscribe((event) => {
+    if (event.type === 'transition') {
+      const { from, to, event: cause, at } = event
+      log({ kind: 'transition', from, to, event: cause, at })
+    } else {
+      log({ kind: 'error', code: event.error.code, detail: event.detail, at: event.at })
+    }
+  })
+
+  const status = async (): Promise<{ status: PlaygroundStatus; diagram: string }> => {
+    const current = await tokens.getStatus(SESSION)
+    const clock = bolt.now()
+    return {
+      status: {
+        state: current.state,
+        scopes: current.scopes,
+        expiresInSeconds:
+          current.expiresAt === null ? null : Math.round((current.expiresAt - clock) / 1000),
+        canManage: current.canManage,
+        lastError: current.lastError?.code ?? null,
+        clock,
+      },
+      diagram: toMermaid(tokenMachine, { highlight: current.state }),
+    }
+  }
+
+  const perform = async (action: ActionName): Promise<{ ok: boolean; text: string }> => {
+    switch (action) {
+      case 'login': {
+        // The login modal's stand-in; a real frontend posts this code (and state) to the backend.
+        const state = globalThis.crypto.randomUUID()
+        const { code } = bolt.login({ state })
+        const after = await tokens.exchangeCode(SESSION, { code, state, expectedState: state })
+        return { ok: true, text: `now ${after.state}` }
+      }
+      case 'read':
+        return callAccountApi(bolt, await tokens.getAccessToken(SESSION), 'read')
+      case 'write':
+        return callAccountApi(
+          bolt,
+          await tokens.getAccessToken(SESSION, { scope: SCOPE_MANAGE }),
+          'write',
+        )
+      case 'advance':
+        bolt.advanceClock(CLOCK_STEP_MS)
+        return { ok: true, text: `Bolt clock +${CLOCK_STEP_MS / 60_000} min` }
+      case 'logout':
+        await tokens.logout(SESSION)
+        return { ok: true, text: 'logged out' }
+    }
+  }
+
+  const explain = (error: unknown): { ok: boolean; text: string } => {
+    if (isBoltTokenError(error, 'SCOPE_REQUIRED')) {
+      return { ok: false, text: 'SCOPE_REQUIRED: view-only session, log in again' }
+    }
+    if (isBoltTokenError(error, 'NOT_AUTHENTICATED')) {
+      return { ok: false, text: 'NOT_AUTHENTICATED: log in first' }
+    }
+    // The library's errors never carry a token, a code or a secret: their code is safe to show.
+    if (isBoltTokenError(error)) return { ok: false, text: error.code }
+    throw error
+  }
+
+  let current = await status()
+  const run = (action: ActionName) => {
+    const next = queue.then(async () => {
+      const result = await perform(action).catch(explain)
+      current = await status()
+      onMessage({ type: 'status', ...current })
+      seq += 1
+      const entry = { kind: 'outcome', seq, action, ...result, at: bolt.now() } as const
+      log(entry)
+      return entry
+    })
+    queue = next.catch(() => {})
+    return next
+  }
+
+  return {
+    run,
+    snapshot() {
+      return { type: 'snapshot', ...current, log: [...history] }
+    },
+    async close() {
+      await queue
+      await bolt.close()
+    },
+  }
+}
