@@ -111,7 +111,8 @@ export function scopeRequired(): BoltTokenError {
   )
 }
 
-function storeUnavailable(action: string, cause: unknown): BoltTokenError {
+/** The error for a failed store operation; nothing was changed. */
+export function storeUnavailable(action: string, cause: unknown): BoltTokenError {
   return new BoltTokenError(
     'STORE_UNAVAILABLE',
     `The session store failed to ${action}; nothing was changed. Retry later and check the store.`,

@@ -5,6 +5,7 @@
  */
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
+import type { VersionedValue } from '../contracts.js'
 import { BoltTokenError } from '../errors.js'
 import type { TokenState } from '../machine/token-machine.js'
 import {
@@ -17,7 +18,12 @@ import {
 } from '../machine/token-set.js'
 import { createTokenEndpoint } from '../oauth/token-endpoint.js'
 import { constantTimeEqual } from './constant-time.js'
-import { createInterpreter, notAuthenticated, scopeRequired } from './interpreter.js'
+import {
+  createInterpreter,
+  notAuthenticated,
+  scopeRequired,
+  storeUnavailable,
+} from './interpreter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import { resolveOptions, type TokenManagerOptions } from './options.js'
 import { createRecordCache } from './record-cache.js'
@@ -157,10 +163,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const { clock, refreshSkewMs } = resolved
   const records = createRecordCache()
 
-  async function getAccessToken(
-    sessionId: string,
-    accessOptions: AccessTokenOptions = {},
-  ): Promise<string> {
+  function checkAccessRequest(sessionId: string, accessOptions: AccessTokenOptions): boolean {
     requireSessionId(sessionId)
     const wanted = accessOptions.scope
     if (wanted !== undefined && wanted !== SCOPE_MANAGE && wanted !== SCOPE_VIEW) {
@@ -169,9 +172,39 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         `getAccessToken: scope must be '${SCOPE_MANAGE}' or '${SCOPE_VIEW}'.`,
       )
     }
-    const wantsManage = wanted === SCOPE_MANAGE
-    // The hot path: one store read and a clock comparison.
-    const stored = await interpreter.read(sessionId)
+    return wanted === SCOPE_MANAGE
+  }
+
+  // Not async: on the valid-token path every promise hop costs throughput.
+  function getAccessToken(
+    sessionId: string,
+    accessOptions: AccessTokenOptions = {},
+  ): Promise<string> {
+    let wantsManage: boolean
+    let read: Promise<VersionedValue | undefined>
+    try {
+      wantsManage = checkAccessRequest(sessionId, accessOptions)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    try {
+      read = resolved.store.get(sessionId)
+    } catch (cause) {
+      return Promise.reject(storeUnavailable('read the session', cause))
+    }
+    return read.then((stored) => accessTokenFrom(sessionId, stored, wantsManage), readFailed)
+  }
+
+  function readFailed(cause: unknown): never {
+    throw storeUnavailable('read the session', cause)
+  }
+
+  /** The hot path: one store read (done) and a clock comparison. */
+  function accessTokenFrom(
+    sessionId: string,
+    stored: VersionedValue | undefined,
+    wantsManage: boolean,
+  ): string | Promise<string> {
     if (stored === undefined) throw notAuthenticated(null)
     const record = records.decode(sessionId, stored)
     const tokens = record?.context.tokens ?? null
@@ -192,11 +225,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     ) {
       throw scopeRequired()
     }
-    const fresh = wantsManage
-      ? await interpreter.ensureFreshWithoutRefresh(sessionId)
-      : await interpreter.ensureFresh(sessionId)
-    if (wantsManage && !canManage(fresh)) throw scopeRequired()
-    return fresh.accessToken
+    return (
+      wantsManage
+        ? interpreter.ensureFreshWithoutRefresh(sessionId)
+        : interpreter.ensureFresh(sessionId)
+    ).then((fresh) => {
+      if (wantsManage && !canManage(fresh)) throw scopeRequired()
+      return fresh.accessToken
+    })
   }
 
   return {
