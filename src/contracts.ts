@@ -72,6 +72,11 @@ export interface HttpRequest {
   body?: string
   /** Aborted when the request's deadline passes; transports must pass it on. */
   signal: AbortSignal
+  /**
+   * The largest body to read, in bytes. A transport stops reading past it and rejects with
+   * an error named `ResponseTooLargeError`.
+   */
+  maxBodyBytes?: number
 }
 
 /** One HTTP answer, body read in full as text. */

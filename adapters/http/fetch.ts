@@ -4,6 +4,7 @@
  * @module
  */
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../src/contracts.js'
+import { readBodyCapped } from './body.js'
 import { headersToRecord } from './headers.js'
 
 /** Options of {@link createFetchTransport}. */
@@ -37,7 +38,7 @@ export function createFetchTransport(options: FetchTransportOptions = {}): HttpT
         // A redirect would resend the API key elsewhere; the core reports 3xx instead.
         redirect: 'manual',
       })
-      const body = await response.text()
+      const body = await readBodyCapped(response, request.maxBodyBytes)
       return { status: response.status, headers: headersToRecord(response.headers), body }
     },
   }

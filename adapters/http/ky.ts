@@ -6,6 +6,7 @@
  */
 import ky, { type KyInstance } from 'ky'
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../src/contracts.js'
+import { readBodyCapped } from './body.js'
 import { headersToRecord } from './headers.js'
 
 /**
@@ -35,7 +36,7 @@ export function createKyTransport(instance: KyInstance = ky): HttpTransport {
         timeout: false,
         throwHttpErrors: false,
       })
-      const body = await response.text()
+      const body = await readBodyCapped(response, request.maxBodyBytes)
       return { status: response.status, headers: headersToRecord(response.headers), body }
     },
   }

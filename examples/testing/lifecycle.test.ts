@@ -42,6 +42,8 @@ async function startBackend(bolt: BoltEmulator) {
     baseUrl: bolt.url,
     clock: bolt.now,
     http: gate,
+    // Each machine event is one answer from Bolt, so the library's retries are off here.
+    retry: false,
   })
   const server = createApp({ tokens, boltBaseUrl: bolt.url, log: () => {} }).listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))

@@ -134,6 +134,8 @@ export function createInterpreter(deps: InterpreterDeps) {
   const { store, clock } = options
 
   const newLease = (): Lease => ({ owner, until: clock() + options.leaseMs })
+  // A token operation and its retries must end before its lease does.
+  const operationBudgetMs = Math.max(options.timeoutMs, options.leaseMs - 1_000)
 
   const readFailed = (cause: unknown): never => {
     throw storeUnavailable('read the session', cause)
@@ -379,6 +381,7 @@ export function createInterpreter(deps: InterpreterDeps) {
       tokens = await endpoint.request(
         { grantType: 'refresh_token', refreshToken, scope: REFRESH_SCOPE },
         locked.snapshot.context.tokens,
+        operationBudgetMs,
       )
     } catch (thrown) {
       const error = toBoltTokenError(thrown)
@@ -463,6 +466,7 @@ export function createInterpreter(deps: InterpreterDeps) {
       tokens = await endpoint.request(
         { grantType: 'authorization_code', code, scope, ...(state === undefined ? {} : { state }) },
         locked.snapshot.context.tokens,
+        operationBudgetMs,
       )
     } catch (thrown) {
       const error = toBoltTokenError(thrown)

@@ -5,6 +5,11 @@
  */
 import type { HttpTransport, TokenStore } from '../contracts.js'
 import { BoltTokenError } from '../errors.js'
+import {
+  DEFAULT_RETRY,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+} from '../oauth/retry-policy.js'
 
 /** Bolt's production API. */
 export const BOLT_PRODUCTION_URL = 'https://api.bolt.com'
@@ -70,10 +75,19 @@ export interface TokenManagerOptions {
    * @default 500
    */
   pollIntervalMs?: number
+  /**
+   * How failed token requests are retried (connection refused, 429, 5xx on refresh; never
+   * a code exchange that may have reached Bolt): see `src/oauth/retry-policy.ts`. `false`
+   * turns retries off.
+   * @default { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 }
+   */
+  retry?: RetryOptions | false
 }
 
 /** Options with every default applied. */
-export type ResolvedOptions = Required<TokenManagerOptions>
+export type ResolvedOptions = Omit<Required<TokenManagerOptions>, 'retry'> & {
+  retry: ResolvedRetryOptions
+}
 
 function invalid(option: string, problem: string): BoltTokenError {
   return new BoltTokenError('INVALID_ARGUMENT', `createTokenManager: \`${option}\` ${problem}.`)
@@ -158,6 +172,7 @@ export function resolveOptions(
     throw invalid('clock', 'must be a function returning epoch milliseconds')
 
   return {
+    retry: resolveRetry(options.retry),
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     baseUrl,
@@ -170,4 +185,19 @@ export function resolveOptions(
     sessionTtlMs,
     pollIntervalMs,
   }
+}
+
+function resolveRetry(retry: RetryOptions | false | undefined): ResolvedRetryOptions {
+  if (retry === false) return { ...DEFAULT_RETRY, maxAttempts: 1 }
+  if (retry === undefined) return DEFAULT_RETRY
+  if (typeof retry !== 'object' || retry === null) {
+    throw invalid('retry', 'must be an object ({ maxAttempts, baseDelayMs, maxDelayMs }) or false')
+  }
+  const resolved = { ...DEFAULT_RETRY, ...retry }
+  if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) {
+    throw invalid('retry.maxAttempts', 'must be a whole number of at least 1')
+  }
+  requirePositive('retry.baseDelayMs', resolved.baseDelayMs, true)
+  requirePositive('retry.maxDelayMs', resolved.maxDelayMs, true)
+  return resolved
 }

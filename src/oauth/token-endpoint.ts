@@ -1,7 +1,7 @@
 /**
- * Talks to Bolt's token endpoint: one request per call, with a deadline, mapped to a
- * validated {@link TokenSet} or a {@link BoltTokenError}. No retries here: whether a
- * request may be repeated is the interpreter's decision.
+ * Talks to Bolt's token endpoint: each attempt with a deadline and a cap on the answer's
+ * size, mapped to a validated {@link TokenSet} or a {@link BoltTokenError}, retried only as
+ * the retry policy (`retry-policy.ts`) allows.
  *
  * @module
  */
@@ -9,6 +9,7 @@ import type { HttpTransport } from '../contracts.js'
 import { BoltTokenError } from '../errors.js'
 import type { TokenSet } from '../machine/token-set.js'
 import { excerpt, redactSecrets } from './redact.js'
+import { backoffMs, isRetryable, type ResolvedRetryOptions } from './retry-policy.js'
 import {
   buildTokenRequest,
   type ClientCredentials,
@@ -20,16 +21,31 @@ import { errorFromResponse, parseTokenResponse } from './token-response.js'
 /** Everything a token endpoint client needs. */
 export interface TokenEndpointConfig extends ClientCredentials {
   http: HttpTransport
-  /** One request's deadline, in milliseconds: connection, answer and body. */
+  /** One attempt's deadline, in milliseconds: connection, answer and body. */
   timeoutMs: number
   clock: () => number
+  retry: ResolvedRetryOptions
+  /** For jitter; tests may fix it. @default Math.random */
+  random?: () => number
+  /** Called before each retry (for logs and events). */
+  onRetry?: (attempt: number, error: BoltTokenError, delayMs: number) => void
 }
 
 /** Sends token requests to Bolt. */
 export interface TokenEndpoint {
-  /** Runs `grant` against Bolt; `previous` fills fields a refresh answer may leave out. */
-  request(grant: TokenGrant, previous: TokenSet | null): Promise<TokenSet>
+  /**
+   * Runs `grant` against Bolt, retrying as {@link isRetryable} allows within `budgetMs`
+   * (real milliseconds for all attempts and waits); `previous` fills fields a refresh
+   * answer may leave out.
+   */
+  request(grant: TokenGrant, previous: TokenSet | null, budgetMs: number): Promise<TokenSet>
 }
+
+/** The largest token answer we read, in bytes. Real ones are a few kilobytes. */
+export const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024
+
+/** Retries only start if at least this much of the budget is left for the attempt. */
+const MIN_ATTEMPT_MS = 500
 
 function innerCodeOf(cause: unknown): string | undefined {
   const inner = (cause as { cause?: unknown } | null)?.cause
@@ -44,7 +60,7 @@ function describeFailure(cause: unknown): string {
 }
 
 /** Failures in which the request certainly never reached Bolt. */
-const notSent = new Set([
+const notSentCodes = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
@@ -53,42 +69,98 @@ const notSent = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ])
 
+interface AttemptFailure {
+  error: BoltTokenError
+  /** The request certainly never reached Bolt. */
+  notSent: boolean
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
 /** Creates the token endpoint client. */
 export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint {
   const origin = new URL(config.baseUrl).origin
-  return {
-    async request(grant, previous) {
-      const parts = buildTokenRequest(config, grant)
-      const secrets = grantSecrets(config, grant)
-      const signal = AbortSignal.timeout(config.timeoutMs)
-      const sentAt = config.clock()
-      let response: Awaited<ReturnType<HttpTransport['send']>>
-      try {
-        response = await config.http.send({ method: 'POST', ...parts, signal })
-      } catch (cause) {
-        const what = grant.grantType === 'authorization_code' ? 'code exchange' : 'refresh'
-        if (signal.aborted) {
-          throw new BoltTokenError(
-            'TIMEOUT',
-            `Bolt's token endpoint at ${origin} did not answer the ${what} within ${config.timeoutMs} ms. ` +
-              'The server may or may not have processed it; retry later (timeoutMs sets the deadline).',
-            { cause },
-          )
-        }
-        const failure = excerpt(redactSecrets(describeFailure(cause), secrets), 160)
-        throw new BoltTokenError(
-          'NETWORK_ERROR',
-          notSent.has(innerCodeOf(cause) ?? '')
-            ? `Could not reach Bolt's token endpoint at ${origin} for the ${what}: ${failure}. Nothing was sent; check baseUrl and the network, and retry later.`
-            : `The ${what} at ${origin} failed without a complete answer: ${failure}. Bolt may or may not have processed it; retry later.`,
+
+  /** One attempt: a token set, or the failure and whether the request certainly was not sent. */
+  async function attempt(
+    grant: TokenGrant,
+    previous: TokenSet | null,
+    deadlineMs: number,
+  ): Promise<TokenSet | AttemptFailure> {
+    const parts = buildTokenRequest(config, grant)
+    const secrets = grantSecrets(config, grant)
+    const signal = AbortSignal.timeout(deadlineMs)
+    const sentAt = config.clock()
+    const what = grant.grantType === 'authorization_code' ? 'code exchange' : 'refresh'
+    let response: Awaited<ReturnType<HttpTransport['send']>>
+    try {
+      response = await config.http.send({
+        method: 'POST',
+        ...parts,
+        signal,
+        maxBodyBytes: MAX_TOKEN_RESPONSE_BYTES,
+      })
+    } catch (cause) {
+      if (signal.aborted) {
+        const error = new BoltTokenError(
+          'TIMEOUT',
+          `Bolt's token endpoint at ${origin} did not answer the ${what} within ${deadlineMs} ms. ` +
+            'The server may or may not have processed it; retry later (timeoutMs sets the deadline).',
           { cause },
         )
+        return { error, notSent: false }
       }
-      const context = { grant, previous, sentAt, secrets }
-      if (response.status >= 200 && response.status < 300) {
+      if ((cause as { name?: unknown } | null)?.name === 'ResponseTooLargeError') {
+        const error = new BoltTokenError(
+          'INVALID_RESPONSE',
+          `Bolt answered the ${what} with a body over ${MAX_TOKEN_RESPONSE_BYTES} bytes; the read was aborted. ` +
+            'Nothing was stored and the previous refresh token was kept; retry later.',
+          { cause },
+        )
+        return { error, notSent: false }
+      }
+      const failure = excerpt(redactSecrets(describeFailure(cause), secrets), 160)
+      const notSent = notSentCodes.has(innerCodeOf(cause) ?? '')
+      const error = new BoltTokenError(
+        'NETWORK_ERROR',
+        notSent
+          ? `Could not reach Bolt's token endpoint at ${origin} for the ${what}: ${failure}. Nothing was sent; check baseUrl and the network, and retry later.`
+          : `The ${what} at ${origin} failed without a complete answer: ${failure}. Bolt may or may not have processed it; retry later.`,
+        { cause },
+      )
+      return { error, notSent }
+    }
+    const context = { grant, previous, sentAt, secrets }
+    try {
+      if (response.status >= 200 && response.status < 300)
         return parseTokenResponse(response, context)
+      return { error: errorFromResponse(response, context, config.clock()), notSent: false }
+    } catch (error) {
+      return { error: error as BoltTokenError, notSent: false }
+    }
+  }
+
+  return {
+    async request(grant, previous, budgetMs) {
+      const giveUpAt = performance.now() + budgetMs
+      for (let attemptNumber = 1; ; attemptNumber++) {
+        const left = giveUpAt - performance.now()
+        const outcome = await attempt(
+          grant,
+          previous,
+          Math.max(1, Math.min(config.timeoutMs, left)),
+        )
+        if (!('error' in outcome)) return outcome
+        const { error, notSent } = outcome
+        if (attemptNumber >= config.retry.maxAttempts || !isRetryable(error, grant, notSent))
+          throw error
+        const delayMs = backoffMs(attemptNumber, error, config.retry, config.random)
+        if (giveUpAt - performance.now() - delayMs < MIN_ATTEMPT_MS) throw error
+        config.onRetry?.(attemptNumber, error, delayMs)
+        await sleep(delayMs)
       }
-      throw errorFromResponse(response, context, config.clock())
     },
   }
 }

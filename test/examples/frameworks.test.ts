@@ -180,6 +180,7 @@ describe.each(frameworks)('the $name example', (framework) => {
       baseUrl: bolt.url,
       clock: () => bolt.now(),
       http: recordingTransport(issued),
+      retry: { baseDelayMs: 5, maxDelayMs: 20 },
       ...overrides,
     })
     return framework.listen({ tokens, boltBaseUrl: bolt.url, log: (entry) => logs.push(entry) })
@@ -327,7 +328,7 @@ describe.each(frameworks)('the $name example', (framework) => {
     // Bolt's gateway fails the next refresh: 503 with Retry-After; the session is kept.
     await logIn(browser)
     bolt.advanceClock(HOUR_AND_A_MINUTE)
-    bolt.injectFault(faults.html(502))
+    bolt.injectFault(faults.html(502), { times: 3 }) // every attempt of the refresh
     const outage = await browser.get('/account')
     expect(outage.status).toBe(503)
     expect(outage.headers.get('retry-after')).toBe(String(DEFAULT_RETRY_AFTER_SECONDS))

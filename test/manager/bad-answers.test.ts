@@ -7,24 +7,39 @@ import { decodeSessionRecord } from '../../src/manager/session-record.js'
 import { logIn, managerFor, PAST_EXPIRY_MS, startEmulator, transports } from '../support/harness.js'
 import { rejection } from '../support/rejection.js'
 
-const badAnswers: { name: string; fault: () => EmulatorFault; code: string; status: number }[] = [
+// refreshAttempts: how many requests a refresh makes before giving up (a 5xx is retried).
+const badAnswers: {
+  name: string
+  fault: () => EmulatorFault
+  code: string
+  status: number
+  refreshAttempts: number
+}[] = [
   {
     name: 'a malformed 200',
     fault: () => faults.malformedJson(),
     code: 'INVALID_RESPONSE',
     status: 200,
+    refreshAttempts: 1,
   },
-  { name: 'an HTML 502 page', fault: () => faults.html(502), code: 'SERVER_ERROR', status: 502 },
+  {
+    name: 'an HTML 502 page (every attempt)',
+    fault: () => faults.html(502),
+    code: 'SERVER_ERROR',
+    status: 502,
+    refreshAttempts: 3,
+  },
   {
     name: 'a 200 without access_token',
     fault: () => faults.missingAccessToken(),
     code: 'INVALID_RESPONSE',
     status: 200,
+    refreshAttempts: 1,
   },
 ]
 
 describe.each(transports)('bad answers from Bolt over $name', ({ create }) => {
-  for (const { name, fault, code, status } of badAnswers) {
+  for (const { name, fault, code, status, refreshAttempts } of badAnswers) {
     it(`${name} on refresh → ${code}; nothing stored, old refresh token kept, next call refreshes`, async () => {
       const bolt = await startEmulator()
       const store = createMemoryStore({ clock: bolt.now })
@@ -32,9 +47,10 @@ describe.each(transports)('bad answers from Bolt over $name', ({ create }) => {
       await logIn(bolt, tokens, 's1')
       const before = decodeSessionRecord((await store.get('s1'))?.value ?? '')
       bolt.advanceClock(PAST_EXPIRY_MS)
-      bolt.injectFault(fault())
+      bolt.injectFault(fault(), { times: refreshAttempts })
 
       const error = await rejection(tokens.getAccessToken('s1'))
+      expect(bolt.stats.tokenRequests).toBe(1 + refreshAttempts)
       expect(isBoltTokenError(error)).toBe(true)
       expect(error.code).toBe(code)
       expect(error.status).toBe(status)
@@ -67,6 +83,32 @@ describe.each(transports)('bad answers from Bolt over $name', ({ create }) => {
       expect(status.lastError?.code).toBe(code)
     })
   }
+
+  it('one 502 on refresh is retried, and the shopper never notices', async () => {
+    const bolt = await startEmulator()
+    const tokens = managerFor(bolt, create())
+    await logIn(bolt, tokens, 's1')
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    bolt.injectFault(faults.html(502))
+
+    const token = await tokens.getAccessToken('s1')
+
+    expect(token.startsWith('at_')).toBe(true)
+    expect(
+      bolt.requests.filter((r) => r.grantType === 'refresh_token').map((r) => r.status),
+    ).toEqual([502, 200])
+    expect(bolt.stats).toEqual(expect.objectContaining({ refreshes: 1, reuseDetected: 0 }))
+    expect((await tokens.getStatus('s1')).state).toBe('viewOnly')
+  })
+
+  it('a 502 on code exchange is not retried: the code may have been used', async () => {
+    const bolt = await startEmulator()
+    const tokens = managerFor(bolt, create())
+    bolt.injectFault(faults.html(502))
+    const error = await rejection(tokens.exchangeCode('s1', { code: bolt.login().code }))
+    expect(error.code).toBe('SERVER_ERROR')
+    expect(bolt.stats.tokenRequests).toBe(1)
+  })
 
   it('a failed step-up keeps the view-only session', async () => {
     const bolt = await startEmulator()

@@ -44,6 +44,8 @@ export function managerFor(
     clock: bolt.now,
     http,
     store: createMemoryStore({ clock: bolt.now }),
+    // Short backoffs keep retried requests quick in tests.
+    retry: { baseDelayMs: 5, maxDelayMs: 20 },
     ...overrides,
   })
   const transitions: TransitionEvent[] = []
