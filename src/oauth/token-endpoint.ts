@@ -147,10 +147,11 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
       const giveUpAt = performance.now() + budgetMs
       for (let attemptNumber = 1; ; attemptNumber++) {
         const left = giveUpAt - performance.now()
+        // AbortSignal.timeout() takes whole milliseconds only.
         const outcome = await attempt(
           grant,
           previous,
-          Math.max(1, Math.min(config.timeoutMs, left)),
+          Math.max(1, Math.floor(Math.min(config.timeoutMs, left))),
         )
         if (!('error' in outcome)) return outcome
         const { error, notSent } = outcome
