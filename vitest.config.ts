@@ -23,6 +23,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     // Picks the Redis for the whole run: REDIS_URL, else its own redis-server (DESIGN.md §8).
     globalSetup: ['test/support/redis-global-setup.ts'],
+    setupFiles: ['test/support/secret-equality.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

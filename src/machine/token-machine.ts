@@ -11,6 +11,7 @@
  * @module
  */
 import { and, assign, setup } from 'xstate'
+import type { Secret } from '../secret.js'
 import { canManage, isAccessTokenFresh, type TokenSet } from './token-set.js'
 
 /** Who holds the right to talk to Bolt for a session, and until when (epoch ms). */
@@ -60,7 +61,7 @@ export type TokenEvent =
       type: 'CODE_RECEIVED'
       now: number
       lease: Lease
-      code: string
+      code: Secret
       scope: string
       state?: string
     }
@@ -77,7 +78,7 @@ export type TokenEvent =
 
 /** Parameters of the `exchangeCode` action. */
 export interface ExchangeCodeParams {
-  code: string
+  code: Secret
   scope: string
   state?: string
 }
@@ -100,7 +101,7 @@ export const tokenMachine = setup({
   actions: {
     // Executed by the interpreter, after the state that requested them is persisted.
     exchangeCode: (_, _params: ExchangeCodeParams) => {},
-    refreshTokens: (_, _params: { refreshToken: string }) => {},
+    refreshTokens: (_, _params: { refreshToken: Secret | null }) => {},
     takeLease: assign({
       lease: ({ event }) => ('lease' in event ? event.lease : null),
     }),
@@ -211,7 +212,7 @@ export const tokenMachine = setup({
             'takeLease',
             {
               type: 'refreshTokens',
-              params: ({ context }) => ({ refreshToken: context.tokens?.refreshToken ?? '' }),
+              params: ({ context }) => ({ refreshToken: context.tokens?.refreshToken ?? null }),
             },
           ],
         },
@@ -236,7 +237,7 @@ export const tokenMachine = setup({
             'takeLease',
             {
               type: 'refreshTokens',
-              params: ({ context }) => ({ refreshToken: context.tokens?.refreshToken ?? '' }),
+              params: ({ context }) => ({ refreshToken: context.tokens?.refreshToken ?? null }),
             },
           ],
         },

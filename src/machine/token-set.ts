@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Secret } from '../secret.js'
 
 /** Scope of an access token that may change the shopper's account (one hour, after a login). */
 export const SCOPE_MANAGE = 'bolt.account.manage'
@@ -17,20 +18,54 @@ export const DEFAULT_EXCHANGE_SCOPE = `${SCOPE_MANAGE} ${SCOPE_OPENID}`
 /** The scope a refresh asks for: Bolt's refresh tokens only ever grant view. */
 export const REFRESH_SCOPE = SCOPE_VIEW
 
-/** The tokens Bolt issued for one shopper session. */
+/** The tokens Bolt issued for one shopper session, as the library holds them in memory. */
 export interface TokenSet {
   /** Bearer token for the Bolt Account API. */
-  accessToken: string
+  accessToken: Secret
   /** Single-use: Bolt rotates it on every refresh. */
-  refreshToken: string
+  refreshToken: Secret
   /** OpenID Connect id token (JWT), from a code exchange that asked for `openid`. */
-  idToken?: string
+  idToken?: Secret
   /** Scopes granted to `accessToken`. */
   scopes: string[]
   /** When `accessToken` expires, in epoch milliseconds. */
   expiresAt: number
   /** When this set was obtained, in epoch milliseconds. */
   obtainedAt: number
+}
+
+/** A {@link TokenSet} as stored: the same fields, the tokens as plain strings. */
+export interface StoredTokenSet {
+  accessToken: string
+  refreshToken: string
+  idToken?: string
+  scopes: string[]
+  expiresAt: number
+  obtainedAt: number
+}
+
+/** The stored form of a token set (tokens revealed for the store, or its encryption). */
+export function toStoredTokenSet(tokens: TokenSet): StoredTokenSet {
+  return {
+    accessToken: tokens.accessToken.reveal(),
+    refreshToken: tokens.refreshToken.reveal(),
+    ...(tokens.idToken === undefined ? {} : { idToken: tokens.idToken.reveal() }),
+    scopes: tokens.scopes,
+    expiresAt: tokens.expiresAt,
+    obtainedAt: tokens.obtainedAt,
+  }
+}
+
+/** The in-memory form of a stored token set: tokens wrapped in {@link Secret}. */
+export function fromStoredTokenSet(stored: StoredTokenSet): TokenSet {
+  return {
+    accessToken: new Secret(stored.accessToken),
+    refreshToken: new Secret(stored.refreshToken),
+    ...(stored.idToken === undefined ? {} : { idToken: new Secret(stored.idToken) }),
+    scopes: stored.scopes,
+    expiresAt: stored.expiresAt,
+    obtainedAt: stored.obtainedAt,
+  }
 }
 
 /** Splits a scope string (space-separated; a literal `+` also separates, as in Bolt's guide). */

@@ -22,6 +22,7 @@ import {
 import { isAccessTokenFresh, REFRESH_SCOPE, type TokenSet } from '../machine/token-set.js'
 import { excerpt } from '../oauth/redact.js'
 import type { TokenEndpoint } from '../oauth/token-endpoint.js'
+import type { Secret } from '../secret.js'
 import type { LifecycleEvent, TransitionEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
 import {
@@ -361,7 +362,8 @@ export function createInterpreter(deps: InterpreterDeps) {
         if (committed === undefined) continue
         const action = committed.actions.find((candidate) => candidate.type === 'refreshTokens')
         if (action === undefined) continue
-        const { refreshToken } = action.params as { refreshToken: string }
+        const { refreshToken } = action.params as { refreshToken: Secret | null }
+        if (refreshToken === null) throw notAuthenticated(context.lastError)
         const tokens = await performRefresh(sessionId, committed, refreshToken)
         if (tokens !== undefined) return tokens
       }
@@ -374,7 +376,7 @@ export function createInterpreter(deps: InterpreterDeps) {
   async function performRefresh(
     sessionId: string,
     locked: LoadedSession,
-    refreshToken: string,
+    refreshToken: Secret,
   ): Promise<TokenSet | undefined> {
     let tokens: TokenSet
     try {
@@ -426,7 +428,7 @@ export function createInterpreter(deps: InterpreterDeps) {
     const current = await load(sessionId)
     if (
       current.snapshot.value === 'refresh' &&
-      current.snapshot.context.tokens?.refreshToken === refreshToken &&
+      current.snapshot.context.tokens?.refreshToken.equals(refreshToken) === true &&
       (await commit(sessionId, current, [succeeded])) !== undefined
     ) {
       return tokens
@@ -437,7 +439,7 @@ export function createInterpreter(deps: InterpreterDeps) {
   /** Exchanges a login-modal code and stores the result (first login or step-up). */
   async function exchange(
     sessionId: string,
-    code: string,
+    code: Secret,
     scope: string,
     state: string | undefined,
   ): Promise<LoadedSession> {

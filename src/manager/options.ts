@@ -10,6 +10,7 @@ import {
   type ResolvedRetryOptions,
   type RetryOptions,
 } from '../oauth/retry-policy.js'
+import { Secret } from '../secret.js'
 
 /** Bolt's production API. */
 export const BOLT_PRODUCTION_URL = 'https://api.bolt.com'
@@ -85,8 +86,10 @@ export interface TokenManagerOptions {
 }
 
 /** Options with every default applied. */
-export type ResolvedOptions = Omit<Required<TokenManagerOptions>, 'retry'> & {
+export type ResolvedOptions = Omit<Required<TokenManagerOptions>, 'retry' | 'clientSecret'> & {
   retry: ResolvedRetryOptions
+  /** Held wrapped, so that printing the options never shows it. */
+  clientSecret: Secret
 }
 
 function invalid(option: string, problem: string): BoltTokenError {
@@ -174,7 +177,7 @@ export function resolveOptions(
   return {
     retry: resolveRetry(options.retry),
     clientId: options.clientId,
-    clientSecret: options.clientSecret,
+    clientSecret: new Secret(options.clientSecret),
     baseUrl,
     store: options.store ?? defaults.store(),
     http: options.http ?? defaults.http(),

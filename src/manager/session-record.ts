@@ -7,15 +7,19 @@
  */
 import type { SnapshotFrom } from 'xstate'
 import { type TokenContext, type TokenState, tokenMachine } from '../machine/token-machine.js'
+import { fromStoredTokenSet, type StoredTokenSet, toStoredTokenSet } from '../machine/token-set.js'
 
 /** The envelope's current schema. Bump it (and migrate in {@link decodeSessionRecord}) on change. */
 export const SESSION_RECORD_SCHEMA = 1
+
+/** The machine context as stored: the tokens as plain strings. */
+export type StoredContext = Omit<TokenContext, 'tokens'> & { tokens: StoredTokenSet | null }
 
 /** The envelope as stored. */
 export interface SessionRecord {
   schema: typeof SESSION_RECORD_SCHEMA
   value: TokenState
-  context: TokenContext
+  context: StoredContext
 }
 
 /** A snapshot of the token machine. */
@@ -28,7 +32,10 @@ export function encodeSessionRecord(snapshot: TokenSnapshot): string {
   const record: SessionRecord = {
     schema: SESSION_RECORD_SCHEMA,
     value: snapshot.value as TokenState,
-    context: snapshot.context,
+    context: {
+      ...snapshot.context,
+      tokens: snapshot.context.tokens === null ? null : toStoredTokenSet(snapshot.context.tokens),
+    },
   }
   return JSON.stringify(record)
 }
@@ -56,5 +63,9 @@ export function decodeSessionRecord(raw: string): SessionRecord | undefined {
 
 /** Revives a machine snapshot from a decoded envelope. */
 export function reviveSnapshot(record: SessionRecord): TokenSnapshot {
-  return tokenMachine.resolveState({ value: record.value, context: record.context })
+  const { tokens } = record.context
+  return tokenMachine.resolveState({
+    value: record.value,
+    context: { ...record.context, tokens: tokens === null ? null : fromStoredTokenSet(tokens) },
+  })
 }

@@ -17,6 +17,7 @@ import {
   type TokenSet,
 } from '../machine/token-set.js'
 import { createTokenEndpoint } from '../oauth/token-endpoint.js'
+import { Secret } from '../secret.js'
 import { constantTimeEqual } from './constant-time.js'
 import {
   createInterpreter,
@@ -231,7 +232,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         : interpreter.ensureFresh(sessionId)
     ).then((fresh) => {
       if (wantsManage && !canManage(fresh)) throw scopeRequired()
-      return fresh.accessToken
+      return fresh.accessToken.reveal()
     })
   }
 
@@ -268,7 +269,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
           'exchangeCode: `scope` must be a non-empty, space-separated scope string.',
         )
       }
-      const stored = await interpreter.exchange(sessionId, code, scope, state)
+      const stored = await interpreter.exchange(sessionId, new Secret(code), scope, state)
       const { context } = stored.snapshot
       return statusOf(stored.snapshot.value as TokenState, context.tokens, context.lastError)
     },

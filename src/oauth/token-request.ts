@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Secret } from '../secret.js'
 
 /** The credentials and address every token request carries. */
 export interface ClientCredentials {
@@ -12,13 +13,13 @@ export interface ClientCredentials {
   /** The merchant's publishable key (`client_id`). */
   clientId: string
   /** The merchant's API key (`client_secret` and the `X-API-Key` header). */
-  clientSecret: string
+  clientSecret: Secret
 }
 
 /** One of the two grants the library uses. */
 export type TokenGrant =
-  | { grantType: 'authorization_code'; code: string; scope: string; state?: string }
-  | { grantType: 'refresh_token'; refreshToken: string; scope: string }
+  | { grantType: 'authorization_code'; code: Secret; scope: string; state?: string }
+  | { grantType: 'refresh_token'; refreshToken: Secret; scope: string }
 
 /** A token request ready for a transport (minus the abort signal). */
 export interface TokenRequestParts {
@@ -39,22 +40,22 @@ export function buildTokenRequest(
 ): TokenRequestParts {
   const form = new URLSearchParams({
     client_id: credentials.clientId,
-    client_secret: credentials.clientSecret,
+    client_secret: credentials.clientSecret.reveal(),
     grant_type: grant.grantType,
     scope: grant.scope,
   })
   if (grant.grantType === 'authorization_code') {
-    form.set('code', grant.code)
+    form.set('code', grant.code.reveal())
     if (grant.state !== undefined) form.set('state', grant.state)
   } else {
-    form.set('refresh_token', grant.refreshToken)
+    form.set('refresh_token', grant.refreshToken.reveal())
   }
   return {
     url: tokenEndpointUrl(credentials.baseUrl),
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       accept: 'application/json',
-      'x-api-key': credentials.clientSecret,
+      'x-api-key': credentials.clientSecret.reveal(),
       'x-publishable-key': credentials.clientId,
     },
     body: form.toString(),
@@ -63,8 +64,10 @@ export function buildTokenRequest(
 
 /** The secret values a grant sends: what must never appear in anything we output. */
 export function grantSecrets(credentials: ClientCredentials, grant: TokenGrant): string[] {
-  const secrets = [credentials.clientSecret]
-  secrets.push(grant.grantType === 'authorization_code' ? grant.code : grant.refreshToken)
+  const secrets = [credentials.clientSecret.reveal()]
+  secrets.push(
+    (grant.grantType === 'authorization_code' ? grant.code : grant.refreshToken).reveal(),
+  )
   if (grant.grantType === 'authorization_code' && grant.state !== undefined)
     secrets.push(grant.state)
   return secrets

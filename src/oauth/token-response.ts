@@ -8,6 +8,7 @@
 import type { HttpResponse } from '../contracts.js'
 import { BoltTokenError, type ErrorCode } from '../errors.js'
 import { parseScopes, SCOPE_MANAGE, type TokenSet } from '../machine/token-set.js'
+import { Secret } from '../secret.js'
 import { excerpt, redactSecrets } from './redact.js'
 import type { TokenGrant } from './token-request.js'
 
@@ -82,18 +83,26 @@ export function parseTokenResponse(response: HttpResponse, context: ResponseCont
   }
 
   const { grant, previous } = context
-  let refreshToken = json.refresh_token
-  if (refreshToken === undefined && grant.grantType === 'refresh_token') {
+  const rawRefreshToken = json.refresh_token
+  let refreshToken: Secret
+  if (rawRefreshToken === undefined && grant.grantType === 'refresh_token') {
     // RFC 6749 §6: a server that does not rotate leaves the old refresh token valid.
     refreshToken = grant.refreshToken
-  }
-  if (typeof refreshToken !== 'string' || refreshToken.length === 0) {
+  } else if (typeof rawRefreshToken === 'string' && rawRefreshToken.length > 0) {
+    refreshToken = new Secret(rawRefreshToken)
+  } else {
     return fail('`refresh_token` is missing or not a string')
   }
-  const idToken =
-    json.id_token ?? (grant.grantType === 'refresh_token' ? previous?.idToken : undefined)
-  if (idToken !== undefined && typeof idToken !== 'string')
+  const rawIdToken = json.id_token
+  if (rawIdToken !== undefined && typeof rawIdToken !== 'string') {
     return fail('`id_token` is not a string')
+  }
+  const idToken =
+    rawIdToken !== undefined
+      ? new Secret(rawIdToken)
+      : grant.grantType === 'refresh_token'
+        ? previous?.idToken
+        : undefined
   const scope = json.scope ?? grant.scope
   if (typeof scope !== 'string') return fail('`scope` is not a string')
 
@@ -103,7 +112,7 @@ export function parseTokenResponse(response: HttpResponse, context: ResponseCont
 
   const lifetimeSeconds = Math.min(expiresIn, MAX_EXPIRES_IN_SECONDS)
   return {
-    accessToken,
+    accessToken: new Secret(accessToken),
     refreshToken,
     ...(idToken === undefined ? {} : { idToken }),
     scopes,

@@ -17,6 +17,7 @@ import {
   type TokenSet,
 } from '../machine/token-set.js'
 import type { TokenSnapshot } from '../manager/session-record.js'
+import { Secret } from '../secret.js'
 
 /** A test model of {@link tokenMachine}. */
 export type LifecycleTestModel = TestModel<TokenSnapshot, TokenEvent, unknown>
@@ -29,8 +30,8 @@ const MODEL_LEASE_MS = 15_000
 
 function modelTokens(now: number, scopes: string[]): TokenSet {
   return {
-    accessToken: 'model-access-token',
-    refreshToken: 'model-refresh-token',
+    accessToken: new Secret('model-access-token'),
+    refreshToken: new Secret('model-refresh-token'),
     scopes,
     expiresAt: now + HOUR,
     obtainedAt: now,
@@ -62,7 +63,7 @@ export function lifecycleEvents(snapshot: TokenSnapshot): TokenEvent[] {
       type: 'CODE_RECEIVED',
       now,
       lease,
-      code: 'model-code',
+      code: new Secret('model-code'),
       scope: `${SCOPE_MANAGE} ${SCOPE_OPENID}`,
     },
     { type: 'LOGOUT', now },

@@ -7,21 +7,22 @@ import {
   tokenMachine,
 } from '../../src/machine/token-machine.js'
 import type { TokenSet } from '../../src/machine/token-set.js'
+import { Secret } from '../../src/secret.js'
 
 const NOW = 1_000_000
 const HOUR = 3_600_000
 const manageTokens: TokenSet = {
-  accessToken: 'at_manage',
-  refreshToken: 'rt_1',
-  idToken: 'id',
+  accessToken: new Secret('at_manage'),
+  refreshToken: new Secret('rt_1'),
+  idToken: new Secret('id'),
   scopes: ['bolt.account.manage', 'openid'],
   expiresAt: NOW + HOUR,
   obtainedAt: NOW,
 }
 const viewTokens: TokenSet = {
   ...manageTokens,
-  accessToken: 'at_view',
-  refreshToken: 'rt_2',
+  accessToken: new Secret('at_view'),
+  refreshToken: new Secret('rt_2'),
   scopes: ['bolt.account.view'],
 }
 const liveLease = { owner: 'other', until: NOW + 15_000 }
@@ -45,7 +46,7 @@ const events: Record<TokenEvent['type'], TokenEvent> = {
     type: 'CODE_RECEIVED',
     now: NOW,
     lease,
-    code: 'code_1',
+    code: new Secret('code_1'),
     scope: 'bolt.account.manage openid',
   },
   EXCHANGE_SUCCEEDED: { type: 'EXCHANGE_SUCCEEDED', now: NOW, tokens: manageTokens },
@@ -173,7 +174,10 @@ describe('tokenMachine: what the transitions carry', () => {
     expect(snapshot.context.lease).toEqual(lease)
     expect(snapshot.context.tokens).toEqual(viewTokens)
     expect(actions.map((action) => [action.type, action.params])).toEqual([
-      ['exchangeCode', { code: 'code_1', scope: 'bolt.account.manage openid', state: 'st_1' }],
+      [
+        'exchangeCode',
+        { code: new Secret('code_1'), scope: 'bolt.account.manage openid', state: 'st_1' },
+      ],
     ])
   })
 
@@ -252,7 +256,7 @@ describe('tokenMachine: what the transitions carry', () => {
     )
     expect(snapshot.context.lease).toEqual(lease)
     expect(actions.map((action) => [action.type, action.params])).toEqual([
-      ['refreshTokens', { refreshToken: 'rt_2' }],
+      ['refreshTokens', { refreshToken: new Secret('rt_2') }],
     ])
   })
 
@@ -264,7 +268,7 @@ describe('tokenMachine: what the transitions carry', () => {
     )
     expect(snapshot.context.lease).toEqual({ owner: 'me', until: NOW + 35_000 })
     expect(actions.map((action) => [action.type, action.params])).toEqual([
-      ['refreshTokens', { refreshToken: 'rt_1' }],
+      ['refreshTokens', { refreshToken: new Secret('rt_1') }],
     ])
   })
 
@@ -319,5 +323,25 @@ describe('tokenMachine: what the transitions carry', () => {
       expect(node.invoke).toEqual([])
       expect(node.after).toEqual([])
     }
+  })
+})
+
+describe('Secret', () => {
+  it('prints as a redaction everywhere and reveals only on request', async () => {
+    const { inspect } = await import('node:util')
+    const secret = new Secret('at_very_secret_value')
+    const holder = { token: secret, nested: { list: [secret] } }
+    for (const text of [
+      String(secret),
+      `${secret}`,
+      JSON.stringify(holder),
+      inspect(holder, { depth: 10 }),
+    ]) {
+      expect(text).not.toContain('at_very_secret_value')
+      expect(text).toContain('[redacted]')
+    }
+    expect(secret.reveal()).toBe('at_very_secret_value')
+    expect(new Secret('a')).toEqual(new Secret('a'))
+    expect(new Secret('a')).not.toEqual(new Secret('b'))
   })
 })
