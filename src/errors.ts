@@ -28,6 +28,7 @@
  * | `STORE_UNAVAILABLE` | the session store failed | retry later; check the store |
  * | `REFRESH_WAIT_TIMEOUT` | another instance held the refresh lease for too long | retry |
  * | `INVALID_ARGUMENT` | the library was called or configured wrongly | fix the call |
+ * | `RECORD_UNREADABLE` | a stored session does not decrypt (unknown key id, failed tag) or decode; reported through `subscribe`, the session reads as absent | check the encryption keys |
  */
 export const ErrorCode = {
   INVALID_GRANT: 'INVALID_GRANT',
@@ -45,6 +46,7 @@ export const ErrorCode = {
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   REFRESH_WAIT_TIMEOUT: 'REFRESH_WAIT_TIMEOUT',
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  RECORD_UNREADABLE: 'RECORD_UNREADABLE',
 } as const
 
 /** One of the stable error codes in {@link ErrorCode}. */

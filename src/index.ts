@@ -12,6 +12,7 @@ export type {
   TokenStore,
   VersionedValue,
 } from './contracts.js'
+export { type EncryptionOptions, RecordDecryptionError } from './crypto/encryption.js'
 export {
   BoltTokenError,
   type BoltTokenErrorDetails,
@@ -46,6 +47,7 @@ export {
   type TokenSet,
 } from './machine/token-set.js'
 export type { ErrorEvent, LifecycleEvent, TransitionEvent } from './manager/lifecycle-events.js'
+export { type Logger, type LogLevel, sessionTag } from './manager/logger.js'
 export {
   BOLT_ACCESS_TOKEN_LIFETIME_MS,
   BOLT_PRODUCTION_URL,
@@ -66,3 +68,5 @@ export {
   type SessionStatus,
   type TokenManager,
 } from './manager/token-manager.js'
+export { DEFAULT_RETRY, type RetryOptions } from './oauth/retry-policy.js'
+export { Secret } from './secret.js'

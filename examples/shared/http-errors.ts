@@ -85,6 +85,8 @@ function fromBoltTokenError(error: BoltTokenError): ErrorResponse {
     case 'INVALID_CLIENT':
     case 'INVALID_REQUEST':
     case 'INVALID_ARGUMENT':
+    // Only reported through subscribe (the session then reads as logged out); listed for completeness.
+    case 'RECORD_UNREADABLE':
       return internalError()
   }
 }

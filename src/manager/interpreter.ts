@@ -25,12 +25,8 @@ import type { TokenEndpoint } from '../oauth/token-endpoint.js'
 import type { Secret } from '../secret.js'
 import type { LifecycleEvent, TransitionEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
-import {
-  decodeSessionRecord,
-  encodeSessionRecord,
-  reviveSnapshot,
-  type TokenSnapshot,
-} from './session-record.js'
+import { createRecordCache } from './record-cache.js'
+import { encodeSessionRecord, reviveSnapshot, type TokenSnapshot } from './session-record.js'
 
 /** A session as read from the store. Absent sessions read as the initial snapshot at version 0. */
 export interface LoadedSession {
@@ -132,7 +128,27 @@ function sleep(ms: number, wake: Promise<void>): Promise<void> {
 /** The interpreter: the only code that moves a session from one state to another. */
 export function createInterpreter(deps: InterpreterDeps) {
   const { options, endpoint, owner, emit } = deps
-  const { store, clock } = options
+  const { store, clock, cipher } = options
+  const records = createRecordCache({
+    cipher,
+    onUnreadable: (sessionId, reason, keyId) => {
+      const error = new BoltTokenError(
+        'RECORD_UNREADABLE',
+        `The stored session could not be read: ${reason}${keyId === undefined ? '' : ` (key id '${keyId}')`}. It reads as logged out; a new login replaces it.`,
+      )
+      try {
+        emit({
+          type: 'error',
+          sessionId,
+          error,
+          detail: 'The session reads as absent.',
+          at: clock(),
+        })
+      } catch {
+        // an observer's failure must not break a read
+      }
+    },
+  })
 
   const newLease = (): Lease => ({ owner, until: clock() + options.leaseMs })
   // A token operation and its retries must end before its lease does.
@@ -152,9 +168,12 @@ export function createInterpreter(deps: InterpreterDeps) {
   }
 
   /** Turns a stored value into a snapshot; an unreadable record reads as a fresh session. */
-  function revive(stored: VersionedValue | undefined): LoadedSession {
+  async function revive(
+    sessionId: string,
+    stored: VersionedValue | undefined,
+  ): Promise<LoadedSession> {
     if (stored === undefined) return { snapshot: initialSnapshot, version: 0 }
-    const record = decodeSessionRecord(stored.value)
+    const record = await records.decode(sessionId, stored)
     return {
       snapshot: record === undefined ? initialSnapshot : reviveSnapshot(record),
       version: stored.version,
@@ -162,7 +181,7 @@ export function createInterpreter(deps: InterpreterDeps) {
   }
 
   async function load(sessionId: string): Promise<LoadedSession> {
-    return revive(await read(sessionId))
+    return revive(sessionId, await read(sessionId))
   }
 
   /**
@@ -199,7 +218,9 @@ export function createInterpreter(deps: InterpreterDeps) {
         : options.sessionTtlMs
     let version: number | undefined
     try {
-      version = await store.compareAndSet(sessionId, encodeSessionRecord(snapshot), {
+      const plaintext = encodeSessionRecord(snapshot)
+      const value = cipher === null ? plaintext : await cipher.encrypt(plaintext, sessionId)
+      version = await store.compareAndSet(sessionId, value, {
         expectedVersion: loaded.version,
         ttlMs,
       })
@@ -504,7 +525,7 @@ export function createInterpreter(deps: InterpreterDeps) {
     )
   }
 
-  return { read, revive, load, ensureFresh, ensureFreshWithoutRefresh, exchange, logout }
+  return { read, records, revive, load, ensureFresh, ensureFreshWithoutRefresh, exchange, logout }
 }
 
 /** The interpreter instance type. */

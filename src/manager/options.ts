@@ -4,6 +4,11 @@
  * @module
  */
 import type { HttpTransport, TokenStore } from '../contracts.js'
+import {
+  createRecordCipher,
+  type EncryptionOptions,
+  type RecordCipher,
+} from '../crypto/encryption.js'
 import { BoltTokenError } from '../errors.js'
 import {
   DEFAULT_RETRY,
@@ -11,6 +16,7 @@ import {
   type RetryOptions,
 } from '../oauth/retry-policy.js'
 import { Secret } from '../secret.js'
+import type { Logger } from './logger.js'
 
 /** Bolt's production API. */
 export const BOLT_PRODUCTION_URL = 'https://api.bolt.com'
@@ -83,11 +89,28 @@ export interface TokenManagerOptions {
    * @default { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 }
    */
   retry?: RetryOptions | false
+  /**
+   * Encrypts session records at rest with AES-256-GCM (WebCrypto): `{ keys: { [id]: key },
+   * current: id }`, keys of 32 bytes in base64. The current key encrypts; every listed key
+   * decrypts, so keys rotate without downtime. See docs/security.md.
+   */
+  encryption?: EncryptionOptions
+  /**
+   * Receives the library's log lines (pino-compatible: `warn(fields, message)`; `console`
+   * works). Lines carry codes, states and a session tag, never a token, code or key.
+   */
+  logger?: Logger
 }
 
 /** Options with every default applied. */
-export type ResolvedOptions = Omit<Required<TokenManagerOptions>, 'retry' | 'clientSecret'> & {
+export type ResolvedOptions = Omit<
+  Required<TokenManagerOptions>,
+  'retry' | 'clientSecret' | 'encryption' | 'logger'
+> & {
   retry: ResolvedRetryOptions
+  /** `null` without the `encryption` option. */
+  cipher: RecordCipher | null
+  logger: Logger | undefined
   /** Held wrapped, so that printing the options never shows it. */
   clientSecret: Secret
 }
@@ -176,6 +199,8 @@ export function resolveOptions(
 
   return {
     retry: resolveRetry(options.retry),
+    cipher: options.encryption === undefined ? null : createRecordCipher(options.encryption),
+    logger: options.logger,
     clientId: options.clientId,
     clientSecret: new Secret(options.clientSecret),
     baseUrl,

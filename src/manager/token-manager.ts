@@ -26,8 +26,9 @@ import {
   storeUnavailable,
 } from './interpreter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
+import { log, sessionTag } from './logger.js'
 import { resolveOptions, type TokenManagerOptions } from './options.js'
-import { createRecordCache } from './record-cache.js'
+import type { SessionRecord } from './session-record.js'
 
 /** What {@link TokenManager.exchangeCode} takes: what the login modal gave your frontend. */
 export interface ExchangeCodeInput {
@@ -155,14 +156,33 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const listeners = new Set<LifecycleListener>()
   const interpreter = createInterpreter({
     options: resolved,
-    endpoint: createTokenEndpoint(resolved),
+    endpoint: createTokenEndpoint({
+      ...resolved,
+      onRetry: (attempt, error, delayMs) =>
+        log(
+          resolved.logger,
+          'info',
+          { attempt, code: error.code, status: error.status, delayMs },
+          'retrying a token request',
+        ),
+    }),
     owner: globalThis.crypto.randomUUID(),
     emit: (event) => {
+      const session = sessionTag(event.sessionId)
+      if (event.type === 'transition') {
+        log(
+          resolved.logger,
+          'debug',
+          { session, from: event.from, to: event.to, event: event.event },
+          'transition',
+        )
+      } else {
+        log(resolved.logger, 'error', { session, error: event.error.toJSON() }, event.detail)
+      }
       for (const listener of listeners) listener(event)
     },
   })
   const { clock, refreshSkewMs } = resolved
-  const records = createRecordCache()
 
   function checkAccessRequest(sessionId: string, accessOptions: AccessTokenOptions): boolean {
     requireSessionId(sessionId)
@@ -207,7 +227,18 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     wantsManage: boolean,
   ): string | Promise<string> {
     if (stored === undefined) throw notAuthenticated(null)
-    const record = records.decode(sessionId, stored)
+    const decoded = interpreter.records.decode(sessionId, stored)
+    if (decoded instanceof Promise) {
+      return decoded.then((record) => accessTokenFromRecord(sessionId, record, wantsManage))
+    }
+    return accessTokenFromRecord(sessionId, decoded, wantsManage)
+  }
+
+  function accessTokenFromRecord(
+    sessionId: string,
+    record: SessionRecord | undefined,
+    wantsManage: boolean,
+  ): string | Promise<string> {
     const tokens = record?.context.tokens ?? null
     if (
       tokens !== null &&
@@ -278,7 +309,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
     async getStatus(sessionId) {
       requireSessionId(sessionId)
-      const { snapshot } = interpreter.revive(await interpreter.read(sessionId))
+      const { snapshot } = await interpreter.revive(sessionId, await interpreter.read(sessionId))
       const { tokens, lastError } = snapshot.context
       let state = snapshot.value as TokenState
       if (

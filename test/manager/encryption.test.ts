@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createFetchTransport } from '../../adapters/http/fetch.js'
+import { createMemoryStore } from '../../adapters/storage/memory.js'
+import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
+import type { TokenStore } from '../../src/contracts.js'
+import type { BoltEmulator } from '../../src/emulator/index.js'
+import { logIn, managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
+import { createTestRedis, describeRedis, randomPrefix } from '../support/redis.js'
+import { rejection } from '../support/rejection.js'
+
+const key1 = randomBytes(32).toString('base64')
+const key2 = randomBytes(32).toString('base64')
+
+/** Every token and code the emulator handed out, read from the real answers. */
+function recordingTransport(seen: Set<string>) {
+  const inner = createFetchTransport()
+  return {
+    async send(request: Parameters<typeof inner.send>[0]) {
+      for (const [, value] of new URLSearchParams(request.body ?? '')) seen.add(value)
+      const response = await inner.send(request)
+      try {
+        const json = JSON.parse(response.body) as Record<string, unknown>
+        for (const field of ['access_token', 'refresh_token', 'id_token']) {
+          if (typeof json[field] === 'string') seen.add(json[field])
+        }
+      } catch {}
+      return response
+    },
+  }
+}
+
+function encryptedManager(
+  bolt: BoltEmulator,
+  store: TokenStore,
+  keys: Record<string, string>,
+  current: string,
+  seen = new Set<string>(),
+) {
+  return managerFor(bolt, recordingTransport(seen), { store, encryption: { keys, current } })
+}
+
+const stores: RedisStore[] = []
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()))
+})
+
+describe('encryption at rest', () => {
+  it('stores AES-GCM ciphertext under the current key id, with no token or state in clear, and works end to end', async () => {
+    const bolt = await startEmulator()
+    const store = createMemoryStore({ clock: bolt.now })
+    const seen = new Set<string>()
+    const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1', seen)
+    await logIn(bolt, tokens, 's1')
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    const token = await tokens.getAccessToken('s1')
+    expect(token.startsWith('at_')).toBe(true)
+
+    const raw = (await store.get('s1'))?.value ?? ''
+    expect(raw).toMatch(/^enc1\.k1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/)
+    expect(seen.size).toBeGreaterThan(4)
+    for (const secret of seen) expect(raw).not.toContain(secret)
+    expect(raw).not.toContain('viewOnly')
+    expect((await tokens.getStatus('s1')).state).toBe('viewOnly')
+  })
+
+  it('a fresh IV per write: the same record never encrypts to the same value', async () => {
+    const bolt = await startEmulator()
+    const store = createMemoryStore({ clock: bolt.now })
+    const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1')
+    await logIn(bolt, tokens, 's1')
+    const first = (await store.get('s1'))?.value
+    await tokens.logout('s1')
+    await logIn(bolt, tokens, 's1')
+    expect((await store.get('s1'))?.value.split('.')[2]).not.toBe(first?.split('.')[2])
+  })
+
+  it('a ciphertext moved to another session does not decrypt: it reads as absent and the key id alone is reported', async () => {
+    const bolt = await startEmulator()
+    const store = createMemoryStore({ clock: bolt.now })
+    const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1')
+    await logIn(bolt, tokens, 'victim')
+    const stolen = (await store.get('victim'))?.value ?? ''
+    await store.compareAndSet('attacker', stolen, { expectedVersion: 0, ttlMs: 60_000 })
+
+    expect((await rejection(tokens.getAccessToken('attacker'))).code).toBe('NOT_AUTHENTICATED')
+    expect((await tokens.getStatus('attacker')).state).toBe('unauthenticated')
+    expect(bolt.stats.tokenRequests).toBe(1)
+    const [report] = tokens.errors
+    expect(report?.error.code).toBe('RECORD_UNREADABLE')
+    expect(report?.error.message).toContain("key id 'k1'")
+    expect(JSON.stringify(report?.error)).not.toContain(key1)
+    // The victim's own session is untouched.
+    expect((await tokens.getStatus('victim')).state).toBe('fullyScoped')
+  })
+
+  it('a tampered ciphertext reads as absent, and a new login replaces it', async () => {
+    const bolt = await startEmulator()
+    const store = createMemoryStore({ clock: bolt.now })
+    const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1')
+    await logIn(bolt, tokens, 's1')
+    const stored = await store.get('s1')
+    const raw = stored?.value ?? ''
+    const flipped = `${raw.slice(0, -2)}${raw.at(-2) === 'A' ? 'B' : 'A'}${raw.at(-1)}`
+    await store.compareAndSet('s1', flipped, {
+      expectedVersion: stored?.version ?? 0,
+      ttlMs: 60_000,
+    })
+
+    expect((await rejection(tokens.getAccessToken('s1'))).code).toBe('NOT_AUTHENTICATED')
+    expect(tokens.errors.map((event) => event.error.code)).toEqual(['RECORD_UNREADABLE'])
+    await logIn(bolt, tokens, 's1')
+    expect((await tokens.getStatus('s1')).state).toBe('fullyScoped')
+  })
+
+  it('key rotation: old keys decrypt, the current key encrypts, records are re-encrypted on their next write', async () => {
+    const bolt = await startEmulator()
+    const store = createMemoryStore({ clock: bolt.now })
+    const before = encryptedManager(bolt, store, { k1: key1 }, 'k1')
+    await logIn(bolt, before, 's1')
+    const manageToken = await before.getAccessToken('s1')
+
+    const rotated = encryptedManager(bolt, store, { k1: key1, k2: key2 }, 'k2')
+    expect(await rotated.getAccessToken('s1')).toBe(manageToken)
+    expect((await store.get('s1'))?.value.startsWith('enc1.k1.')).toBe(true)
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    await rotated.getAccessToken('s1')
+    expect((await store.get('s1'))?.value.startsWith('enc1.k2.')).toBe(true)
+
+    const retired = encryptedManager(bolt, store, { k2: key2 }, 'k2')
+    expect((await retired.getStatus('s1')).state).toBe('viewOnly')
+    // A manager without k2 cannot read it, and says which key it lacked.
+    const stale = encryptedManager(bolt, store, { k1: key1 }, 'k1')
+    expect((await stale.getStatus('s1')).state).toBe('unauthenticated')
+    expect(stale.errors[0]?.error.message).toContain("key id 'k2'")
+  })
+
+  it('plaintext records written before encryption was turned on still read, and are encrypted on their next write', async () => {
+    const bolt = await startEmulator()
+    const store = createMemoryStore({ clock: bolt.now })
+    await logIn(bolt, managerFor(bolt, createFetchTransport(), { store }), 's1')
+    expect((await store.get('s1'))?.value.startsWith('{')).toBe(true)
+    const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1')
+    expect((await tokens.getStatus('s1')).state).toBe('fullyScoped')
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    await tokens.getAccessToken('s1')
+    expect((await store.get('s1'))?.value.startsWith('enc1.k1.')).toBe(true)
+  })
+
+  it('refuses a bad keyring at construction, naming the problem and never the key', async () => {
+    const bolt = await startEmulator()
+    const attempts: [Record<string, string>, string, string][] = [
+      [{ k1: randomBytes(16).toString('base64') }, 'k1', "key 'k1' must be 32 bytes"],
+      [{ k1: key1 }, 'k9', "current ('k9') must name one of keys"],
+      [{ 'bad id!': key1 }, 'bad id!', 'must be 1-64 letters'],
+    ]
+    for (const [keys, current, message] of attempts) {
+      let thrown: unknown
+      try {
+        encryptedManager(bolt, createMemoryStore(), keys, current)
+      } catch (error) {
+        thrown = error
+      }
+      expect((thrown as { code?: string }).code).toBe('INVALID_ARGUMENT')
+      expect((thrown as Error).message).toContain(message)
+      for (const key of Object.values(keys)) expect((thrown as Error).message).not.toContain(key)
+    }
+  })
+})
+
+describeRedis('encryption at rest on Redis', () => {
+  it('the raw Redis value holds no token', async () => {
+    const bolt = await startEmulator()
+    const client = createTestRedis()
+    const prefix = randomPrefix()
+    const store = createRedisStore(client, { prefix })
+    stores.push(store)
+    const seen = new Set<string>()
+    const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1', seen)
+    await logIn(bolt, tokens, 's1')
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    await tokens.getAccessToken('s1')
+
+    const raw = JSON.stringify(await client.hgetall(`${prefix}{s1}`))
+    expect(raw).toContain('enc1.k1.')
+    for (const secret of seen) expect(raw).not.toContain(secret)
+  })
+})
