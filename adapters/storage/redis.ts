@@ -39,6 +39,9 @@ export interface RedisStore extends TokenStore {
 // deleted and written again never repeats a version a slow writer may still hold.
 const COMPARE_AND_SET = `
 local current = redis.call('HGET', KEYS[1], 'v')
+-- A version that is not a whole number is a foreign or corrupt record: treat it as absent,
+-- as get() does, so that a new login can replace it.
+if current ~= false and not string.match(current, '^%d+$') then current = false end
 if current == false then
   if ARGV[1] ~= '0' then return false end
 elseif current ~= ARGV[1] then
@@ -74,10 +77,14 @@ return 0
 
 type Client = Redis | Cluster
 
+const WHOLE_NUMBER = /^\d+$/
+
 function toVersionedValue([version, value]: (string | null)[]): VersionedValue | undefined {
   if (version === null || version === undefined || value === null || value === undefined) {
     return undefined
   }
+  // A foreign or corrupt record reads as absent (the compare-and-set script agrees).
+  if (!WHOLE_NUMBER.test(version)) return undefined
   return { value, version: Number(version) }
 }
 

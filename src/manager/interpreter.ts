@@ -225,7 +225,11 @@ export function createInterpreter(deps: InterpreterDeps) {
         ttlMs,
       })
     } catch (cause) {
-      throw storeUnavailable('save the session', cause)
+      throw new BoltTokenError(
+        'STORE_UNAVAILABLE',
+        'The session store failed while saving the session; the write may or may not have landed (the version check keeps any late write from overwriting a newer one). Retry later and check the store.',
+        { cause },
+      )
     }
     if (version === undefined) return undefined
     for (const record of transitions) {

@@ -317,7 +317,7 @@ describeRedis('Redis faults', () => {
     expect(await client.pttl(key)).toBeGreaterThan(0)
   })
 
-  it('a record whose version does not decode either (garbage `v` and `d`): unauthenticated and NOT_AUTHENTICATED without a token request', async () => {
+  it('a record whose version does not decode either (garbage `v` and `d`): unauthenticated, NOT_AUTHENTICATED without a token request, and a new login replaces it', async () => {
     const bolt = await startEmulator()
     const client = directClient()
     const prefix = randomPrefix()
@@ -327,11 +327,10 @@ describeRedis('Redis faults', () => {
     expect((await tokens.getStatus('s1')).state).toBe('unauthenticated')
     expect((await rejection(tokens.getAccessToken('s1'))).code).toBe('NOT_AUTHENTICATED')
     expect(bolt.stats.tokenRequests).toBe(0)
-    // KNOWN GAP: a new login cannot replace this record: the store reads the version as NaN, the
-    // compare-and-set expects 'NaN' and never matches 'garbage', so exchangeCode rejects with
-    // SESSION_CHANGED after 5 attempts, and the key has no TTL: the session id is locked out
-    // for good. Expected: the login replaces the record, as with a garbage `d` above.
-    await tokens.exchangeCode('s1', { code: bolt.login().code }).catch(() => undefined)
+    // A new login replaces it, and the replaced record gets a TTL again.
+    expect((await tokens.exchangeCode('s1', { code: bolt.login().code })).state).toBe('fullyScoped')
+    expect(await client.hget(sessionKey(prefix, 's1'), 'v')).toMatch(/^\d+$/)
+    expect(await client.pttl(sessionKey(prefix, 's1'))).toBeGreaterThan(0)
   })
 
   it('Redis slow (delay 50 ms each way): 20 concurrent calls on an expired session, from 4 instances, refresh once', async () => {
