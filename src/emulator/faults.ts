@@ -66,6 +66,29 @@ export const faults = {
       }),
     }
   },
+
+  /**
+   * A 200 whose body starts (with `partialBody`) and never ends: only the
+   * client's deadline gets it out. Nothing is processed.
+   *
+   * @example
+   * emulator.injectFault(faults.stall())
+   */
+  stall(partialBody?: string): EmulatorFault {
+    return partialBody === undefined ? { type: 'stall' } : { type: 'stall', body: partialBody }
+  },
+
+  /**
+   * The real answer (the grant is performed), with fields of its JSON body
+   * deleted (`omit`) and then set (`set`).
+   *
+   * @example
+   * emulator.injectFault(faults.transform({ set: { scope: 'openid' } }))
+   * emulator.injectFault(faults.transform({ omit: ['expires_in'] }))
+   */
+  transform(change: { set?: Record<string, unknown>; omit?: string[] }): EmulatorFault {
+    return parseFault({ type: 'transform', ...change })
+  },
 } as const
 
 /**
@@ -79,19 +102,14 @@ export function parseFault(value: unknown): EmulatorFault {
   switch (value.type) {
     case 'respond': {
       const { status, body, headers } = value
-      if (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599) {
-        throw new TypeError('fault.status must be an integer from 100 to 599')
-      }
+      const parsedStatus = parseStatus(status)
       if (typeof body !== 'string') throw new TypeError('fault.body must be a string')
-      if (headers === undefined) return { type: 'respond', status: status as number, body }
-      if (!isRecord(headers) || !Object.values(headers).every((v) => typeof v === 'string')) {
-        throw new TypeError('fault.headers must map header names to strings')
-      }
+      const parsedHeaders = parseHeaders(headers)
       return {
         type: 'respond',
-        status: status as number,
+        status: parsedStatus,
         body,
-        headers: { ...(headers as Record<string, string>) },
+        ...(parsedHeaders === undefined ? {} : { headers: parsedHeaders }),
       }
     }
     case 'delay': {
@@ -108,9 +126,59 @@ export function parseFault(value: unknown): EmulatorFault {
       }
       return { type: 'drop', when }
     }
+    case 'stall': {
+      const { status, body, headers } = value
+      if (body !== undefined && typeof body !== 'string') {
+        throw new TypeError('fault.body must be a string')
+      }
+      const parsedHeaders = parseHeaders(headers)
+      return {
+        type: 'stall',
+        ...(status === undefined ? {} : { status: parseStatus(status) }),
+        ...(parsedHeaders === undefined ? {} : { headers: parsedHeaders }),
+        ...(body === undefined ? {} : { body }),
+      }
+    }
+    case 'transform': {
+      const { set, omit } = value
+      if (set === undefined && omit === undefined) {
+        throw new TypeError('fault.set or fault.omit is required')
+      }
+      if (set !== undefined && !isRecord(set)) {
+        throw new TypeError('fault.set must map field names to JSON values')
+      }
+      if (
+        omit !== undefined &&
+        !(Array.isArray(omit) && omit.every((f) => typeof f === 'string'))
+      ) {
+        throw new TypeError('fault.omit must be an array of field names')
+      }
+      return {
+        type: 'transform',
+        // A JSON copy: what is set is what a JSON body can carry, and later edits do not leak in.
+        ...(set === undefined ? {} : { set: JSON.parse(JSON.stringify(set)) }),
+        ...(omit === undefined ? {} : { omit: [...omit] }),
+      }
+    }
     default:
+      // Kept word for word: clients match on it (it also accepts 'stall' and 'transform').
       throw new TypeError("fault.type must be 'respond', 'delay' or 'drop'")
   }
+}
+
+function parseStatus(status: unknown): number {
+  if (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599) {
+    throw new TypeError('fault.status must be an integer from 100 to 599')
+  }
+  return status as number
+}
+
+function parseHeaders(headers: unknown): Record<string, string> | undefined {
+  if (headers === undefined) return undefined
+  if (!isRecord(headers) || !Object.values(headers).every((v) => typeof v === 'string')) {
+    throw new TypeError('fault.headers must map header names to strings')
+  }
+  return { ...(headers as Record<string, string>) }
 }
 
 /**

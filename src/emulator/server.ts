@@ -133,6 +133,10 @@ async function answerWithFault(
 ): Promise<number | undefined> {
   const fault = context.faults.take(faultRoute)
   if (fault?.type === 'respond') return send(res, faultReply(fault))
+  if (fault?.type === 'stall') {
+    stall(res, fault)
+    return undefined
+  }
   if (fault?.type === 'drop' && fault.when === 'before') {
     req.socket.destroy()
     return undefined
@@ -143,6 +147,7 @@ async function answerWithFault(
     req.socket.destroy()
     return undefined
   }
+  if (fault?.type === 'transform') return send(res, transformReply(reply, fault))
   return send(res, reply)
 }
 
@@ -151,10 +156,43 @@ function send(res: ServerResponse, reply: Reply): number | undefined {
 }
 
 function faultReply(fault: Extract<EmulatorFault, { type: 'respond' }>): Reply {
+  return { status: fault.status, headers: faultHeaders(fault.headers), body: fault.body }
+}
+
+function faultHeaders(given: Record<string, string> | undefined): Record<string, string> {
   const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(fault.headers ?? {})) {
+  for (const [name, value] of Object.entries(given ?? {})) {
     headers[name.toLowerCase()] = value
   }
   headers['content-type'] ??= 'application/json'
-  return { status: fault.status, headers, body: fault.body }
+  return headers
+}
+
+/** What a stalled answer sends before it stops: the start of a token response. */
+const STALLED_BODY = '{"access_token":"'
+
+/**
+ * Starts an answer and never finishes it. Without `Content-Length` the body is chunked,
+ * and the last chunk never comes; closing the server destroys the connection.
+ */
+function stall(res: ServerResponse, fault: Extract<EmulatorFault, { type: 'stall' }>): void {
+  if (res.destroyed || res.socket === null || res.socket.destroyed) return
+  const headers = faultHeaders(fault.headers)
+  delete headers['content-length']
+  res.writeHead(fault.status ?? 200, headers)
+  res.write(fault.body ?? STALLED_BODY)
+}
+
+function transformReply(reply: Reply, fault: Extract<EmulatorFault, { type: 'transform' }>): Reply {
+  let json: unknown
+  try {
+    json = JSON.parse(reply.body)
+  } catch {
+    return reply
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return reply
+  const fields = json as Record<string, unknown>
+  for (const name of fault.omit ?? []) delete fields[name]
+  Object.assign(fields, fault.set)
+  return { ...reply, body: JSON.stringify(fields) }
 }

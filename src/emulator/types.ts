@@ -104,11 +104,43 @@ export interface InjectFaultOptions {
  * - `drop`: destroy the connection without answering. `'before'` processes
  *   nothing; `'after'` performs the grant first (codes are used, refresh
  *   tokens rotate) and then drops: the response is lost.
+ * - `stall`: send the status line, the headers and the first part of a body,
+ *   then never finish the response (no `Content-Length`: the body is chunked
+ *   and its last chunk never comes). Nothing is processed. Only the client's
+ *   deadline ends it (or {@link BoltEmulator.close}); the request log records
+ *   status `0`, as for any request that got no complete answer.
+ * - `transform`: process the request normally (codes are used, refresh tokens
+ *   rotate), then rewrite the answer's JSON object body: delete the `omit`
+ *   fields, then set the `set` fields. A body that is not a JSON object is
+ *   sent unchanged. For answers that are slightly wrong while the tokens in
+ *   them are real (a narrower `scope`, a string `expires_in`, …).
  */
 export type EmulatorFault =
   | { type: 'respond'; status: number; body: string; headers?: Record<string, string> }
   | { type: 'delay'; ms: number }
   | { type: 'drop'; when: 'before' | 'after' }
+  | {
+      type: 'stall'
+      /**
+       * The status line sent.
+       * @default 200
+       */
+      status?: number
+      /** Headers sent; `Content-Type` defaults to `application/json`. */
+      headers?: Record<string, string>
+      /**
+       * The part of the body sent before the stall.
+       * @default '{"access_token":"'
+       */
+      body?: string
+    }
+  | {
+      type: 'transform'
+      /** Fields set on the answer's JSON object (JSON values), after `omit` is applied. */
+      set?: Record<string, unknown>
+      /** Fields deleted from the answer's JSON object. */
+      omit?: string[]
+    }
 
 /** Live counters of what the emulator has seen and done. */
 export interface EmulatorStats {

@@ -83,7 +83,8 @@ export function parseTokenResponse(response: HttpResponse, context: ResponseCont
   }
 
   const { grant, previous } = context
-  const rawRefreshToken = json.refresh_token
+  // `null` is how many servers write an absent field: read as absent, as `scope` is below.
+  const rawRefreshToken = json.refresh_token ?? undefined
   let refreshToken: Secret
   if (rawRefreshToken === undefined && grant.grantType === 'refresh_token') {
     // RFC 6749 §6: a server that does not rotate leaves the old refresh token valid.
@@ -93,7 +94,7 @@ export function parseTokenResponse(response: HttpResponse, context: ResponseCont
   } else {
     return fail('`refresh_token` is missing or not a string')
   }
-  const rawIdToken = json.id_token
+  const rawIdToken = json.id_token ?? undefined
   if (rawIdToken !== undefined && typeof rawIdToken !== 'string') {
     return fail('`id_token` is not a string')
   }
@@ -136,11 +137,19 @@ const oauthErrorCodes: Record<string, ErrorCode> = {
   temporarily_unavailable: 'SERVER_ERROR',
 }
 
-/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds from `now`. */
+/** Every HTTP-date form (IMF-fixdate, RFC 850, asctime) names its month. */
+const HTTP_DATE_MONTH = /\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b/
+
+/**
+ * Parses `Retry-After` (seconds or an HTTP date) into milliseconds from `now`; `undefined`
+ * for anything else. `Date.parse` alone is too lenient: it reads `1.5` or `-1` as dates in
+ * 2001, which turned a malformed header into "retry now" (`retryAfterMs: 0`).
+ */
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  if (!HTTP_DATE_MONTH.test(trimmed)) return undefined
   const date = Date.parse(trimmed)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type BoltEmulator, faults, startBoltEmulator } from '../../src/emulator/index.js'
-import { exchangeCode, getAccount, refresh, signIn, T0 } from './helpers.js'
+import { control, exchangeCode, getAccount, refresh, signIn, T0 } from './helpers.js'
 
 let bolt: BoltEmulator
 beforeEach(async () => {
@@ -181,6 +181,134 @@ describe('fault injection', () => {
     expect((await getAccount(bolt)).status).toBe(401)
   })
 
+  it('stall: sends the status, headers and part of the body, then never finishes', async () => {
+    const { code } = bolt.login()
+    bolt.injectFault({ type: 'stall', headers: { 'X-Fault': 'stall' } })
+    const controller = new AbortController()
+
+    const response = await fetch(`${bolt.url}/v1/oauth/token`, {
+      method: 'POST',
+      headers: { 'x-api-key': bolt.clientSecret },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code }),
+      signal: controller.signal,
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect(response.headers.get('x-fault')).toBe('stall')
+    expect(response.headers.get('content-length')).toBeNull()
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    const first = await reader.read()
+    expect(new TextDecoder().decode(first.value)).toBe('{"access_token":"')
+    const rest = reader.read()
+    const stillOpen = await Promise.race([
+      rest.then(() => 'ended'),
+      new Promise((resolve) => setTimeout(() => resolve('open'), 150)),
+    ])
+    expect(stillOpen).toBe('open')
+    controller.abort()
+    await expect(rest).rejects.toThrow()
+
+    expect(bolt.stats).toMatchObject({ tokenRequests: 1, codeExchanges: 0 })
+    expect(bolt.requests[0]?.status).toBe(0)
+    expect((await exchangeCode(bolt, code)).status).toBe(200)
+  })
+
+  it('stall: a chosen status and partial body; close() ends the stalled connection', async () => {
+    bolt.injectFault(faults.stall('{"padding":"'))
+    bolt.injectFault({
+      type: 'stall',
+      status: 502,
+      body: '<html>',
+      headers: { 'content-type': 'text/html' },
+    })
+    const first = await fetch(`${bolt.url}/v1/oauth/token`, { method: 'POST' })
+    const second = await fetch(`${bolt.url}/v1/oauth/token`, { method: 'POST' })
+    expect([first.status, second.status]).toEqual([200, 502])
+    expect(second.headers.get('content-type')).toBe('text/html')
+    const reading = Promise.all([first.text(), second.text()])
+
+    await bolt.close()
+
+    await expect(reading).rejects.toThrow()
+  })
+
+  it('transform: performs the grant, then rewrites the JSON answer', async () => {
+    const { code } = bolt.login()
+    bolt.injectFault(
+      faults.transform({
+        omit: ['refresh_token_scope', 'id_token'],
+        set: { scope: 'openid', expires_in: '3600' },
+      }),
+    )
+
+    const answer = await exchangeCode(bolt, code)
+
+    expect(answer.status).toBe(200)
+    expect(answer.json).toMatchObject({ scope: 'openid', expires_in: '3600', token_type: 'bearer' })
+    expect(answer.json).not.toHaveProperty('refresh_token_scope')
+    expect(answer.json).not.toHaveProperty('id_token')
+    expect(bolt.stats.codeExchanges).toBe(1)
+    expect(bolt.requests[0]?.status).toBe(200)
+    // The tokens in it are real: the access token reads the account, the refresh token rotates.
+    expect((await getAccount(bolt, answer.json.access_token as string)).status).toBe(200)
+    expect((await refresh(bolt, answer.json.refresh_token as string)).status).toBe(200)
+  })
+
+  it('transform: rewrites error answers and Account API answers, with a matching Content-Length', async () => {
+    bolt.injectFault(faults.transform({ set: { '.tag': 'invalid_grant' }, omit: ['error'] }))
+    const rewritten = await refresh(bolt, 'rt_unknown')
+    expect(rewritten.status).toBe(400)
+    expect(rewritten.json).toEqual({
+      '.tag': 'invalid_grant',
+      error_description: 'The refresh token is invalid',
+    })
+
+    bolt.injectFault(faults.transform({ set: { added: true } }), { route: 'account' })
+    const tokens = await signIn(bolt)
+    const response = await fetch(`${bolt.url}/v1/account`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    })
+    const text = await response.text()
+    expect(response.status).toBe(200)
+    expect(JSON.parse(text).added).toBe(true)
+    expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(text)))
+
+    bolt.injectFault(faults.transform({ set: { added: true } }))
+    const page = await fetch(`${bolt.url}/v1/oauth/token`, { method: 'GET' })
+    expect(page.status).toBe(405)
+    expect(await page.json()).toMatchObject({ error: 'invalid_request', added: true })
+  })
+
+  it('transform: a copy of `set` is queued; later edits of the object do not leak in', async () => {
+    const set: Record<string, unknown> = { scope: 'openid' }
+    bolt.injectFault({ type: 'transform', set })
+    set.scope = 'bolt.account.manage'
+    const answer = await exchangeCode(bolt, bolt.login().code)
+    expect(answer.json.scope).toBe('openid')
+  })
+
+  it('stall and transform travel through the control API as JSON', async () => {
+    const stalled = await control(bolt, 'POST', 'faults', { fault: { type: 'stall', status: 503 } })
+    const transformed = await control(bolt, 'POST', 'faults', {
+      fault: { type: 'transform', omit: ['scope'] },
+    })
+    expect([stalled.status, transformed.status]).toEqual([204, 204])
+    const controller = new AbortController()
+    const response = await fetch(`${bolt.url}/v1/oauth/token`, {
+      method: 'POST',
+      signal: controller.signal,
+    })
+    expect(response.status).toBe(503)
+    controller.abort()
+    const answer = await exchangeCode(bolt, bolt.login().code)
+    expect(answer.status).toBe(200)
+    expect(answer.json).not.toHaveProperty('scope')
+
+    const bad = await control(bolt, 'POST', 'faults', { fault: { type: 'transform' } })
+    expect(bad.status).toBe(400)
+    expect(bad.json.error_description).toBe('fault.set or fault.omit is required')
+  })
+
   it('refuses malformed faults and options, naming the field', () => {
     expect(() => bolt.injectFault({ type: 'respond', status: 42, body: '' })).toThrow(
       'fault.status must be an integer from 100 to 599',
@@ -189,5 +317,19 @@ describe('fault injection', () => {
     expect(() => bolt.injectFault({ type: 'drop', when: 'later' as 'after' })).toThrow('fault.when')
     expect(() => bolt.injectFault(faults.serverError(), { times: 0 })).toThrow('times')
     expect(() => bolt.injectFault(faults.serverError(), { route: 'x' as 'token' })).toThrow('route')
+    expect(() => bolt.injectFault({ type: 'stall', status: 600 })).toThrow('fault.status')
+    expect(() => bolt.injectFault({ type: 'stall', body: 1 as unknown as string })).toThrow(
+      'fault.body must be a string',
+    )
+    expect(() =>
+      bolt.injectFault({ type: 'stall', headers: { a: 1 } as unknown as Record<string, string> }),
+    ).toThrow('fault.headers')
+    expect(() => bolt.injectFault({ type: 'transform' })).toThrow('fault.set or fault.omit')
+    expect(() =>
+      bolt.injectFault({ type: 'transform', set: [] as unknown as Record<string, unknown> }),
+    ).toThrow('fault.set')
+    expect(() =>
+      bolt.injectFault({ type: 'transform', omit: 'scope' as unknown as string[] }),
+    ).toThrow('fault.omit')
   })
 })

@@ -1,0 +1,268 @@
+/**
+ * Clock faults: the manager's clock jumps forward and backward, instances disagree about the
+ * time, and `refreshSkewMs` is set at or past the token's lifetime. The manager's clock is a
+ * variable the test moves; the emulator starts at the same instant and is moved with it.
+ *
+ * What the lease rows found: leases compare `until` (written with the holder's clock) with
+ * the reader's clock, so instances must agree on the time within `leaseMs`.
+ * - A holder whose clock is AHEAD and that hangs blocks the others for as long as its clock
+ *   is ahead (plus `leaseMs`): each call gives up after `leaseMs + timeoutMs` with
+ *   `REFRESH_WAIT_TIMEOUT` (bounded, never a hang) and takes over only once its own clock
+ *   passes the lease.
+ * - A holder whose clock is BEHIND by more than `leaseMs` has its live lease taken over at
+ *   once: Bolt sees the same refresh token twice. Inside a grace window both get the same
+ *   tokens; without one, Bolt revokes the session (see the report for the proposed fix).
+ */
+import { describe, expect, it, vi } from 'vitest'
+import { createFetchTransport } from '../../adapters/http/fetch.js'
+import { createMemoryStore, type MemoryStore } from '../../adapters/storage/memory.js'
+import type { HttpResponse, HttpTransport } from '../../src/contracts.js'
+import type { BoltEmulatorOptions } from '../../src/emulator/index.js'
+import type { TokenManagerOptions } from '../../src/manager/options.js'
+import { createTokenManager } from '../../src/manager/token-manager.js'
+import { createGatedTransport } from '../../src/testing/gated-transport.js'
+import { accountStatus, managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
+import { rejection } from '../support/rejection.js'
+import { SESSION, storedRecord } from './fault-table.js'
+
+const T0 = Date.parse('2030-01-01T00:00:00Z')
+const HOUR_MS = 3_600_000
+const DAY_MS = 24 * HOUR_MS
+
+/** A manager on a clock the test moves, an emulator moved with it, and a shared store. */
+async function clockScene(
+  overrides: Partial<TokenManagerOptions> = {},
+  emulator: BoltEmulatorOptions = {},
+) {
+  let now = T0
+  const clock = () => now
+  const bolt = await startEmulator({ now: T0, ...emulator })
+  const store = createMemoryStore({ clock })
+  const tokens = managerFor(bolt, createFetchTransport(), { clock, store, ...overrides })
+  await tokens.exchangeCode(SESSION, { code: bolt.login().code })
+  bolt.resetStats()
+  return {
+    bolt,
+    store,
+    tokens,
+    clock,
+    /** Moves the manager's clock and the emulator's by `ms` (negative: back). */
+    jump(ms: number) {
+      now += ms
+      bolt.advanceClock(ms)
+    },
+  }
+}
+
+function refreshes(bolt: { requests: readonly { grantType: string; status: number }[] }) {
+  return bolt.requests.filter((request) => request.grantType === 'refresh_token')
+}
+
+async function storedTokens(store: MemoryStore) {
+  return (await storedRecord(store))?.context.tokens
+}
+
+/** A transport whose requests never answer, whatever their deadline: a hung instance. */
+function hungTransport() {
+  const pending: ((error: Error) => void)[] = []
+  return {
+    pending,
+    send: () => new Promise<HttpResponse>((_, reject) => pending.push(reject)),
+    /** The instance dies: every pending request fails. */
+    die() {
+      for (const reject of pending.splice(0)) reject(new TypeError('fetch failed: instance died'))
+    },
+  } satisfies HttpTransport & Record<string, unknown>
+}
+
+describe('clock jumps', () => {
+  it('forward past expiry → exactly one refresh, however many callers', async () => {
+    const { bolt, store, tokens, clock, jump } = await clockScene()
+    jump(PAST_EXPIRY_MS)
+
+    const handed = await Promise.all(
+      Array.from({ length: 5 }, () => tokens.getAccessToken(SESSION)),
+    )
+
+    expect(new Set(handed).size).toBe(1)
+    expect(refreshes(bolt).map((r) => r.status)).toEqual([200])
+    expect(await storedTokens(store)).toMatchObject({ expiresAt: clock() + HOUR_MS })
+    expect(await tokens.getAccessToken(SESSION)).toBe(handed[0])
+    expect(bolt.stats.tokenRequests).toBe(1)
+    expect((await tokens.getStatus(SESSION)).state).toBe('viewOnly')
+  })
+
+  it('far forward (3 days) → one refresh, no loop', async () => {
+    const { bolt, store, tokens, clock, jump } = await clockScene()
+    jump(3 * DAY_MS)
+
+    const first = await tokens.getAccessToken(SESSION)
+    for (let call = 0; call < 3; call++) expect(await tokens.getAccessToken(SESSION)).toBe(first)
+
+    expect(bolt.stats).toMatchObject({ tokenRequests: 1, refreshes: 1 })
+    expect(await storedTokens(store)).toMatchObject({
+      obtainedAt: clock(),
+      expiresAt: clock() + HOUR_MS,
+    })
+    expect(await tokens.getStatus(SESSION)).toMatchObject({ state: 'viewOnly', lastError: null })
+    expect(await accountStatus(bolt, first, 'read')).toBe(200)
+  })
+
+  it('far forward (2 days) while the refresh is in flight → that call still returns; the next refreshes once more', async () => {
+    const { bolt, tokens, jump } = await clockScene()
+    jump(PAST_EXPIRY_MS)
+    bolt.injectFault({ type: 'delay', ms: 150 })
+
+    const inFlight = tokens.getAccessToken(SESSION)
+    await vi.waitFor(() => expect(bolt.requests).toHaveLength(1))
+    jump(2 * DAY_MS)
+    const first = await inFlight
+
+    // Its expiresAt counts from when it was sent, so by the moved clock it is already stale.
+    expect(first.startsWith('at_')).toBe(true)
+    expect(refreshes(bolt)).toHaveLength(1)
+    const second = await tokens.getAccessToken(SESSION)
+    expect(second).not.toBe(first)
+    expect(await tokens.getAccessToken(SESSION)).toBe(second)
+    expect(refreshes(bolt).map((r) => r.status)).toEqual([200, 200])
+    expect(bolt.stats.reuseDetected).toBe(0)
+  })
+
+  it('backward (−2 h) after a refresh → the token still reads fresh: no refresh, no error', async () => {
+    const { bolt, store, tokens, jump } = await clockScene()
+    jump(PAST_EXPIRY_MS)
+    const refreshed = await tokens.getAccessToken(SESSION)
+    const before = await storedTokens(store)
+    bolt.resetStats()
+
+    jump(-2 * HOUR_MS)
+
+    expect(await tokens.getAccessToken(SESSION)).toBe(refreshed)
+    expect(bolt.stats.tokenRequests).toBe(0)
+    expect(await tokens.getStatus(SESSION)).toMatchObject({
+      state: 'viewOnly',
+      expiresAt: before?.expiresAt,
+      lastError: null,
+    })
+    expect(await storedRecord(store)).toMatchObject({ value: 'viewOnly', context: { lease: null } })
+    expect(await accountStatus(bolt, refreshed, 'read')).toBe(200)
+    // Time catches up: one refresh, as usual.
+    jump(2 * HOUR_MS + PAST_EXPIRY_MS)
+    expect(await tokens.getAccessToken(SESSION)).not.toBe(refreshed)
+    expect(refreshes(bolt).map((r) => r.status)).toEqual([200])
+  })
+
+  it('backward (−2 h) after a login → still fully scoped, the manage token still handed out', async () => {
+    const { bolt, tokens, jump } = await clockScene()
+    const token = await tokens.getAccessToken(SESSION, { scope: 'bolt.account.manage' })
+    jump(-2 * HOUR_MS)
+    expect(await tokens.getAccessToken(SESSION, { scope: 'bolt.account.manage' })).toBe(token)
+    expect(await tokens.getStatus(SESSION)).toMatchObject({ state: 'fullyScoped', canManage: true })
+    expect(bolt.stats.tokenRequests).toBe(0)
+    expect(await accountStatus(bolt, token, 'write')).toBe(200)
+  })
+
+  it('forward past the session TTL (31 days) → the store has expired the session: NOT_AUTHENTICATED, no request', async () => {
+    const { bolt, tokens, jump } = await clockScene()
+    jump(31 * DAY_MS)
+    const error = await rejection(tokens.getAccessToken(SESSION))
+    expect(error.code).toBe('NOT_AUTHENTICATED')
+    expect(bolt.stats.tokenRequests).toBe(0)
+  })
+})
+
+describe('instances whose clocks disagree', () => {
+  it('a lease from a clock 2 h ahead (holder hung) → a manager behind waits leaseMs + timeoutMs, gets REFRESH_WAIT_TIMEOUT; it takes over once its clock passes the lease', async () => {
+    const timing = { timeoutMs: 300, leaseMs: 1_000, pollIntervalMs: 100 }
+    const { bolt, store, tokens, clock, jump } = await clockScene(timing)
+    jump(PAST_EXPIRY_MS)
+    const hung = hungTransport()
+    const ahead = managerFor(bolt, hung, { ...timing, store, clock: () => clock() + 2 * HOUR_MS })
+    const aheadCall = ahead.getAccessToken(SESSION).catch((error: unknown) => error)
+    await vi.waitFor(() => expect(hung.pending).toHaveLength(1))
+    const leased = await storedRecord(store)
+    expect(leased).toMatchObject({
+      value: 'refresh',
+      context: { lease: { until: clock() + 2 * HOUR_MS + timing.leaseMs } },
+    })
+
+    const started = performance.now()
+    const error = await rejection(tokens.getAccessToken(SESSION))
+    const waitedMs = performance.now() - started
+
+    expect(error.code).toBe('REFRESH_WAIT_TIMEOUT')
+    expect(error.message).toContain('clocks agree')
+    expect(waitedMs).toBeGreaterThanOrEqual(timing.leaseMs + timing.timeoutMs)
+    expect(waitedMs).toBeLessThan(timing.leaseMs + timing.timeoutMs + 700)
+    expect(await storedRecord(store)).toEqual(leased)
+    expect(bolt.stats.tokenRequests).toBe(0)
+
+    // Once its own clock passes the lease's end, the manager behind takes the refresh over.
+    jump(2 * HOUR_MS + timing.leaseMs + 1)
+    const token = await tokens.getAccessToken(SESSION)
+    expect(tokens.transitions.map((t) => t.event)).toContain('LEASE_TAKEN_OVER')
+    expect(refreshes(bolt).map((r) => r.status)).toEqual([200])
+    expect(await accountStatus(bolt, token, 'read')).toBe(200)
+
+    // The hung holder dies late: its failure is fenced out and overwrites nothing.
+    hung.die()
+    expect(await aheadCall).toMatchObject({ name: 'BoltTokenError' })
+    expect(await storedRecord(store)).toMatchObject({ value: 'viewOnly', context: { lease: null } })
+    expect((await storedTokens(store))?.accessToken).toBe(token)
+  })
+
+  it('a lease from a clock 60 s behind (more than leaseMs) is taken over at once: Bolt sees the refresh token twice (inside a grace window, both get the same tokens)', async () => {
+    const { bolt, store, tokens, clock, jump } = await clockScene({}, { refreshGraceMs: 60_000 })
+    jump(PAST_EXPIRY_MS)
+    const presented = (await storedTokens(store))?.refreshToken
+    const gate = createGatedTransport(createFetchTransport())
+    const behind = managerFor(bolt, gate, { store, clock: () => clock() - 60_000 })
+    try {
+      const behindCall = behind.getAccessToken(SESSION)
+      const held = await gate.nextRequest()
+
+      // The lease is live for its holder, but already over by this manager's clock.
+      const token = await tokens.getAccessToken(SESSION)
+      expect(tokens.transitions.map((t) => t.event)).toContain('LEASE_TAKEN_OVER')
+      held.release()
+      expect(await behindCall).toBe(token)
+
+      expect(refreshes(bolt).map((r) => r.status)).toEqual([200, 200])
+      expect(bolt.requests.map((r) => r.refreshToken)).toEqual([presented, presented])
+      expect(bolt.stats).toMatchObject({ refreshes: 1, graceReissues: 1, reuseDetected: 0 })
+      expect(await accountStatus(bolt, token, 'read')).toBe(200)
+    } finally {
+      gate.close()
+    }
+  })
+})
+
+describe('refreshSkewMs against the one-hour token lifetime', () => {
+  const base = { clientId: 'pk_test', clientSecret: 'sk_test' }
+
+  it.each([3_600_000, 3_600_001, 7_200_000, DAY_MS, Number.POSITIVE_INFINITY, -1, Number.NaN])(
+    'refreshSkewMs: %s is refused at construction with INVALID_ARGUMENT naming the option',
+    (refreshSkewMs) => {
+      let thrown: unknown
+      try {
+        createTokenManager({ ...base, refreshSkewMs })
+      } catch (error) {
+        thrown = error
+      }
+      expect(thrown).toMatchObject({ name: 'BoltTokenError', code: 'INVALID_ARGUMENT' })
+      expect((thrown as Error).message).toContain('`refreshSkewMs`')
+    },
+  )
+
+  it('refreshSkewMs: 3_599_999 is accepted: a fresh token is handed out for exactly 1 ms, then refreshed', async () => {
+    expect(() => createTokenManager({ ...base, refreshSkewMs: 3_599_999 })).not.toThrow()
+    const { bolt, tokens, jump } = await clockScene({ refreshSkewMs: 3_599_999 })
+    const login = await tokens.getAccessToken(SESSION)
+    expect(bolt.stats.tokenRequests).toBe(0)
+    jump(1)
+    const refreshed = await tokens.getAccessToken(SESSION)
+    expect(refreshed).not.toBe(login)
+    expect(refreshes(bolt).map((r) => r.status)).toEqual([200])
+    expect(await tokens.getAccessToken(SESSION)).toBe(refreshed)
+  })
+})
