@@ -260,7 +260,9 @@ export function createInterpreter(deps: InterpreterDeps) {
       throw storeUnavailable('watch the session', cause)
     }
     // Re-read after subscribing: a change between our read and the subscription is not lost.
-    notified = ((await read(sessionId).catch(() => undefined))?.version ?? 0) !== version
+    // Only ever raise the flag here: a notification that arrived while this read was in
+    // flight (its answer predating the write) must not be forgotten.
+    if (((await read(sessionId).catch(() => undefined))?.version ?? 0) !== version) notified = true
     return {
       async next(maxWaitMs: number): Promise<void> {
         if (!notified) {

@@ -1,0 +1,142 @@
+// The commands fast-check strings together. Each one starts an operation and returns at once
+// (the operations run concurrently, interleaved by the scheduler), then checks what must hold
+// after every command. scheduledModelRun releases each command's run as a scheduled task too,
+// so commands also land at random points among the operations' I/O.
+import fc from 'fast-check'
+import type { RaceModel, RaceWorld } from './world.js'
+
+type RaceCommand = fc.AsyncCommand<RaceModel, RaceWorld>
+
+class ExchangeCode implements RaceCommand {
+  constructor(readonly manager: number) {}
+  check(): boolean {
+    return true
+  }
+  async run(model: RaceModel, world: RaceWorld): Promise<void> {
+    model.lastLogin += 1
+    model.logoutsSinceLogin = 0
+    world.exchangeCode(this.manager)
+    await world.afterCommand()
+  }
+  toString(): string {
+    return `M${this.manager}.exchangeCode(bolt.login().code)`
+  }
+}
+
+/** A login (step-up) whose code Bolt rejects with `invalid_grant`: it must keep the session. */
+class ExchangeRejectedCode implements RaceCommand {
+  constructor(readonly manager: number) {}
+  check(model: Readonly<RaceModel>): boolean {
+    return model.lastLogin > 0
+  }
+  async run(model: RaceModel, world: RaceWorld): Promise<void> {
+    model.lastLogin += 1
+    world.exchangeCode(this.manager, true)
+    await world.afterCommand()
+  }
+  toString(): string {
+    return `M${this.manager}.exchangeCode(a code Bolt rejects)`
+  }
+}
+
+class GetAccessToken implements RaceCommand {
+  constructor(readonly manager: number) {}
+  /** Before any login it can only say NOT_AUTHENTICATED: not worth a command. */
+  check(model: Readonly<RaceModel>): boolean {
+    return model.lastLogin > 0
+  }
+  async run(_model: RaceModel, world: RaceWorld): Promise<void> {
+    world.getAccessToken(this.manager)
+    await world.afterCommand()
+  }
+  toString(): string {
+    return `M${this.manager}.getAccessToken()`
+  }
+}
+
+class Logout implements RaceCommand {
+  constructor(readonly manager: number) {}
+  check(model: Readonly<RaceModel>): boolean {
+    return model.lastLogin > 0 && model.logoutsSinceLogin < 2
+  }
+  async run(model: RaceModel, world: RaceWorld): Promise<void> {
+    model.logoutsSinceLogin += 1
+    world.logout(this.manager)
+    await world.afterCommand()
+  }
+  toString(): string {
+    return `M${this.manager}.logout()`
+  }
+}
+
+class Expire implements RaceCommand {
+  check(): boolean {
+    return true
+  }
+  async run(_model: RaceModel, world: RaceWorld): Promise<void> {
+    world.expire()
+    await world.afterCommand()
+  }
+  toString(): string {
+    return 'bolt.advanceClock(61 min)'
+  }
+}
+
+class RevokeNewestLogin implements RaceCommand {
+  check(model: Readonly<RaceModel>): boolean {
+    return model.lastLogin > 0 && model.revocations < 2
+  }
+  async run(model: RaceModel, world: RaceWorld): Promise<void> {
+    model.revocations += 1
+    world.revokeNewestLogin()
+    await world.afterCommand()
+  }
+  toString(): string {
+    return 'bolt.revokeSession(newest login)'
+  }
+}
+
+/** Options of {@link raceCommands}. */
+export interface RaceCommandOptions {
+  /** How many managers share the store. */
+  managers: number
+  /** Also try logins whose code Bolt rejects (see the finding in interleavings.test.ts). */
+  rejectedLogins: boolean
+  maxCommands: number
+  size: fc.SizeForArbitrary
+  /** The `replayPath` fast-check printed in a counterexample's commands, to replay them. */
+  replayPath?: string | undefined
+}
+
+/**
+ * The command sequences of one run. fast-check picks among the arbitraries evenly, so the
+ * common call (getAccessToken) and expiry (which makes refreshes happen) are listed more than once.
+ */
+export function raceCommands({
+  managers,
+  rejectedLogins,
+  maxCommands,
+  size,
+  replayPath,
+}: RaceCommandOptions) {
+  const manager = fc.nat({ max: managers - 1 })
+  const exchange = manager.map((index) => new ExchangeCode(index))
+  const getAccessToken = manager.map((index) => new GetAccessToken(index))
+  const expire = fc.constant(new Expire())
+  const arbitraries: fc.Arbitrary<RaceCommand>[] = [
+    exchange,
+    getAccessToken,
+    getAccessToken,
+    getAccessToken,
+    manager.map((index) => new Logout(index)),
+    expire,
+    expire,
+    fc.constant(new RevokeNewestLogin()),
+  ]
+  if (rejectedLogins) arbitraries.push(manager.map((index) => new ExchangeRejectedCode(index)))
+  return fc.commands(arbitraries, {
+    maxCommands,
+    size,
+    ...(replayPath === undefined ? {} : { replayPath }),
+  })
+}
