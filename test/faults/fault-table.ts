@@ -11,6 +11,7 @@ import { createMemoryStore, type MemoryStore } from '../../adapters/storage/memo
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../src/contracts.js'
 import type { BoltEmulator, BoltEmulatorOptions } from '../../src/emulator/index.js'
 import type { ErrorCode } from '../../src/errors.js'
+import type { Logger } from '../../src/manager/logger.js'
 import type { TokenManagerOptions } from '../../src/manager/options.js'
 import { decodeSessionRecord, type SessionRecord } from '../../src/manager/session-record.js'
 import { managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
@@ -31,6 +32,10 @@ export interface SecretLedger {
   /** Stands in for the login modal, recording the code. */
   login(bolt: BoltEmulator, options?: Parameters<BoltEmulator['login']>[0]): string
   recordError(row: string, error: unknown): void
+  /** Every line the managers' `logger` received, as printed. */
+  readonly logLines: readonly string[]
+  /** A pino-style logger whose lines land in {@link logLines}. */
+  readonly logger: Logger
 }
 
 const TOKEN_FIELDS = ['access_token', 'refresh_token', 'id_token'] as const
@@ -39,9 +44,20 @@ const TOKEN_FIELDS = ['access_token', 'refresh_token', 'id_token'] as const
 export function createSecretLedger(): SecretLedger {
   const secrets = new Set<string>()
   const errors: { row: string; error: unknown }[] = []
+  const logLines: string[] = []
+  const write = (level: string) => (fields: Record<string, unknown>, message: string) => {
+    logLines.push(`${level} ${message} ${JSON.stringify(fields)} ${inspect(fields, { depth: 10 })}`)
+  }
   const ledger: SecretLedger = {
     secrets,
     errors,
+    logLines,
+    logger: {
+      debug: write('debug'),
+      info: write('info'),
+      warn: write('warn'),
+      error: write('error'),
+    },
     add(secret) {
       if (secret !== undefined && secret.length > 0) secrets.add(secret)
     },
@@ -152,7 +168,7 @@ async function scene(
   const bolt = await startEmulator(options.emulator ?? {})
   const store = createMemoryStore({ clock: bolt.now })
   const http = recordingTransport(createTransport(), ledger, await closedOrigin())
-  const tokens = managerFor(bolt, http, { store, ...options.manager })
+  const tokens = managerFor(bolt, http, { store, logger: ledger.logger, ...options.manager })
   return { bolt, store, http, tokens }
 }
 

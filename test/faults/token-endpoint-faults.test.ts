@@ -791,7 +791,7 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
 })
 
 describe('secrets', () => {
-  it('no error of any row shows the client secret, a code or a token', () => {
+  it('no error of any row, and no log line, shows the client secret, a code or a token', () => {
     expect(ledger.errors.length).toBeGreaterThanOrEqual(failureRows.length * 2)
     expect(ledger.secrets).toContain('sk_emulator_api_key')
     const secrets = [...ledger.secrets]
@@ -802,6 +802,15 @@ describe('secrets', () => {
       leakedSecrets(ledger, error).map((secret) => `${row}: ${secret.slice(0, 8)}…`),
     )
     expect(leaks).toEqual([])
+    // And every log line the managers wrote through the logger option on the way.
+    expect(ledger.logLines.length).toBeGreaterThan(failureRows.length)
+    expect(ledger.logLines.some((line) => line.startsWith('info retrying a token request'))).toBe(
+      true,
+    )
+    const loggedLeaks = secrets.filter((secret) =>
+      ledger.logLines.some((line) => line.includes(secret)),
+    )
+    expect(loggedLeaks.map((secret) => `${secret.slice(0, 8)}…`)).toEqual([])
     // The sweep reads what it claims to: every error has a message, a stack and a JSON form.
     for (const { error } of ledger.errors) {
       const [message, stack, json] = errorTexts(error)
