@@ -49,7 +49,11 @@ async function startBackend(bolt: BoltEmulator) {
   await new Promise((resolve) => server.once('listening', resolve))
   closers.push(async () => {
     gate.close()
-    await new Promise((resolve) => server.close(resolve))
+    // Requests a path abandoned (a login or refresh overtaken by the next event) are not
+    // waited for: they end on their own against the closed emulator.
+    const closed = new Promise((resolve) => server.close(resolve))
+    server.closeAllConnections()
+    await closed
   })
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   let cookie = ''
