@@ -1,26 +1,11 @@
-// The Redis benchmark of bolt-token-lifecycle: `npm run bench` (or `REDIS_URL=… npm run bench`).
-//
-// It reports, it does not judge a noisy machine: every comparison is a ratio of two things
-// measured side by side in this run (interleaved rounds, median of the rounds). It exits 1 only
-// when it cannot run (no Redis) or something breaks, never because a target was missed.
-//
-//   1. commands per valid-token read   (MONITOR-counted; target: exactly 1, an HMGET)
-//   2. valid-token throughput           (100 concurrent loops; manager / raw HMGET, target ≥ 0.9×)
-//   3. the stampede                     (200 callers, 4 managers, 1 expired session; 1 refresh)
-//
-// See bench/README.md for what each number means.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { accessSync, constants } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { cpus, tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { cpus } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { Redis } from 'ioredis'
 import { createRedisStore, type RedisStore } from '../adapters/storage/redis.js'
 import { type BoltEmulator, startBoltEmulator } from '../src/emulator/index.js'
 import { createTokenManager, type TokenManager } from '../src/manager/token-manager.js'
+import { findOnPath, pingRedis, startRedisServer } from '../test/support/redis-server.js'
 
 // ---------------------------------------------------------------------------------------------
 // Knobs (environment overrides are for quick local runs; the README's numbers use the defaults)
@@ -110,120 +95,6 @@ interface RedisTarget {
   stop(): Promise<void>
 }
 
-function findOnPath(command: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue
-    const candidate = join(dir, command)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not in this directory
-    }
-  }
-  return null
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))))
-    })
-  })
-}
-
-/** One PING with a deadline and no retries; rejects with the reason. */
-async function ping(url: string, timeoutMs: number): Promise<void> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  })
-  let lastError: unknown
-  client.on('error', (error: unknown) => {
-    lastError = error
-  })
-  try {
-    await client.connect()
-    const answer = await client.ping()
-    if (answer !== 'PONG') throw new Error(`PING answered ${JSON.stringify(answer)}`)
-  } catch (error) {
-    const cause = lastError ?? error
-    throw new Error(cause instanceof Error ? cause.message : String(cause))
-  } finally {
-    client.disconnect()
-  }
-}
-
-const children = new Set<ChildProcess>()
-process.once('exit', () => {
-  // A crash must not leave our redis-server behind.
-  for (const child of children) child.kill('SIGKILL')
-})
-
-async function startRedisServer(serverPath: string): Promise<RedisTarget> {
-  let lastError: unknown
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort()
-    const dir = await mkdtemp(join(tmpdir(), 'bolt-bench-redis-'))
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
-    const child = spawn(serverPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
-    children.add(child)
-    let output = ''
-    const collect = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4000)
-    }
-    child.stdout?.on('data', collect)
-    child.stderr?.on('data', collect)
-    let exited: Error | undefined
-    const exitedPromise = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        children.delete(child)
-        exited = new Error(`redis-server exited (${signal ?? `code ${code}`}):\n${output.trim()}`)
-        resolve()
-      })
-      child.once('error', (error) => {
-        exited = error
-        resolve()
-      })
-    })
-    const url = `redis://127.0.0.1:${port}`
-    const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null && exited === undefined) {
-        child.kill('SIGTERM')
-        const killer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-        await exitedPromise
-        clearTimeout(killer)
-      }
-      await rm(dir, { recursive: true, force: true })
-    }
-    const deadline = Date.now() + 5_000
-    for (;;) {
-      if (exited !== undefined) break
-      try {
-        await ping(url, 500)
-        return { url, origin: `own redis-server (${serverPath}) on ${url}`, stop }
-      } catch (error) {
-        lastError = error
-        if (Date.now() > deadline) break
-        await sleep(50)
-      }
-    }
-    lastError = exited ?? lastError
-    await stop()
-    if (!/address already in use/i.test(output)) break
-  }
-  throw lastError instanceof Error ? lastError : new Error(String(lastError))
-}
-
 function redactUrl(url: string): string {
   try {
     const parsed = new URL(url)
@@ -238,7 +109,7 @@ async function resolveRedis(): Promise<RedisTarget> {
   const configured = process.env.REDIS_URL
   if (configured !== undefined && configured !== '') {
     try {
-      await ping(configured, 2_000)
+      await pingRedis(configured, 2_000)
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
       fail(`REDIS_URL=${redactUrl(configured)} does not answer PING within 2 s (${reason}).`)
@@ -254,7 +125,12 @@ async function resolveRedis(): Promise<RedisTarget> {
         '  REDIS_URL=redis://127.0.0.1:6379 npm run bench',
     )
   }
-  return startRedisServer(serverPath)
+  const server = await startRedisServer({ serverPath })
+  return {
+    url: server.url,
+    origin: `own redis-server (${serverPath}) on ${server.url}`,
+    stop: () => server.stop(),
+  }
 }
 
 function fail(message: string): never {
