@@ -44,6 +44,7 @@ export {
   SCOPE_MANAGE,
   SCOPE_OPENID,
   SCOPE_VIEW,
+  type StoredTokenSet,
   type TokenSet,
 } from './machine/token-set.js'
 export type { ErrorEvent, LifecycleEvent, TransitionEvent } from './manager/lifecycle-events.js'
@@ -59,6 +60,7 @@ export {
   encodeSessionRecord,
   SESSION_RECORD_SCHEMA,
   type SessionRecord,
+  type StoredContext,
 } from './manager/session-record.js'
 export {
   type AccessTokenOptions,
@@ -68,5 +70,9 @@ export {
   type SessionStatus,
   type TokenManager,
 } from './manager/token-manager.js'
-export { DEFAULT_RETRY, type RetryOptions } from './oauth/retry-policy.js'
+export {
+  DEFAULT_RETRY,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+} from './oauth/retry-policy.js'
 export { Secret } from './secret.js'

@@ -70,7 +70,12 @@ export type TokenEvent =
   /** The clock moved; `skewMs` is how early a token counts as expired. */
   | { type: 'TIME_ADVANCED'; now: number; skewMs: number }
   | { type: 'REFRESH_STARTED'; now: number; lease: Lease }
-  | { type: 'REFRESH_SUCCEEDED'; now: number; tokens: TokenSet }
+  /**
+   * A refresh came back with `tokens`. `spent` is the refresh token it presented: outside
+   * `refresh` (the lock was lost: a login started, or another instance's attempt ended the
+   * lock) the new tokens are kept only if the session still holds that spent token.
+   */
+  | { type: 'REFRESH_SUCCEEDED'; now: number; tokens: TokenSet; spent?: Secret }
   | { type: 'REFRESH_FAILED'; now: number; error: SessionError }
   /** The lease holder did not finish in time (it probably crashed); another instance takes over. */
   | { type: 'LEASE_TAKEN_OVER'; now: number; lease: Lease }
@@ -82,6 +87,16 @@ export interface ExchangeCodeParams {
   scope: string
   state?: string
 }
+
+/**
+ * A refresh whose lock was lost still rotated the refresh token the session holds: its
+ * tokens are the newest, and keeping them is the only way not to present a spent token.
+ */
+const adoptLateRotation = {
+  guard: 'holdsSpentRefreshToken',
+  target: 'viewOnly',
+  actions: ['storeTokens'],
+} as const
 
 /**
  * The token lifecycle machine.
@@ -132,6 +147,10 @@ export const tokenMachine = setup({
     keptTokensCanManage: ({ context }) => context.tokens !== null && canManage(context.tokens),
     keptTokens: ({ context }) => context.tokens !== null,
     leaseExpired: ({ context, event }) => context.lease === null || event.now > context.lease.until,
+    holdsSpentRefreshToken: ({ context, event }) =>
+      event.type === 'REFRESH_SUCCEEDED' &&
+      event.spent !== undefined &&
+      context.tokens?.refreshToken.equals(event.spent) === true,
     sessionEnded: ({ event }) =>
       event.type === 'REFRESH_FAILED' && event.error.code === 'INVALID_GRANT',
   },
@@ -160,6 +179,9 @@ export const tokenMachine = setup({
     unauthenticated: {},
     codeExchange: {
       on: {
+        // A refresh that was in flight when this login started came back: keep its tokens, so
+        // that a failed login falls back to them and not to the refresh token it spent.
+        REFRESH_SUCCEEDED: { guard: 'holdsSpentRefreshToken', actions: ['storeTokens'] },
         EXCHANGE_SUCCEEDED: [
           {
             guard: 'grantsManage',
@@ -199,13 +221,20 @@ export const tokenMachine = setup({
       },
     },
     fullyScoped: {
-      on: { TIME_ADVANCED: { guard: 'accessTokenExpired', target: 'expired' } },
+      on: {
+        TIME_ADVANCED: { guard: 'accessTokenExpired', target: 'expired' },
+        REFRESH_SUCCEEDED: adoptLateRotation,
+      },
     },
     viewOnly: {
-      on: { TIME_ADVANCED: { guard: 'accessTokenExpired', target: 'expired' } },
+      on: {
+        TIME_ADVANCED: { guard: 'accessTokenExpired', target: 'expired' },
+        REFRESH_SUCCEEDED: adoptLateRotation,
+      },
     },
     expired: {
       on: {
+        REFRESH_SUCCEEDED: adoptLateRotation,
         REFRESH_STARTED: {
           target: 'refresh',
           actions: [

@@ -433,7 +433,12 @@ export function createInterpreter(deps: InterpreterDeps) {
       if (committed === undefined) return undefined
       throw error
     }
-    const succeeded: TokenEvent = { type: 'REFRESH_SUCCEEDED', now: clock(), tokens }
+    const succeeded: TokenEvent = {
+      type: 'REFRESH_SUCCEEDED',
+      now: clock(),
+      tokens,
+      spent: refreshToken,
+    }
     let saved: Committed | undefined
     try {
       saved = await commit(sessionId, locked, [succeeded])
@@ -450,15 +455,42 @@ export function createInterpreter(deps: InterpreterDeps) {
       return tokens
     }
     if (saved !== undefined) return tokens
-    // Fenced out: someone took the lease over. If they are still refreshing the token we
-    // just spent, our rotation is the newest one: store it rather than lose it.
+    // Fenced out: another instance took the lease over, a login started, or a failed attempt
+    // ended the lock. If the session still holds the refresh token we just spent, our
+    // rotation is the newest: the machine keeps it (REFRESH_SUCCEEDED with `spent`) rather
+    // than let anyone present the spent token again.
     const current = await load(sessionId)
-    if (
-      current.snapshot.value === 'refresh' &&
-      current.snapshot.context.tokens?.refreshToken.equals(refreshToken) === true &&
-      (await commit(sessionId, current, [succeeded])) !== undefined
-    ) {
-      return tokens
+    if (current.snapshot.context.tokens?.refreshToken.equals(refreshToken) !== true)
+      return undefined
+    const adopted = await commit(sessionId, current, [succeeded])
+    if (adopted !== undefined && adopted.version !== current.version) return tokens
+    return undefined
+  }
+
+  /**
+   * Commits the end of this instance's code exchange. A refresh that came back during the
+   * login may have updated the kept tokens (a new version, same lease): that is no reason
+   * to lose the login, so the events are applied to the newer record while our lease holds.
+   */
+  async function commitUnderOwnLease(
+    sessionId: string,
+    locked: Committed,
+    events: TokenEvent[],
+  ): Promise<Committed | undefined> {
+    const lease = locked.snapshot.context.lease
+    let base: LoadedSession = locked
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const committed = await commit(sessionId, base, events)
+      if (committed !== undefined) return committed
+      base = await load(sessionId)
+      const held = base.snapshot.context.lease
+      if (
+        base.snapshot.value !== 'codeExchange' ||
+        held?.owner !== lease?.owner ||
+        held?.until !== lease?.until
+      ) {
+        return undefined
+      }
     }
     return undefined
   }
@@ -499,12 +531,12 @@ export function createInterpreter(deps: InterpreterDeps) {
       )
     } catch (thrown) {
       const error = toBoltTokenError(thrown)
-      await commit(sessionId, locked, [
+      await commitUnderOwnLease(sessionId, locked, [
         { type: 'EXCHANGE_FAILED', now: clock(), error: toSessionError(error, clock()) },
       ])
       throw error
     }
-    const stored = await commit(sessionId, locked, [
+    const stored = await commitUnderOwnLease(sessionId, locked, [
       { type: 'EXCHANGE_SUCCEEDED', now: clock(), tokens },
     ])
     if (stored === undefined) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AnyTransitionDefinition } from 'xstate'
+import { type AnyTransitionDefinition, initialTransition, transition } from 'xstate'
 import { createTestModel, type TestModel, type TestPath } from 'xstate/graph'
 import type { TokenEvent, TokenState } from '../machine/token-machine.js'
 import { tokenMachine } from '../machine/token-machine.js'
@@ -140,9 +140,84 @@ export function describeLifecycleEvent(event: TokenEvent): string {
     case 'EXCHANGE_FAILED':
     case 'REFRESH_FAILED':
       return `${event.type}(${event.error.code})`
+    case 'REFRESH_SUCCEEDED':
+      return event.spent === undefined ? 'REFRESH_SUCCEEDED' : 'REFRESH_SUCCEEDED(late, lock lost)'
     default:
       return event.type
   }
+}
+
+/**
+ * A late refresh: one that lost its lock (a login started, or another instance's attempt
+ * ended it) comes back with the tokens the refresh token it spent rotated into.
+ */
+function lateRefresh(snapshot: TokenSnapshot): TokenEvent {
+  const now = modelNow(snapshot) + 1
+  const spent = snapshot.context.tokens?.refreshToken ?? new Secret('model-refresh-token')
+  return { type: 'REFRESH_SUCCEEDED', now, tokens: modelTokens(now, [SCOPE_VIEW]), spent }
+}
+
+/**
+ * The late-refresh transitions need a refresh still in flight from an earlier step, which
+ * a traversal over states cannot know about; these paths set one up on purpose. Each item
+ * names the events by {@link describeLifecycleEvent}; `LATE` is the late refresh.
+ */
+const LATE = 'REFRESH_SUCCEEDED(late, lock lost)'
+const lateRefreshScenarios: string[][] = [
+  // A login starts while a refresh is in flight; the refresh comes back, then the login fails.
+  [
+    'CODE_RECEIVED',
+    'EXCHANGE_SUCCEEDED(manage)',
+    'TIME_ADVANCED',
+    'REFRESH_STARTED',
+    'CODE_RECEIVED',
+    LATE,
+    'EXCHANGE_FAILED(SERVER_ERROR)',
+  ],
+  // The login fails first (restoring the spent token), then the refresh comes back.
+  [
+    'CODE_RECEIVED',
+    'EXCHANGE_SUCCEEDED(manage)',
+    'TIME_ADVANCED',
+    'REFRESH_STARTED',
+    'CODE_RECEIVED',
+    'EXCHANGE_FAILED(SERVER_ERROR)',
+    LATE,
+  ],
+  [
+    'CODE_RECEIVED',
+    'EXCHANGE_SUCCEEDED(view)',
+    'TIME_ADVANCED',
+    'REFRESH_STARTED',
+    'CODE_RECEIVED',
+    'EXCHANGE_FAILED(SERVER_ERROR)',
+    LATE,
+  ],
+  // The lease was taken over and the taker's attempt failed; the first refresh comes back.
+  [
+    'CODE_RECEIVED',
+    'EXCHANGE_SUCCEEDED(manage)',
+    'TIME_ADVANCED',
+    'REFRESH_STARTED',
+    'LEASE_TAKEN_OVER',
+    'REFRESH_FAILED(SERVER_ERROR)',
+    LATE,
+  ],
+]
+
+function scenarioEvents(names: string[]): TokenEvent[] {
+  let [snapshot] = initialTransition(tokenMachine)
+  const events: TokenEvent[] = []
+  for (const name of names) {
+    const event =
+      name === LATE
+        ? lateRefresh(snapshot)
+        : lifecycleEvents(snapshot).find((candidate) => describeLifecycleEvent(candidate) === name)
+    if (event === undefined) throw new Error(`no ${name} from ${String(snapshot.value)}`)
+    events.push(event)
+    ;[snapshot] = transition(tokenMachine, snapshot, event)
+  }
+  return events
 }
 
 /** Creates the test model of {@link tokenMachine}. */
@@ -173,6 +248,16 @@ export function lifecyclePaths(
         const key = extended.steps.map((step) => describeLifecycleEvent(step.event)).join(' → ')
         if (!byDescription.has(key)) byDescription.set(key, extended)
       }
+    }
+  }
+  for (const scenario of lateRefreshScenarios) {
+    for (const path of model.getPathsFromEvents(scenarioEvents(scenario), {
+      allowDuplicatePaths: true,
+    })) {
+      byDescription.set(
+        path.steps.map((step) => describeLifecycleEvent(step.event)).join(' → '),
+        path,
+      )
     }
   }
   return [...byDescription.values()].sort((a, b) => a.steps.length - b.steps.length)

@@ -43,6 +43,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 interface InFlight {
   request: HeldRequest
   outcome: Promise<Outcome>
+  kind: 'exchange' | 'refresh'
 }
 
 /** One executor per machine event: what really causes it. */
@@ -116,12 +117,18 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
   let inFlight: InFlight | undefined
   let model: TokenSnapshot | undefined
 
+  /** Refreshes whose instance moved on (a login started, the lease was taken over), newest last. */
+  const lateRefreshes: InFlight[] = []
+
   function abandon(): void {
-    if (inFlight !== undefined) abandoned.push(inFlight.outcome)
+    if (inFlight !== undefined) {
+      abandoned.push(inFlight.outcome)
+      if (inFlight.kind === 'refresh') lateRefreshes.push(inFlight)
+    }
     inFlight = undefined
   }
 
-  async function start(operation: Promise<unknown>): Promise<void> {
+  async function start(operation: Promise<unknown>, kind: InFlight['kind']): Promise<void> {
     abandon()
     const outcome = settle(operation)
     const request = await Promise.race([
@@ -130,7 +137,7 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
         throw new Error(`the operation ended (${codeOf(ended)}) without sending a token request`)
       }),
     ])
-    inFlight = { request, outcome }
+    inFlight = { request, outcome, kind }
   }
 
   async function finish(expected: string, release: (request: HeldRequest) => void): Promise<void> {
@@ -154,7 +161,7 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
 
   const events: EventExecutors = {
     async CODE_RECEIVED(step) {
-      await start(instance().exchangeCode(sessionId, { code: bolt.login().code }))
+      await start(instance().exchangeCode(sessionId, { code: bolt.login().code }), 'exchange')
       record(payload(step))
     },
     async EXCHANGE_SUCCEEDED(step) {
@@ -174,11 +181,21 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
       record(payload(step))
     },
     async REFRESH_STARTED(step) {
-      await start(instance().getAccessToken(sessionId))
+      await start(instance().getAccessToken(sessionId), 'refresh')
       record(payload(step))
     },
     async REFRESH_SUCCEEDED(step) {
-      await finish('success', (request) => request.release())
+      if (payload(step).spent !== undefined && model?.value !== 'refresh') {
+        // A refresh that lost its lock comes back now: Bolt rotates, the instance is fenced
+        // out, finds its spent token still stored, and keeps the new tokens.
+        const late = lateRefreshes.pop()
+        check(late !== undefined, 'no refresh is in flight to come back late')
+        late.request.release()
+        const ended = codeOf(await late.outcome)
+        check(ended === 'success', `the late refresh ended with ${ended}`)
+      } else {
+        await finish('success', (request) => request.release())
+      }
       record(payload(step))
     },
     async REFRESH_FAILED(step) {
@@ -199,7 +216,7 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
       abandon()
       jumpPastLease()
       if (previous === 'refresh') {
-        await start(instance().getAccessToken(sessionId))
+        await start(instance().getAccessToken(sessionId), 'refresh')
       } else {
         // Recover the abandoned login without starting a refresh (a manage caller never does).
         const ended = await settle(instance().getAccessToken(sessionId, { scope: SCOPE_MANAGE }))

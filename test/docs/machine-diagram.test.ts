@@ -93,7 +93,7 @@ describe('toMermaid', () => {
     }
     const arrows = diagramLines.filter((line) => / --> /.test(line) && !line.includes('[*]'))
     // 15 of the six states, 2 from any state.
-    expect(arrows).toHaveLength(17)
+    expect(arrows).toHaveLength(21)
     expect(arrows).toHaveLength(listTransitions(tokenMachine).length)
   })
 

@@ -345,3 +345,51 @@ describe('Secret', () => {
     expect(new Secret('a')).not.toEqual(new Secret('b'))
   })
 })
+
+describe('tokenMachine: a late refresh (its lock lost) keeps the newest rotation', () => {
+  const newer: TokenSet = {
+    ...viewTokens,
+    accessToken: new Secret('at_new'),
+    refreshToken: new Secret('rt_new'),
+  }
+  const late = (spent: string): TokenEvent => ({
+    type: 'REFRESH_SUCCEEDED',
+    now: NOW,
+    tokens: newer,
+    spent: new Secret(spent),
+  })
+
+  it('in codeExchange it replaces the kept tokens and keeps the login’s lease', () => {
+    const before = snapshotIn('codeExchange', { tokens: manageTokens })
+    const [after] = transition(tokenMachine, before, late('rt_1'))
+    expect(after.value).toBe('codeExchange')
+    expect(after.context).toEqual({ tokens: newer, lease: liveLease, lastError: null })
+    const [failed] = transition(tokenMachine, after, events.EXCHANGE_FAILED)
+    expect(failed.value).toBe('viewOnly')
+    expect(failed.context.tokens).toEqual(newer)
+  })
+
+  it('from fullyScoped, viewOnly or expired holding the spent token it goes to viewOnly with the new tokens', () => {
+    for (const [state, tokens, spent] of [
+      ['fullyScoped', manageTokens, 'rt_1'],
+      ['viewOnly', viewTokens, 'rt_2'],
+      ['expired', manageTokens, 'rt_1'],
+    ] as const) {
+      const [after] = transition(tokenMachine, snapshotIn(state, { tokens }), late(spent))
+      expect(after.value).toBe('viewOnly')
+      expect(after.context.tokens).toEqual(newer)
+    }
+  })
+
+  it('is ignored when the session no longer holds the spent token (a newer login or rotation won)', () => {
+    for (const state of ['codeExchange', 'fullyScoped', 'viewOnly', 'expired'] as const) {
+      const before = snapshotIn(state, { tokens: manageTokens })
+      const [after, actions] = transition(tokenMachine, before, late('rt_other'))
+      expect(after.value).toBe(state)
+      expect(after.context).toBe(before.context)
+      expect(actions).toEqual([])
+    }
+    const [unauthenticated] = transition(tokenMachine, snapshotIn('unauthenticated'), late('rt_1'))
+    expect(unauthenticated.value).toBe('unauthenticated')
+  })
+})

@@ -98,7 +98,7 @@ describe('the coverage target itself', () => {
     expect(transitions.map((t) => t.id)).toContain(
       'codeExchange --LEASE_TAKEN_OVER [leaseExpired and keptTokens]#1--> viewOnly',
     )
-    expect(transitions).toHaveLength(27)
+    expect(transitions).toHaveLength(31)
   })
 
   it('shortest paths alone would miss transitions; the generated paths take them all', () => {
