@@ -5,7 +5,7 @@ import { Redis } from 'ioredis'
 import { createRedisStore, type RedisStore } from '../adapters/storage/redis.js'
 import { type BoltEmulator, startBoltEmulator } from '../src/emulator/index.js'
 import { createTokenManager, type TokenManager } from '../src/manager/token-manager.js'
-import { findOnPath, pingRedis, startRedisServer } from '../test/support/redis-server.js'
+import { findOnPath, pingRedis, redactUrl, startRedisServer } from '../test/support/redis-server.js'
 
 // ---------------------------------------------------------------------------------------------
 // Knobs (environment overrides are for quick local runs; the README's numbers use the defaults)
@@ -93,16 +93,6 @@ interface RedisTarget {
   /** How the Redis was found, for the report. */
   origin: string
   stop(): Promise<void>
-}
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return '<unparseable REDIS_URL>'
-  }
 }
 
 async function resolveRedis(): Promise<RedisTarget> {

@@ -12,7 +12,7 @@ import {
   tokenMachine,
   toMermaid,
 } from 'bolt-token-lifecycle'
-import { type BoltEmulator, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
+import { type BoltEmulator, requestAccount, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
 import { createMemoryStore } from 'bolt-token-lifecycle/memory'
 
 /** The one shopper session of the playground (a real backend takes it from its session cookie). */
@@ -67,21 +67,7 @@ async function callAccountApi(
   accessToken: string,
   action: 'read' | 'write',
 ): Promise<{ ok: boolean; text: string }> {
-  const response = await fetch(
-    `${bolt.url}/v1/account${action === 'write' ? '/addresses' : ''}`,
-    action === 'read'
-      ? { headers: { authorization: `Bearer ${accessToken}` } }
-      : {
-          method: 'POST',
-          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            street_address1: '1 Market St',
-            locality: 'San Francisco',
-            postal_code: '94105',
-            country_code: 'US',
-          }),
-        },
-  )
+  const response = await requestAccount(bolt.url, accessToken, action)
   if (response.status !== 200) {
     await response.body?.cancel()
     return { ok: false, text: `HTTP ${response.status}` }

@@ -7,7 +7,7 @@
  */
 
 import type { TokenStore } from '../contracts.js'
-import { startBoltEmulator } from '../emulator/index.js'
+import { accountStatus, startBoltEmulator } from '../emulator/index.js'
 import { isBoltTokenError } from '../errors.js'
 import type { TransitionEvent } from '../manager/lifecycle-events.js'
 import { createTokenManager, type TokenManager } from '../manager/token-manager.js'
@@ -16,30 +16,6 @@ import { createTokenManager, type TokenManager } from '../manager/token-manager.
 export type Print = (line: string) => void
 
 const SESSION = 'shopper-session-1'
-
-async function callAccountApi(
-  baseUrl: string,
-  accessToken: string,
-  action: 'read' | 'write',
-): Promise<number> {
-  const response = await fetch(
-    `${baseUrl}/v1/account${action === 'write' ? '/addresses' : ''}`,
-    action === 'read'
-      ? { headers: { authorization: `Bearer ${accessToken}` } }
-      : {
-          method: 'POST',
-          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            street_address1: '1 Market St',
-            locality: 'San Francisco',
-            postal_code: '94105',
-            country_code: 'US',
-          }),
-        },
-  )
-  await response.body?.cancel()
-  return response.status
-}
 
 function verdict(status: number): string {
   return status === 200 ? 'allowed' : `refused (${status})`
@@ -137,14 +113,14 @@ export async function runTour(options: TourOptions = {}): Promise<TransitionEven
     }
     const tryAccount = async () => {
       const viewToken = await tokens.getAccessToken(SESSION)
-      const read = await callAccountApi(bolt.url, viewToken, 'read')
+      const read = await accountStatus(bolt.url, viewToken, 'read')
       let write: string
       try {
         const manageToken = await tokens.getAccessToken(SESSION, { scope: 'bolt.account.manage' })
-        write = verdict(await callAccountApi(bolt.url, manageToken, 'write'))
+        write = verdict(await accountStatus(bolt.url, manageToken, 'write'))
       } catch (error) {
         if (!isBoltTokenError(error, 'SCOPE_REQUIRED')) throw error
-        const bolts = verdict(await callAccountApi(bolt.url, viewToken, 'write'))
+        const bolts = verdict(await accountStatus(bolt.url, viewToken, 'write'))
         write = `needs a new login (SCOPE_REQUIRED; Bolt itself: ${bolts})`
       }
       print(`   Account API: read account → ${verdict(read)} · add address → ${write}`)

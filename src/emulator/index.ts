@@ -11,6 +11,7 @@
  *
  * @packageDocumentation
  */
+export { accountStatus, requestAccount, SAMPLE_ADDRESS } from './account-request.js'
 export { startBoltEmulator } from './emulator.js'
 export { faults } from './faults.js'
 export { EMULATOR_DEFAULTS } from './options.js'

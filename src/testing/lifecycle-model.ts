@@ -68,21 +68,23 @@ export function lifecycleEvents(snapshot: TokenSnapshot): TokenEvent[] {
     },
     { type: 'LOGOUT', now },
   ]
+  const failure = (code: string) => ({ code, message: 'model failure', at: now })
+  // The holder's lease has ended: another instance (model-2) takes over with a new one.
+  const takeover = (): TokenEvent => {
+    const at = (held?.until ?? now) + 1
+    return {
+      type: 'LEASE_TAKEN_OVER',
+      now: at,
+      lease: { owner: 'model-2', until: at + MODEL_LEASE_MS },
+    }
+  }
   switch (snapshot.value as TokenState) {
     case 'codeExchange':
       events.push(
         { type: 'EXCHANGE_SUCCEEDED', now, tokens: modelTokens(now, [SCOPE_MANAGE, SCOPE_OPENID]) },
         { type: 'EXCHANGE_SUCCEEDED', now, tokens: modelTokens(now, [SCOPE_VIEW, SCOPE_OPENID]) },
-        {
-          type: 'EXCHANGE_FAILED',
-          now,
-          error: { code: 'SERVER_ERROR', message: 'model failure', at: now },
-        },
-        {
-          type: 'LEASE_TAKEN_OVER',
-          now: (held?.until ?? now) + 1,
-          lease: { owner: 'model-2', until: (held?.until ?? now) + 1 + MODEL_LEASE_MS },
-        },
+        { type: 'EXCHANGE_FAILED', now, error: failure('SERVER_ERROR') },
+        takeover(),
       )
       break
     case 'fullyScoped':
@@ -99,21 +101,9 @@ export function lifecycleEvents(snapshot: TokenSnapshot): TokenEvent[] {
     case 'refresh':
       events.push(
         { type: 'REFRESH_SUCCEEDED', now, tokens: modelTokens(now, [SCOPE_VIEW]) },
-        {
-          type: 'REFRESH_FAILED',
-          now,
-          error: { code: 'SERVER_ERROR', message: 'model failure', at: now },
-        },
-        {
-          type: 'REFRESH_FAILED',
-          now,
-          error: { code: 'INVALID_GRANT', message: 'model failure', at: now },
-        },
-        {
-          type: 'LEASE_TAKEN_OVER',
-          now: (held?.until ?? now) + 1,
-          lease: { owner: 'model-2', until: (held?.until ?? now) + 1 + MODEL_LEASE_MS },
-        },
+        { type: 'REFRESH_FAILED', now, error: failure('SERVER_ERROR') },
+        { type: 'REFRESH_FAILED', now, error: failure('INVALID_GRANT') },
+        takeover(),
       )
       break
     case 'unauthenticated':

@@ -10,7 +10,7 @@
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import type { HttpTransport, TokenStore } from '../contracts.js'
-import { type BoltEmulator, faults } from '../emulator/index.js'
+import { accountStatus as accountStatusAt, type BoltEmulator, faults } from '../emulator/index.js'
 import { isBoltTokenError } from '../errors.js'
 import type { TokenEvent, TokenState } from '../machine/token-machine.js'
 import {
@@ -235,27 +235,8 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
     },
   }
 
-  async function accountStatus(token: string, action: 'read' | 'write'): Promise<number> {
-    const response = await fetch(
-      `${bolt.url}/v1/account${action === 'write' ? '/addresses' : ''}`,
-      {
-        method: action === 'write' ? 'POST' : 'GET',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        ...(action === 'write'
-          ? {
-              body: JSON.stringify({
-                street_address1: '1 Model Way',
-                locality: 'Graph',
-                postal_code: '10001',
-                country_code: 'US',
-              }),
-            }
-          : {}),
-      },
-    )
-    await response.body?.cancel()
-    return response.status
-  }
+  const accountStatus = (token: string, action: 'read' | 'write') =>
+    accountStatusAt(bolt.url, token, action)
 
   async function rejects(operation: Promise<unknown>, code: string, what: string): Promise<void> {
     const ended = codeOf(await settle(operation))

@@ -5,6 +5,7 @@ import { createKyTransport } from '../../adapters/http/ky.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import type { HttpTransport, TokenStore } from '../../src/contracts.js'
 import {
+  accountStatus as accountStatusAt,
   type BoltEmulator,
   type BoltEmulatorOptions,
   startBoltEmulator,
@@ -67,27 +68,12 @@ export async function logIn(
 }
 
 /** Calls the emulator's Account API; resolves with the status. */
-export async function accountStatus(
+export function accountStatus(
   bolt: BoltEmulator,
   token: string,
   action: 'read' | 'write',
 ): Promise<number> {
-  const response = await fetch(`${bolt.url}/v1/account${action === 'write' ? '/addresses' : ''}`, {
-    method: action === 'write' ? 'POST' : 'GET',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(action === 'write'
-      ? {
-          body: JSON.stringify({
-            street_address1: '1 Main St',
-            locality: 'Springfield',
-            postal_code: '12345',
-            country_code: 'US',
-          }),
-        }
-      : {}),
-  })
-  await response.body?.cancel()
-  return response.status
+  return accountStatusAt(bolt.url, token, action)
 }
 
 /** One hour and a minute: past any access token's life and the default skew. */

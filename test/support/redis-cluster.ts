@@ -30,7 +30,7 @@ export function describeRedisCluster(name: string, body: () => void): void {
     `!!! REDIS CLUSTER SUITE SKIPPED: "${name}": ${why}; ` +
       'install redis-server (apt-get install -y redis-server / brew install redis) to run it',
   )
-  describe.skip(name, body)
+  describe.skip(`${name} (skipped: no redis-server on PATH to start a cluster)`, body)
 }
 
 export interface RedisClusterNode {

@@ -8,7 +8,7 @@
 // test/support/redis.ts and test/support/redis-cluster.ts. The process helpers below are also used
 // by redis-cluster.ts (they import nothing from vitest at runtime).
 import type { TestProject } from 'vitest/node'
-import { findOnPath, isCI, pingRedis, startRedisServer } from './redis-server.js'
+import { findOnPath, isCI, pingRedis, redactUrl, startRedisServer } from './redis-server.js'
 
 export {
   findOnPath,
@@ -76,17 +76,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   )
   project.provide('redisUrl', null)
   return async () => {}
-}
-
-/** `url` without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== '') parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return '<unparseable REDIS_URL>'
-  }
 }
 
 function loudNotice(lines: string[]): string {

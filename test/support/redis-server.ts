@@ -205,3 +205,14 @@ export async function startRedisServer(
   }
   throw lastError instanceof Error ? lastError : new Error(String(lastError))
 }
+
+/** `url` without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== '') parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '<unparseable REDIS_URL>'
+  }
+}
