@@ -42,6 +42,12 @@ export interface TokenContext {
   tokens: TokenSet | null
   /** Held while `codeExchange` or `refresh` talks to Bolt. */
   lease: Lease | null
+  /**
+   * In `codeExchange` only: the lease of a refresh that was in flight when the login began.
+   * That refresh is still presenting the kept refresh token, so a failed login resumes it
+   * (back to `refresh`, under its lease) instead of offering that token to anyone else.
+   */
+  interruptedRefresh: Lease | null
   lastError: SessionError | null
 }
 
@@ -76,7 +82,11 @@ export type TokenEvent =
    * lock) the new tokens are kept only if the session still holds that spent token.
    */
   | { type: 'REFRESH_SUCCEEDED'; now: number; tokens: TokenSet; spent?: Secret }
-  | { type: 'REFRESH_FAILED'; now: number; error: SessionError }
+  /**
+   * A refresh failed. With `spent`, it is reported late (its lock was lost): only a refusal
+   * of the refresh token the session still holds (`invalid_grant`) changes anything then.
+   */
+  | { type: 'REFRESH_FAILED'; now: number; error: SessionError; spent?: Secret }
   /** The lease holder did not finish in time (it probably crashed); another instance takes over. */
   | { type: 'LEASE_TAKEN_OVER'; now: number; lease: Lease }
   | { type: 'LOGOUT'; now: number }
@@ -97,6 +107,41 @@ const adoptLateRotation = {
   target: 'viewOnly',
   actions: ['storeTokens'],
 } as const
+
+/**
+ * A refresh whose lock was lost was refused with `invalid_grant`: if the session still holds
+ * the refresh token it presented, that token is dead, and presenting it again would only
+ * be refused again (or, at Bolt, count as a reuse). The session ends.
+ */
+const endOnLateRejection = {
+  guard: 'holdsRejectedRefreshToken',
+  target: 'unauthenticated',
+  actions: ['forgetTokens', 'recordError', 'releaseLease'],
+} as const
+
+/** The actions that start a code exchange under a new lease. */
+const startExchange = [
+  'takeLease',
+  {
+    type: 'exchangeCode',
+    params: ({ event }: { event: Extract<TokenEvent, { type: 'CODE_RECEIVED' }> }) => ({
+      code: event.code,
+      scope: event.scope,
+      ...(event.state === undefined ? {} : { state: event.state }),
+    }),
+  },
+] as const
+
+/** The actions that start (or restart) a refresh of the kept refresh token under a new lease. */
+const startRefresh = [
+  'takeLease',
+  {
+    type: 'refreshTokens',
+    params: ({ context }: { context: TokenContext }) => ({
+      refreshToken: context.tokens?.refreshToken ?? null,
+    }),
+  },
+] as const
 
 /**
  * The token lifecycle machine.
@@ -121,6 +166,12 @@ export const tokenMachine = setup({
       lease: ({ event }) => ('lease' in event ? event.lease : null),
     }),
     releaseLease: assign({ lease: null }),
+    rememberInterruptedRefresh: assign({ interruptedRefresh: ({ context }) => context.lease }),
+    forgetInterruptedRefresh: assign({ interruptedRefresh: null }),
+    resumeInterruptedRefresh: assign({
+      lease: ({ context }) => context.interruptedRefresh,
+      interruptedRefresh: null,
+    }),
     storeTokens: assign({
       tokens: ({ event, context }) => ('tokens' in event ? event.tokens : context.tokens),
       lastError: null,
@@ -148,32 +199,32 @@ export const tokenMachine = setup({
     keptTokens: ({ context }) => context.tokens !== null,
     leaseExpired: ({ context, event }) => context.lease === null || event.now > context.lease.until,
     holdsSpentRefreshToken: ({ context, event }) =>
-      event.type === 'REFRESH_SUCCEEDED' &&
+      (event.type === 'REFRESH_SUCCEEDED' || event.type === 'REFRESH_FAILED') &&
       event.spent !== undefined &&
       context.tokens?.refreshToken.equals(event.spent) === true,
-    sessionEnded: ({ event }) =>
-      event.type === 'REFRESH_FAILED' && event.error.code === 'INVALID_GRANT',
+    holdsRejectedRefreshToken: ({ context, event }) =>
+      event.type === 'REFRESH_FAILED' &&
+      event.spent !== undefined &&
+      event.error.code === 'INVALID_GRANT' &&
+      context.tokens?.refreshToken.equals(event.spent) === true,
+    // Refused under the lease, or late but for the refresh token the session still holds.
+    sessionEnded: ({ context, event }) =>
+      event.type === 'REFRESH_FAILED' &&
+      event.error.code === 'INVALID_GRANT' &&
+      (event.spent === undefined || context.tokens?.refreshToken.equals(event.spent) === true),
+    reportedUnderLease: ({ event }) => event.type === 'REFRESH_FAILED' && event.spent === undefined,
+    refreshInterrupted: ({ context }) => context.interruptedRefresh !== null,
   },
 }).createMachine({
   id: 'boltTokens',
   initial: 'unauthenticated',
-  context: { tokens: null, lease: null, lastError: null },
+  context: { tokens: null, lease: null, interruptedRefresh: null, lastError: null },
   on: {
-    CODE_RECEIVED: {
-      target: '.codeExchange',
-      actions: [
-        'takeLease',
-        {
-          type: 'exchangeCode',
-          params: ({ event }) => ({
-            code: event.code,
-            scope: event.scope,
-            ...(event.state === undefined ? {} : { state: event.state }),
-          }),
-        },
-      ],
+    CODE_RECEIVED: { target: '.codeExchange', actions: startExchange },
+    LOGOUT: {
+      target: '.unauthenticated',
+      actions: ['forgetTokens', 'releaseLease', 'forgetInterruptedRefresh', 'clearError'],
     },
-    LOGOUT: { target: '.unauthenticated', actions: ['forgetTokens', 'releaseLease', 'clearError'] },
   },
   states: {
     unauthenticated: {},
@@ -181,17 +232,38 @@ export const tokenMachine = setup({
       on: {
         // A refresh that was in flight when this login started came back: keep its tokens, so
         // that a failed login falls back to them and not to the refresh token it spent.
-        REFRESH_SUCCEEDED: { guard: 'holdsSpentRefreshToken', actions: ['storeTokens'] },
+        REFRESH_SUCCEEDED: {
+          guard: 'holdsSpentRefreshToken',
+          actions: ['storeTokens', 'forgetInterruptedRefresh'],
+        },
+        REFRESH_FAILED: [
+          // ...or was refused: the kept tokens are dead, so a failed login falls back to none.
+          {
+            guard: 'holdsRejectedRefreshToken',
+            actions: ['forgetTokens', 'recordError', 'forgetInterruptedRefresh'],
+          },
+          // ...or failed otherwise: the kept refresh token is no longer being presented.
+          { guard: 'holdsSpentRefreshToken', actions: ['forgetInterruptedRefresh'] },
+        ],
         EXCHANGE_SUCCEEDED: [
           {
             guard: 'grantsManage',
             target: 'fullyScoped',
-            actions: ['storeTokens', 'releaseLease'],
+            actions: ['storeTokens', 'releaseLease', 'forgetInterruptedRefresh'],
           },
-          { target: 'viewOnly', actions: ['storeTokens', 'releaseLease'] },
+          {
+            target: 'viewOnly',
+            actions: ['storeTokens', 'releaseLease', 'forgetInterruptedRefresh'],
+          },
         ],
-        // A failed login keeps whatever session the shopper had before it (step-up).
+        // A failed login keeps whatever session the shopper had before it (step-up); a refresh
+        // it interrupted still owns the kept refresh token, so the session waits for it.
         EXCHANGE_FAILED: [
+          {
+            guard: 'refreshInterrupted',
+            target: 'refresh',
+            actions: ['recordError', 'resumeInterruptedRefresh'],
+          },
           {
             guard: 'keptTokensCanManage',
             target: 'fullyScoped',
@@ -202,6 +274,11 @@ export const tokenMachine = setup({
         ],
         // The exchanging instance died: nobody else holds the code, so the login is abandoned.
         LEASE_TAKEN_OVER: [
+          {
+            guard: and(['leaseExpired', 'refreshInterrupted']),
+            target: 'refresh',
+            actions: ['recordAbandonedExchange', 'resumeInterruptedRefresh'],
+          },
           {
             guard: and(['leaseExpired', 'keptTokensCanManage']),
             target: 'fullyScoped',
@@ -224,31 +301,31 @@ export const tokenMachine = setup({
       on: {
         TIME_ADVANCED: { guard: 'accessTokenExpired', target: 'expired' },
         REFRESH_SUCCEEDED: adoptLateRotation,
+        REFRESH_FAILED: endOnLateRejection,
       },
     },
     viewOnly: {
       on: {
         TIME_ADVANCED: { guard: 'accessTokenExpired', target: 'expired' },
         REFRESH_SUCCEEDED: adoptLateRotation,
+        REFRESH_FAILED: endOnLateRejection,
       },
     },
     expired: {
       on: {
         REFRESH_SUCCEEDED: adoptLateRotation,
-        REFRESH_STARTED: {
-          target: 'refresh',
-          actions: [
-            'takeLease',
-            {
-              type: 'refreshTokens',
-              params: ({ context }) => ({ refreshToken: context.tokens?.refreshToken ?? null }),
-            },
-          ],
-        },
+        REFRESH_FAILED: endOnLateRejection,
+        REFRESH_STARTED: { target: 'refresh', actions: startRefresh },
       },
     },
     refresh: {
       on: {
+        // A login that starts now does not stop the refresh: it is remembered, and resumed
+        // if the login fails.
+        CODE_RECEIVED: {
+          target: 'codeExchange',
+          actions: ['rememberInterruptedRefresh', ...startExchange],
+        },
         REFRESH_SUCCEEDED: { target: 'viewOnly', actions: ['storeTokens', 'releaseLease'] },
         REFRESH_FAILED: [
           {
@@ -256,19 +333,18 @@ export const tokenMachine = setup({
             target: 'unauthenticated',
             actions: ['forgetTokens', 'recordError', 'releaseLease'],
           },
-          { target: 'expired', actions: ['recordError', 'releaseLease'] },
+          // A late non-fatal failure says nothing about the attempt now holding the lease.
+          {
+            guard: 'reportedUnderLease',
+            target: 'expired',
+            actions: ['recordError', 'releaseLease'],
+          },
         ],
         LEASE_TAKEN_OVER: {
           guard: 'leaseExpired',
           target: 'refresh',
           reenter: true,
-          actions: [
-            'takeLease',
-            {
-              type: 'refreshTokens',
-              params: ({ context }) => ({ refreshToken: context.tokens?.refreshToken ?? null }),
-            },
-          ],
+          actions: startRefresh,
         },
       },
     },

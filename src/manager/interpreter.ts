@@ -125,6 +125,9 @@ function sleep(ms: number, wake: Promise<void>): Promise<void> {
   return Promise.race([slept, wake]).finally(() => clearTimeout(timer))
 }
 
+/** What a refresh came back with, before it is known whether its lock still holds. */
+type RefreshOutcome = Extract<TokenEvent, { type: 'REFRESH_SUCCEEDED' | 'REFRESH_FAILED' }>
+
 /** The interpreter: the only code that moves a session from one state to another. */
 export function createInterpreter(deps: InterpreterDeps) {
   const { options, endpoint, owner, emit } = deps
@@ -414,15 +417,19 @@ export function createInterpreter(deps: InterpreterDeps) {
       )
     } catch (thrown) {
       const error = toBoltTokenError(thrown)
-      const failed: TokenEvent = {
+      const failed: RefreshOutcome = {
         type: 'REFRESH_FAILED',
         now: clock(),
         error: toSessionError(error, clock()),
       }
-      let committed: Committed | undefined
       try {
-        committed = await commit(sessionId, locked, [failed])
+        if ((await commit(sessionId, locked, [failed])) !== undefined) throw error
+        // Fenced out. If the session still holds the token we presented, our failure is news
+        // about it (a refused token stays refused: the session ends rather than let the next
+        // caller present it again); otherwise the session moved on and the caller retries.
+        if (await commitLate(sessionId, locked, refreshToken, failed)) throw error
       } catch (storeError) {
+        if (storeError === error) throw error
         report(
           sessionId,
           storeError,
@@ -430,15 +437,9 @@ export function createInterpreter(deps: InterpreterDeps) {
         )
         throw error
       }
-      if (committed === undefined) return undefined
-      throw error
+      return undefined
     }
-    const succeeded: TokenEvent = {
-      type: 'REFRESH_SUCCEEDED',
-      now: clock(),
-      tokens,
-      spent: refreshToken,
-    }
+    const succeeded: RefreshOutcome = { type: 'REFRESH_SUCCEEDED', now: clock(), tokens }
     let saved: Committed | undefined
     try {
       saved = await commit(sessionId, locked, [succeeded])
@@ -459,12 +460,47 @@ export function createInterpreter(deps: InterpreterDeps) {
     // ended the lock. If the session still holds the refresh token we just spent, our
     // rotation is the newest: the machine keeps it (REFRESH_SUCCEEDED with `spent`) rather
     // than let anyone present the spent token again.
-    const current = await load(sessionId)
-    if (current.snapshot.context.tokens?.refreshToken.equals(refreshToken) !== true)
-      return undefined
-    const adopted = await commit(sessionId, current, [succeeded])
-    if (adopted !== undefined && adopted.version !== current.version) return tokens
-    return undefined
+    try {
+      return (await commitLate(sessionId, locked, refreshToken, succeeded)) ? tokens : undefined
+    } catch (storeError) {
+      report(
+        sessionId,
+        storeError,
+        'A refresh that lost its lock could not save its rotation. The caller got the new access token; other instances may present the spent refresh token again.',
+      )
+      return tokens
+    }
+  }
+
+  /**
+   * Applies the outcome of a refresh that lost its lock, as long as the session still holds
+   * the refresh token that refresh spent: it is the newest news about that token. If a
+   * failed login handed the lock back (`refresh` under our very lease), the outcome is
+   * reported under the lease; otherwise it is reported late (with `spent`) and the machine
+   * decides what it still changes. Retries while other writers keep changing the record;
+   * `false` once the session moved on.
+   */
+  async function commitLate(
+    sessionId: string,
+    locked: LoadedSession,
+    spent: Secret,
+    outcome: RefreshOutcome,
+  ): Promise<boolean> {
+    const ours = locked.snapshot.context.lease
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await load(sessionId)
+      const { value, context } = current.snapshot
+      if (context.tokens?.refreshToken.equals(spent) !== true) return false
+      const resumed =
+        value === 'refresh' &&
+        context.lease?.owner === ours?.owner &&
+        context.lease?.until === ours?.until
+      const event: TokenEvent =
+        resumed && outcome.type === 'REFRESH_FAILED' ? outcome : { ...outcome, spent }
+      const committed = await commit(sessionId, current, [event])
+      if (committed !== undefined) return committed.version !== current.version
+    }
+    return false
   }
 
   /**

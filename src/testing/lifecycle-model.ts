@@ -117,9 +117,9 @@ export function lifecycleEvents(snapshot: TokenSnapshot): TokenEvent[] {
  * tokens, view tokens, none). Times and token values are left out, so the graph is finite.
  */
 export function serializeLifecycleState(snapshot: TokenSnapshot): string {
-  const { tokens } = snapshot.context
+  const { tokens, interruptedRefresh } = snapshot.context
   const holds = tokens === null ? 'none' : canManage(tokens) ? 'manage' : 'view'
-  return `${String(snapshot.value)}|${holds}`
+  return `${String(snapshot.value)}|${holds}${interruptedRefresh === null ? '' : '|refresh interrupted'}`
 }
 
 /** Names a concrete event by what distinguishes it (the outcome of guarded choices). */
@@ -128,8 +128,13 @@ export function describeLifecycleEvent(event: TokenEvent): string {
     case 'EXCHANGE_SUCCEEDED':
       return canManage(event.tokens) ? 'EXCHANGE_SUCCEEDED(manage)' : 'EXCHANGE_SUCCEEDED(view)'
     case 'EXCHANGE_FAILED':
-    case 'REFRESH_FAILED':
-      return `${event.type}(${event.error.code})`
+    case 'REFRESH_FAILED': {
+      // The graph also tries each accepted event type bare (without a payload).
+      const code = (event as Partial<typeof event>).error?.code
+      if (code === undefined) return event.type
+      const late = event.type === 'REFRESH_FAILED' && event.spent !== undefined
+      return `${event.type}(${code}${late ? ', late, lock lost' : ''})`
+    }
     case 'REFRESH_SUCCEEDED':
       return event.spent === undefined ? 'REFRESH_SUCCEEDED' : 'REFRESH_SUCCEEDED(late, lock lost)'
     default:
@@ -147,33 +152,38 @@ function lateRefresh(snapshot: TokenSnapshot): TokenEvent {
   return { type: 'REFRESH_SUCCEEDED', now, tokens: modelTokens(now, [SCOPE_VIEW]), spent }
 }
 
+/** A refresh that lost its lock comes back refused (`invalid_grant`) or failed (a 5xx). */
+function lateFailure(snapshot: TokenSnapshot, code: string): TokenEvent {
+  const now = modelNow(snapshot) + 1
+  const spent = snapshot.context.tokens?.refreshToken ?? new Secret('model-refresh-token')
+  return { type: 'REFRESH_FAILED', now, error: { code, message: 'model failure', at: now }, spent }
+}
+
 /**
  * The late-refresh transitions need a refresh still in flight from an earlier step, which
  * a traversal over states cannot know about; these paths set one up on purpose. Each item
- * names the events by {@link describeLifecycleEvent}; `LATE` is the late refresh.
+ * names the events by {@link describeLifecycleEvent}; `LATE` is the late refresh,
+ * `LATE_REFUSED` and `LATE_FAILED` its late failures.
  */
 const LATE = 'REFRESH_SUCCEEDED(late, lock lost)'
+const LATE_REFUSED = 'REFRESH_FAILED(INVALID_GRANT, late, lock lost)'
+const LATE_FAILED = 'REFRESH_FAILED(SERVER_ERROR, late, lock lost)'
+const lateEvents: Record<string, (snapshot: TokenSnapshot) => TokenEvent> = {
+  [LATE]: lateRefresh,
+  [LATE_REFUSED]: (snapshot) => lateFailure(snapshot, 'INVALID_GRANT'),
+  [LATE_FAILED]: (snapshot) => lateFailure(snapshot, 'SERVER_ERROR'),
+}
+const expiredManageSession = [
+  'CODE_RECEIVED',
+  'EXCHANGE_SUCCEEDED(manage)',
+  'TIME_ADVANCED',
+  'REFRESH_STARTED',
+]
 const lateRefreshScenarios: string[][] = [
   // A login starts while a refresh is in flight; the refresh comes back, then the login fails.
-  [
-    'CODE_RECEIVED',
-    'EXCHANGE_SUCCEEDED(manage)',
-    'TIME_ADVANCED',
-    'REFRESH_STARTED',
-    'CODE_RECEIVED',
-    LATE,
-    'EXCHANGE_FAILED(SERVER_ERROR)',
-  ],
-  // The login fails first (restoring the spent token), then the refresh comes back.
-  [
-    'CODE_RECEIVED',
-    'EXCHANGE_SUCCEEDED(manage)',
-    'TIME_ADVANCED',
-    'REFRESH_STARTED',
-    'CODE_RECEIVED',
-    'EXCHANGE_FAILED(SERVER_ERROR)',
-    LATE,
-  ],
+  [...expiredManageSession, 'CODE_RECEIVED', LATE, 'EXCHANGE_FAILED(SERVER_ERROR)'],
+  // The login fails first (the refresh it interrupted resumes), then the refresh comes back.
+  [...expiredManageSession, 'CODE_RECEIVED', 'EXCHANGE_FAILED(SERVER_ERROR)', LATE],
   [
     'CODE_RECEIVED',
     'EXCHANGE_SUCCEEDED(view)',
@@ -184,24 +194,66 @@ const lateRefreshScenarios: string[][] = [
     LATE,
   ],
   // The lease was taken over and the taker's attempt failed; the first refresh comes back.
+  [...expiredManageSession, 'LEASE_TAKEN_OVER', 'REFRESH_FAILED(SERVER_ERROR)', LATE],
+  // The taker is interrupted by a login, fails (5xx), the login fails and falls back to the
+  // kept tokens; then the first refresh comes back with the newest rotation.
+  [
+    ...expiredManageSession,
+    'LEASE_TAKEN_OVER',
+    'CODE_RECEIVED',
+    LATE_FAILED,
+    'EXCHANGE_FAILED(SERVER_ERROR)',
+    LATE,
+  ],
   [
     'CODE_RECEIVED',
-    'EXCHANGE_SUCCEEDED(manage)',
+    'EXCHANGE_SUCCEEDED(view)',
     'TIME_ADVANCED',
     'REFRESH_STARTED',
     'LEASE_TAKEN_OVER',
-    'REFRESH_FAILED(SERVER_ERROR)',
+    'CODE_RECEIVED',
+    LATE_FAILED,
+    'EXCHANGE_FAILED(SERVER_ERROR)',
     LATE,
   ],
+  // A login starts while a refresh is in flight; Bolt refuses the refresh: the kept tokens
+  // are dead, the login goes on, and if it fails the shopper is logged out.
+  [...expiredManageSession, 'CODE_RECEIVED', LATE_REFUSED, 'EXCHANGE_FAILED(SERVER_ERROR)'],
+  [...expiredManageSession, 'CODE_RECEIVED', LATE_REFUSED, 'EXCHANGE_SUCCEEDED(manage)'],
+  // ...or fails (5xx): the login's failure falls back to the kept tokens.
+  [...expiredManageSession, 'CODE_RECEIVED', LATE_FAILED, 'EXCHANGE_FAILED(SERVER_ERROR)'],
+  // A refresh whose lease was taken over is refused after the session moved on to the kept
+  // tokens (fullyScoped / viewOnly / expired): nobody may present that token again.
+  [
+    ...expiredManageSession,
+    'LEASE_TAKEN_OVER',
+    'CODE_RECEIVED',
+    LATE_FAILED,
+    'EXCHANGE_FAILED(SERVER_ERROR)',
+    LATE_REFUSED,
+  ],
+  [
+    'CODE_RECEIVED',
+    'EXCHANGE_SUCCEEDED(view)',
+    'TIME_ADVANCED',
+    'REFRESH_STARTED',
+    'LEASE_TAKEN_OVER',
+    'CODE_RECEIVED',
+    LATE_FAILED,
+    'EXCHANGE_FAILED(SERVER_ERROR)',
+    LATE_REFUSED,
+  ],
+  [...expiredManageSession, 'LEASE_TAKEN_OVER', 'REFRESH_FAILED(SERVER_ERROR)', LATE_REFUSED],
 ]
 
 function scenarioEvents(names: string[]): TokenEvent[] {
   let [snapshot] = initialTransition(tokenMachine)
   const events: TokenEvent[] = []
   for (const name of names) {
+    const late = lateEvents[name]
     const event =
-      name === LATE
-        ? lateRefresh(snapshot)
+      late !== undefined
+        ? late(snapshot)
         : lifecycleEvents(snapshot).find((candidate) => describeLifecycleEvent(candidate) === name)
     if (event === undefined) throw new Error(`no ${name} from ${String(snapshot.value)}`)
     events.push(event)

@@ -172,8 +172,14 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
       record(payload(step))
     },
     async EXCHANGE_FAILED(step) {
+      const resumes = model !== undefined && transitionTaken(model, payload(step))?.to === 'refresh'
       bolt.injectFault(faults.html(502))
       await finish('SERVER_ERROR', (request) => request.release())
+      if (resumes) {
+        // The refresh this login interrupted holds the lock again; its request is still held.
+        inFlight = lateRefreshes.pop()
+        check(inFlight !== undefined, 'no interrupted refresh to resume')
+      }
       record(payload(step))
     },
     async TIME_ADVANCED(step) {
@@ -199,7 +205,20 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
       record(payload(step))
     },
     async REFRESH_FAILED(step) {
-      if (payload(step).error.code === 'INVALID_GRANT') {
+      const { error, spent } = payload(step)
+      if (spent !== undefined) {
+        // A refresh that lost its lock comes back refused (Bolt revoked its family) or failed.
+        const late = lateRefreshes.pop()
+        check(late !== undefined, 'no refresh is in flight to come back late')
+        if (error.code === 'INVALID_GRANT') {
+          bolt.revokeSession(late.request.field('refresh_token') ?? '')
+        } else {
+          bolt.injectFault(faults.html(502))
+        }
+        late.request.release()
+        const ended = codeOf(await late.outcome)
+        check(ended === error.code, `the late refresh ended with ${ended}, not ${error.code}`)
+      } else if (error.code === 'INVALID_GRANT') {
         await finish('INVALID_GRANT', (request) => {
           bolt.revokeSession(request.field('refresh_token') ?? '')
           request.release()
@@ -213,9 +232,12 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
     async LEASE_TAKEN_OVER(step) {
       // The instance holding the lease is gone: its request stays unanswered for good.
       const previous = model?.value
+      // An abandoned login that had interrupted a refresh hands the session back to that
+      // refresh, whose lease has ended too: the next caller takes it over and presents it.
+      const resumes = previous === 'codeExchange' && model?.context.interruptedRefresh !== null
       abandon()
       jumpPastLease()
-      if (previous === 'refresh') {
+      if (previous === 'refresh' || resumes) {
         await start(instance().getAccessToken(sessionId), 'refresh')
       } else {
         // Recover the abandoned login without starting a refresh (a manage caller never does).

@@ -30,12 +30,12 @@ const error = { code: 'SERVER_ERROR', message: 'down', at: NOW }
 
 function snapshotIn(state: TokenState, context: Partial<TokenContext> = {}) {
   const defaults: Record<TokenState, TokenContext> = {
-    unauthenticated: { tokens: null, lease: null, lastError: null },
-    codeExchange: { tokens: null, lease: liveLease, lastError: null },
-    fullyScoped: { tokens: manageTokens, lease: null, lastError: null },
-    expired: { tokens: manageTokens, lease: null, lastError: null },
-    refresh: { tokens: manageTokens, lease: liveLease, lastError: null },
-    viewOnly: { tokens: viewTokens, lease: null, lastError: null },
+    unauthenticated: { tokens: null, lease: null, interruptedRefresh: null, lastError: null },
+    codeExchange: { tokens: null, lease: liveLease, interruptedRefresh: null, lastError: null },
+    fullyScoped: { tokens: manageTokens, lease: null, interruptedRefresh: null, lastError: null },
+    expired: { tokens: manageTokens, lease: null, interruptedRefresh: null, lastError: null },
+    refresh: { tokens: manageTokens, lease: liveLease, interruptedRefresh: null, lastError: null },
+    viewOnly: { tokens: viewTokens, lease: null, interruptedRefresh: null, lastError: null },
   }
   return tokenMachine.resolveState({ value: state, context: { ...defaults[state], ...context } })
 }
@@ -193,7 +193,12 @@ describe('tokenMachine: what the transitions carry', () => {
       tokens: viewTokens,
     })
     expect(snapshot.value).toBe('viewOnly')
-    expect(snapshot.context).toEqual({ tokens: viewTokens, lease: null, lastError: null })
+    expect(snapshot.context).toEqual({
+      tokens: viewTokens,
+      lease: null,
+      interruptedRefresh: null,
+      lastError: null,
+    })
   })
 
   it('a failed step-up keeps the view-only session and records the error', () => {
@@ -203,7 +208,12 @@ describe('tokenMachine: what the transitions carry', () => {
       events.EXCHANGE_FAILED,
     )
     expect(snapshot.value).toBe('viewOnly')
-    expect(snapshot.context).toEqual({ tokens: viewTokens, lease: null, lastError: error })
+    expect(snapshot.context).toEqual({
+      tokens: viewTokens,
+      lease: null,
+      interruptedRefresh: null,
+      lastError: error,
+    })
   })
 
   it('a failed re-login of a fully scoped session keeps it fully scoped', () => {
@@ -278,13 +288,23 @@ describe('tokenMachine: what the transitions carry', () => {
       snapshotIn('refresh', { lastError: error }),
       events.REFRESH_SUCCEEDED,
     )
-    expect(snapshot.context).toEqual({ tokens: viewTokens, lease: null, lastError: null })
+    expect(snapshot.context).toEqual({
+      tokens: viewTokens,
+      lease: null,
+      interruptedRefresh: null,
+      lastError: null,
+    })
   })
 
   it('a transient refresh failure keeps the refresh token', () => {
     const [snapshot] = transition(tokenMachine, snapshotIn('refresh'), events.REFRESH_FAILED)
     expect(snapshot.value).toBe('expired')
-    expect(snapshot.context).toEqual({ tokens: manageTokens, lease: null, lastError: error })
+    expect(snapshot.context).toEqual({
+      tokens: manageTokens,
+      lease: null,
+      interruptedRefresh: null,
+      lastError: error,
+    })
   })
 
   it('invalid_grant on refresh ends the session and keeps the error', () => {
@@ -295,7 +315,12 @@ describe('tokenMachine: what the transitions carry', () => {
       error: invalidGrant,
     })
     expect(snapshot.value).toBe('unauthenticated')
-    expect(snapshot.context).toEqual({ tokens: null, lease: null, lastError: invalidGrant })
+    expect(snapshot.context).toEqual({
+      tokens: null,
+      lease: null,
+      interruptedRefresh: null,
+      lastError: invalidGrant,
+    })
   })
 
   it('LOGOUT from every state forgets tokens, lease and error', () => {
@@ -306,7 +331,12 @@ describe('tokenMachine: what the transitions carry', () => {
         events.LOGOUT,
       )
       expect(snapshot.value).toBe('unauthenticated')
-      expect(snapshot.context).toEqual({ tokens: null, lease: null, lastError: null })
+      expect(snapshot.context).toEqual({
+        tokens: null,
+        lease: null,
+        interruptedRefresh: null,
+        lastError: null,
+      })
     }
   })
 
@@ -363,7 +393,12 @@ describe('tokenMachine: a late refresh (its lock lost) keeps the newest rotation
     const before = snapshotIn('codeExchange', { tokens: manageTokens })
     const [after] = transition(tokenMachine, before, late('rt_1'))
     expect(after.value).toBe('codeExchange')
-    expect(after.context).toEqual({ tokens: newer, lease: liveLease, lastError: null })
+    expect(after.context).toEqual({
+      tokens: newer,
+      lease: liveLease,
+      interruptedRefresh: null,
+      lastError: null,
+    })
     const [failed] = transition(tokenMachine, after, events.EXCHANGE_FAILED)
     expect(failed.value).toBe('viewOnly')
     expect(failed.context.tokens).toEqual(newer)
@@ -391,5 +426,137 @@ describe('tokenMachine: a late refresh (its lock lost) keeps the newest rotation
     }
     const [unauthenticated] = transition(tokenMachine, snapshotIn('unauthenticated'), late('rt_1'))
     expect(unauthenticated.value).toBe('unauthenticated')
+  })
+})
+
+describe('tokenMachine: a login that starts while a refresh is in flight', () => {
+  const refreshLease = { owner: 'refresher', until: NOW + 15_000 }
+  const loginLease = { owner: 'login', until: NOW + 15_000 }
+  const login: TokenEvent = { ...events.CODE_RECEIVED, lease: loginLease } as TokenEvent
+  const interrupted = () => {
+    const [exchanging] = transition(
+      tokenMachine,
+      snapshotIn('refresh', { tokens: manageTokens, lease: refreshLease }),
+      login,
+    )
+    return exchanging
+  }
+
+  it('remembers the refresh, whose request still presents the kept refresh token', () => {
+    const exchanging = interrupted()
+    expect(exchanging.value).toBe('codeExchange')
+    expect(exchanging.context.lease).toEqual(loginLease)
+    expect(exchanging.context.interruptedRefresh).toEqual(refreshLease)
+  })
+
+  it('a failed login hands the session back to that refresh, under its lease', () => {
+    const [failed, actions] = transition(tokenMachine, interrupted(), events.EXCHANGE_FAILED)
+    expect(failed.value).toBe('refresh')
+    expect(failed.context.lease).toEqual(refreshLease)
+    expect(failed.context.interruptedRefresh).toBeNull()
+    expect(failed.context.tokens).toBe(manageTokens)
+    expect(failed.context.lastError).toEqual(error)
+    // Nobody presents the kept refresh token again: the refresh in flight still owns it.
+    expect(actions).toEqual([])
+  })
+
+  it('an abandoned login hands it back too (then the next caller takes the ended lease over)', () => {
+    const [taken] = transition(tokenMachine, interrupted(), events.LEASE_TAKEN_OVER)
+    expect(taken.value).toBe('refresh')
+    expect(taken.context.lease).toEqual(refreshLease)
+    expect(taken.context.lastError?.code).toBe('TIMEOUT')
+  })
+
+  it('a successful login forgets it (its tokens replace the ones being refreshed)', () => {
+    const [done] = transition(tokenMachine, interrupted(), events.EXCHANGE_SUCCEEDED)
+    expect(done.value).toBe('fullyScoped')
+    expect(done.context).toEqual({
+      tokens: manageTokens,
+      lease: null,
+      interruptedRefresh: null,
+      lastError: null,
+    })
+  })
+
+  it('a second login keeps it; a logout forgets it', () => {
+    const [second] = transition(tokenMachine, interrupted(), events.CODE_RECEIVED)
+    expect(second.context.interruptedRefresh).toEqual(refreshLease)
+    expect(second.context.lease).toEqual(lease)
+    const [out] = transition(tokenMachine, interrupted(), events.LOGOUT)
+    expect(out.context).toEqual({
+      tokens: null,
+      lease: null,
+      interruptedRefresh: null,
+      lastError: null,
+    })
+  })
+})
+
+describe('tokenMachine: a late refresh failure (its lock lost)', () => {
+  const refused = (spent: string): TokenEvent => ({
+    type: 'REFRESH_FAILED',
+    now: NOW,
+    error: { code: 'INVALID_GRANT', message: 'refused', at: NOW },
+    spent: new Secret(spent),
+  })
+  const failed = (spent: string): TokenEvent => ({
+    type: 'REFRESH_FAILED',
+    now: NOW,
+    error,
+    spent: new Secret(spent),
+  })
+
+  it('refused while the session still holds that token: the session ends', () => {
+    for (const [state, tokens, spent] of [
+      ['fullyScoped', manageTokens, 'rt_1'],
+      ['viewOnly', viewTokens, 'rt_2'],
+      ['expired', manageTokens, 'rt_1'],
+      ['refresh', manageTokens, 'rt_1'],
+    ] as const) {
+      const [after] = transition(tokenMachine, snapshotIn(state, { tokens }), refused(spent))
+      expect(after.value, state).toBe('unauthenticated')
+      expect(after.context.tokens, state).toBeNull()
+      expect(after.context.lease, state).toBeNull()
+      expect(after.context.lastError?.code, state).toBe('INVALID_GRANT')
+    }
+  })
+
+  it('refused during a login: the kept tokens go, the login goes on under its lease', () => {
+    const before = snapshotIn('codeExchange', {
+      tokens: manageTokens,
+      interruptedRefresh: { owner: 'refresher', until: NOW + 15_000 },
+    })
+    const [after] = transition(tokenMachine, before, refused('rt_1'))
+    expect(after.value).toBe('codeExchange')
+    expect(after.context.tokens).toBeNull()
+    expect(after.context.lease).toEqual(liveLease)
+    expect(after.context.interruptedRefresh).toBeNull()
+    const [loginFailed] = transition(tokenMachine, after, events.EXCHANGE_FAILED)
+    expect(loginFailed.value).toBe('unauthenticated')
+  })
+
+  it('failed otherwise during a login: the login no longer waits for it and falls back to the kept tokens', () => {
+    const before = snapshotIn('codeExchange', {
+      tokens: manageTokens,
+      interruptedRefresh: { owner: 'refresher', until: NOW + 15_000 },
+    })
+    const [after] = transition(tokenMachine, before, failed('rt_1'))
+    expect(after.context.tokens).toBe(manageTokens)
+    expect(after.context.interruptedRefresh).toBeNull()
+    const [loginFailed] = transition(tokenMachine, after, events.EXCHANGE_FAILED)
+    expect(loginFailed.value).toBe('fullyScoped')
+  })
+
+  it('is ignored when not a refusal outside a login, or when the session holds another token', () => {
+    for (const state of ['fullyScoped', 'expired', 'refresh'] as const) {
+      const before = snapshotIn(state, { tokens: manageTokens })
+      // A late 5xx says nothing about the attempt now holding the lease.
+      const [afterFailure] = transition(tokenMachine, before, failed('rt_1'))
+      expect(afterFailure.value, state).toBe(state)
+      expect(afterFailure.context, state).toBe(before.context)
+      const [afterOther] = transition(tokenMachine, before, refused('rt_other'))
+      expect(afterOther.value, state).toBe(state)
+      expect(afterOther.context, state).toBe(before.context)
+    }
   })
 })

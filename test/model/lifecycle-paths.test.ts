@@ -96,9 +96,9 @@ describe('the coverage target itself', () => {
       'refresh --REFRESH_FAILED [sessionEnded]#0--> unauthenticated',
     )
     expect(transitions.map((t) => t.id)).toContain(
-      'codeExchange --LEASE_TAKEN_OVER [leaseExpired and keptTokens]#1--> viewOnly',
+      'codeExchange --LEASE_TAKEN_OVER [leaseExpired and keptTokens]#2--> viewOnly',
     )
-    expect(transitions).toHaveLength(31)
+    expect(transitions).toHaveLength(38)
   })
 
   it('shortest paths alone would miss transitions; the generated paths take them all', () => {

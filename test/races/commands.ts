@@ -100,8 +100,6 @@ class RevokeNewestLogin implements RaceCommand {
 export interface RaceCommandOptions {
   /** How many managers share the store. */
   managers: number
-  /** Also try logins whose code Bolt rejects (see the finding in interleavings.test.ts). */
-  rejectedLogins: boolean
   maxCommands: number
   size: fc.SizeForArbitrary
   /** The `replayPath` fast-check printed in a counterexample's commands, to replay them. */
@@ -112,13 +110,7 @@ export interface RaceCommandOptions {
  * The command sequences of one run. fast-check picks among the arbitraries evenly, so the
  * common call (getAccessToken) and expiry (which makes refreshes happen) are listed more than once.
  */
-export function raceCommands({
-  managers,
-  rejectedLogins,
-  maxCommands,
-  size,
-  replayPath,
-}: RaceCommandOptions) {
+export function raceCommands({ managers, maxCommands, size, replayPath }: RaceCommandOptions) {
   const manager = fc.nat({ max: managers - 1 })
   const exchange = manager.map((index) => new ExchangeCode(index))
   const getAccessToken = manager.map((index) => new GetAccessToken(index))
@@ -132,8 +124,8 @@ export function raceCommands({
     expire,
     expire,
     fc.constant(new RevokeNewestLogin()),
+    manager.map((index) => new ExchangeRejectedCode(index)),
   ]
-  if (rejectedLogins) arbitraries.push(manager.map((index) => new ExchangeRejectedCode(index)))
   return fc.commands(arbitraries, {
     maxCommands,
     size,

@@ -2,7 +2,8 @@
 // and Redis when there is one) and one emulator, and fast-check's scheduler decides the order in
 // which their store calls and token requests reach the store / Bolt and come back.
 //
-// Commands: M<i>.exchangeCode (a fresh bolt.login() code), M<i>.getAccessToken, M<i>.logout,
+// Commands: M<i>.exchangeCode (a fresh bolt.login() code, or one Bolt rejects: a failed
+// step-up), M<i>.getAccessToken, M<i>.logout,
 // bolt.advanceClock(61 min) and bolt.revokeSession(newest login). A command starts its operation
 // and does not wait for it: operations overlap.
 //
@@ -32,25 +33,17 @@
 //   RACE_SEED=<seed> RACE_PATH=<path> RACE_REPLAY_PATH=<replayPath> npx vitest run test/races
 // (replayPath is printed inside the counterexample's commands, after `replayPath=`).
 //
-// Two library findings are documented here instead of failing the suite (not fixed: the fixes
-// belong to src/manager/interpreter.ts):
+// Two library bugs these runs found, both fixed (keep them as regressions):
 //
-// FINDING 1 — RACE_REJECTED_LOGINS=1 adds `M<i>.exchangeCode(a code Bolt rejects)` (a step-up
-// whose code is expired, reused or mistyped; a 5xx does the same) and the properties fail: a
-// login that fails while another manager's refresh is in flight makes the library present the
-// rotated-away refresh token again; Bolt's reuse detection revokes the family and the shopper
-// is logged out (INVALID_GRANT, invariants 1, 3 and 5). The login's CODE_RECEIVED moves
-// `refresh` to `codeExchange` (keeping the old tokens), so the refresh's REFRESH_SUCCEEDED commit
-// is fenced out; performRefresh only keeps its new tokens when the record is still `refresh`,
-// so they are dropped; EXCHANGE_FAILED then restores the old, spent refresh token, and the next
-// refresh presents it again.
-//
-// FINDING 2 — RACE_POLL_MS=60000 (waiters then only wake by change notification) makes runs
-// time out: watchSession in interpreter.ts loses a wake-up. It subscribes, then re-reads and
-// assigns `notified = (re-read version !== version)`; a change notified while that re-read is
-// in flight (the read ran before the write, its answer arrives after) is overwritten with
-// `false`, and the waiter sleeps a whole pollIntervalMs (500 ms by default) although the
-// record changed. The default here (20 ms) keeps the runs fast in spite of it.
+// 1. A step-up login whose code Bolt rejects, overlapping another instance's refresh, made the
+//    library present the rotated-away refresh token again (the login's failure restored the
+//    kept tokens without the refresh's lock), and Bolt's reuse detection logged the shopper
+//    out. Fixed in the machine (a login remembers the refresh it interrupted and hands the
+//    session back to it) and in the interpreter (a refresh that lost its lock still records
+//    its outcome while the session holds the token it presented). The `M<i>.exchangeCode(a
+//    code Bolt rejects)` command exercises it in every run.
+// 2. watchSession lost a wake-up (a change notified while its re-read was in flight). Run
+//    with RACE_POLL_MS=60000 (waiters then wake only by notification) to check it.
 import fc from 'fast-check'
 import { afterAll, describe, it } from 'vitest'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
@@ -68,7 +61,6 @@ function envInt(name: string, fallback: number): number {
 
 const RUNS = envInt('RACE_RUNS', 200)
 const REDIS_RUNS = envInt('RACE_REDIS_RUNS', Math.max(1, Math.round(RUNS / 5)))
-const REJECTED_LOGINS = process.env.RACE_REJECTED_LOGINS === '1'
 const MAX_COMMANDS = 30
 const POLL_MS = envInt('RACE_POLL_MS', 20)
 
@@ -81,7 +73,6 @@ const scenario = fc.integer({ min: 2, max: 3 }).chain((managers) =>
     managers: fc.constant(managers),
     commands: raceCommands({
       managers,
-      rejectedLogins: REJECTED_LOGINS,
       maxCommands: MAX_COMMANDS,
       size: 'large',
       replayPath: process.env.RACE_REPLAY_PATH,
