@@ -103,7 +103,7 @@ export async function startBackend(
     if (event.type === 'transition') {
       const { from, to, event: cause, at } = event
       log({ kind: 'transition', from, to, event: cause, at })
-    } else {
+    } else if (event.type === 'error') {
       log({ kind: 'error', code: event.error.code, detail: event.detail, at: event.at })
     }
   })

@@ -88,8 +88,12 @@ export async function runTour(options: TourOptions = {}): Promise<TransitionEven
       ...(storage.store === undefined ? {} : { store: storage.store }),
     })
     tokens.subscribe((event) => {
-      if (event.type !== 'transition') {
+      if (event.type === 'error') {
         print(`   ! ${event.error.code}: ${event.detail}`)
+        return
+      }
+      if (event.type === 'leaseTakenOver') {
+        print(`   ! took over a ${event.state} lease (${event.reason})`)
         return
       }
       const transition = event

@@ -87,8 +87,14 @@ export type TokenEvent =
    * of the refresh token the session still holds (`invalid_grant`) changes anything then.
    */
   | { type: 'REFRESH_FAILED'; now: number; error: SessionError; spent?: Secret }
-  /** The lease holder did not finish in time (it probably crashed); another instance takes over. */
-  | { type: 'LEASE_TAKEN_OVER'; now: number; lease: Lease }
+  /**
+   * The lease holder did not finish in time (it probably crashed); another instance takes
+   * over. The lease has ended by the taker's clock (`now`), or, with `outlived`, the taker
+   * watched that very lease unchanged for a whole lease length of its own monotonic time:
+   * whatever the holder's clock says, the holder's request deadline (shorter than a lease)
+   * has passed.
+   */
+  | { type: 'LEASE_TAKEN_OVER'; now: number; lease: Lease; outlived?: true }
   | { type: 'LOGOUT'; now: number }
 
 /** Parameters of the `exchangeCode` action. */
@@ -197,7 +203,10 @@ export const tokenMachine = setup({
     grantsManage: ({ event }) => event.type === 'EXCHANGE_SUCCEEDED' && canManage(event.tokens),
     keptTokensCanManage: ({ context }) => context.tokens !== null && canManage(context.tokens),
     keptTokens: ({ context }) => context.tokens !== null,
-    leaseExpired: ({ context, event }) => context.lease === null || event.now > context.lease.until,
+    leaseExpired: ({ context, event }) =>
+      context.lease === null ||
+      event.now > context.lease.until ||
+      (event.type === 'LEASE_TAKEN_OVER' && event.outlived === true),
     holdsSpentRefreshToken: ({ context, event }) =>
       (event.type === 'REFRESH_SUCCEEDED' || event.type === 'REFRESH_FAILED') &&
       event.spent !== undefined &&

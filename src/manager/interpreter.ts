@@ -23,7 +23,7 @@ import { isAccessTokenFresh, REFRESH_SCOPE, type TokenSet } from '../machine/tok
 import { excerpt } from '../oauth/redact.js'
 import type { TokenEndpoint } from '../oauth/token-endpoint.js'
 import type { Secret } from '../secret.js'
-import type { LifecycleEvent, TransitionEvent } from './lifecycle-events.js'
+import type { LeaseTakenOverEvent, LifecycleEvent, TransitionEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
 import { createRecordCache } from './record-cache.js'
 import { encodeSessionRecord, reviveSnapshot, type TokenSnapshot } from './session-record.js'
@@ -294,10 +294,14 @@ export function createInterpreter(deps: InterpreterDeps) {
 
   function report(sessionId: string, thrown: unknown, detail: string): void {
     if (!isBoltTokenError(thrown, 'STORE_UNAVAILABLE')) throw thrown
+    notify({ type: 'error', sessionId, error: thrown, detail, at: clock() })
+  }
+
+  function notify(event: LifecycleEvent): void {
     try {
-      emit({ type: 'error', sessionId, error: thrown, detail, at: clock() })
+      emit(event)
     } catch {
-      // an observer's failure must not hide the error being reported
+      // an observer's failure must not hide what is being reported
     }
   }
 
@@ -326,6 +330,9 @@ export function createInterpreter(deps: InterpreterDeps) {
   async function refreshLoop(sessionId: string, mayRefresh: boolean): Promise<TokenSet> {
     const giveUpAt = performance.now() + options.leaseMs + options.timeoutMs
     let sawAnotherInstanceWorking = false
+    // The lease this loop waits on, and since when (monotonic): a lease seen unchanged for a
+    // whole leaseMs has ended whatever the holder's clock says (it may run ahead of ours).
+    let watched: { lease: Lease; since: number } | undefined
     let watch: Awaited<ReturnType<typeof watchSession>> | undefined
     try {
       for (;;) {
@@ -340,6 +347,7 @@ export function createInterpreter(deps: InterpreterDeps) {
         const state = loaded.snapshot.value as TokenState
         const now = clock()
         let events: TokenEvent[]
+        let takeover: LeaseTakenOverEvent['reason'] | undefined
         switch (state) {
           case 'unauthenticated':
             if (sawAnotherInstanceWorking && context.lastError?.code === 'INVALID_GRANT') {
@@ -378,18 +386,38 @@ export function createInterpreter(deps: InterpreterDeps) {
               continue
             }
             unsaved.delete(sessionId)
-            if (context.lease !== null && now <= context.lease.until) {
-              sawAnotherInstanceWorking = true
-              watch ??= await watchSession(sessionId, loaded.version)
-              await watch.next(waitBudget(context.lease, now))
-              continue
+            const { lease } = context
+            if (lease !== null && now <= lease.until) {
+              if (watched?.lease.owner !== lease.owner || watched.lease.until !== lease.until) {
+                watched = { lease, since: performance.now() }
+              }
+              const outlivedInMs = watched.since + options.leaseMs - performance.now()
+              if (outlivedInMs > 0) {
+                sawAnotherInstanceWorking = true
+                watch ??= await watchSession(sessionId, loaded.version)
+                await watch.next(Math.max(1, Math.min(waitBudget(lease, now), outlivedInMs)))
+                continue
+              }
+              takeover = 'outlived'
+              events = [{ type: 'LEASE_TAKEN_OVER', now, lease: newLease(), outlived: true }]
+              break
             }
+            takeover = 'expired'
             events = [{ type: 'LEASE_TAKEN_OVER', now, lease: newLease() }]
             break
           }
         }
         const committed = await commit(sessionId, loaded, events)
         if (committed === undefined) continue
+        if (takeover !== undefined && committed.version !== loaded.version) {
+          notify({
+            type: 'leaseTakenOver',
+            sessionId,
+            state: state === 'codeExchange' ? 'codeExchange' : 'refresh',
+            reason: takeover,
+            at: now,
+          })
+        }
         const action = committed.actions.find((candidate) => candidate.type === 'refreshTokens')
         if (action === undefined) continue
         const { refreshToken } = action.params as { refreshToken: Secret | null }

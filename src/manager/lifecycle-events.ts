@@ -32,5 +32,23 @@ export interface ErrorEvent {
   at: number
 }
 
+/**
+ * This instance took over another instance's lease on a session: the holder of a refresh
+ * or a login did not finish in time (it probably crashed or hung).
+ */
+export interface LeaseTakenOverEvent {
+  type: 'leaseTakenOver'
+  sessionId: string
+  /** What the holder was doing. */
+  state: 'refresh' | 'codeExchange'
+  /**
+   * `expired`: the lease had ended by this instance's clock. `outlived`: it had not, but it
+   * stayed unchanged for a whole `leaseMs` of this instance's own time, so the holder's
+   * clock runs ahead of this one's: check that every instance's clock is synchronised.
+   */
+  reason: 'expired' | 'outlived'
+  at: number
+}
+
 /** Everything {@link TokenManager.subscribe} reports. */
-export type LifecycleEvent = TransitionEvent | ErrorEvent
+export type LifecycleEvent = TransitionEvent | ErrorEvent | LeaseTakenOverEvent

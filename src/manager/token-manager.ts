@@ -176,6 +176,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
           { session, from: event.from, to: event.to, event: event.event },
           'transition',
         )
+      } else if (event.type === 'leaseTakenOver') {
+        log(
+          resolved.logger,
+          'warn',
+          { session, state: event.state, reason: event.reason },
+          event.reason === 'outlived'
+            ? "took over a lease that had not ended by this instance's clock but outlived leaseMs: the holder's clock runs ahead; synchronise the instances' clocks"
+            : 'took over an ended lease: its holder did not finish (crashed or hung?)',
+        )
       } else {
         log(resolved.logger, 'error', { session, error: event.error.toJSON() }, event.detail)
       }

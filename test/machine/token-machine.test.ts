@@ -560,3 +560,24 @@ describe('tokenMachine: a late refresh failure (its lock lost)', () => {
     }
   })
 })
+
+describe('tokenMachine: taking a lease over', () => {
+  const early = { type: 'LEASE_TAKEN_OVER', now: NOW, lease } as const
+
+  it('is refused while the lease is live by the taker’s clock', () => {
+    const before = snapshotIn('refresh')
+    const [after, actions] = transition(tokenMachine, before, early)
+    expect(after.context).toBe(before.context)
+    expect(actions).toEqual([])
+  })
+
+  it('is allowed when the taker watched the lease outlive a whole leaseMs (the holder’s clock runs ahead)', () => {
+    const [after, actions] = transition(tokenMachine, snapshotIn('refresh'), {
+      ...early,
+      outlived: true,
+    })
+    expect(after.value).toBe('refresh')
+    expect(after.context.lease).toEqual(lease)
+    expect(actions.map((action) => action.type)).toEqual(['refreshTokens'])
+  })
+})

@@ -66,7 +66,7 @@ function readConfig(): WorkerConfig {
 }
 
 function toWire(event: Parameters<Parameters<TokenManager['subscribe']>[0]>[0]): WireEvent {
-  if (event.type === 'transition') return { ...event }
+  if (event.type !== 'error') return { ...event }
   return {
     type: 'error',
     sessionId: event.sessionId,

@@ -10,7 +10,11 @@ import {
   type BoltEmulatorOptions,
   startBoltEmulator,
 } from '../../src/emulator/index.js'
-import type { ErrorEvent, TransitionEvent } from '../../src/manager/lifecycle-events.js'
+import type {
+  ErrorEvent,
+  LeaseTakenOverEvent,
+  TransitionEvent,
+} from '../../src/manager/lifecycle-events.js'
 import type { TokenManagerOptions } from '../../src/manager/options.js'
 import { createTokenManager, type TokenManager } from '../../src/manager/token-manager.js'
 
@@ -37,7 +41,11 @@ export function managerFor(
   bolt: BoltEmulator,
   http: HttpTransport,
   overrides: Partial<TokenManagerOptions> & { store?: TokenStore } = {},
-): TokenManager & { transitions: TransitionEvent[]; errors: ErrorEvent[] } {
+): TokenManager & {
+  transitions: TransitionEvent[]
+  errors: ErrorEvent[]
+  takeovers: LeaseTakenOverEvent[]
+} {
   const tokens = createTokenManager({
     clientId: bolt.clientId,
     clientSecret: bolt.clientSecret,
@@ -51,11 +59,13 @@ export function managerFor(
   })
   const transitions: TransitionEvent[] = []
   const errors: ErrorEvent[] = []
+  const takeovers: LeaseTakenOverEvent[] = []
   tokens.subscribe((event) => {
     if (event.type === 'transition') transitions.push(event)
-    else errors.push(event)
+    else if (event.type === 'error') errors.push(event)
+    else takeovers.push(event)
   })
-  return Object.assign(tokens, { transitions, errors })
+  return Object.assign(tokens, { transitions, errors, takeovers })
 }
 
 /** Logs the shopper in through the emulator's login stand-in and exchanges the code. */
