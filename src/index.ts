@@ -4,6 +4,12 @@
  *
  * @packageDocumentation
  */
+export type { AccountClientOptions } from './account/account-auth.js'
+export {
+  type AccountFetch,
+  type AccountFetchOptions,
+  createAccountFetch,
+} from './account/account-fetch.js'
 export type {
   CompareAndSetOptions,
   HttpRequest,
@@ -47,7 +53,12 @@ export {
   type StoredTokenSet,
   type TokenSet,
 } from './machine/token-set.js'
-export type { ErrorEvent, LifecycleEvent, TransitionEvent } from './manager/lifecycle-events.js'
+export type {
+  ErrorEvent,
+  LeaseTakenOverEvent,
+  LifecycleEvent,
+  TransitionEvent,
+} from './manager/lifecycle-events.js'
 export { type Logger, type LogLevel, sessionTag } from './manager/logger.js'
 export {
   BOLT_ACCESS_TOKEN_LIFETIME_MS,

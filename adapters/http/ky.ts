@@ -9,6 +9,8 @@ import type { HttpRequest, HttpResponse, HttpTransport } from '../../src/contrac
 import { readBodyCapped } from './body.js'
 import { headersToRecord } from './headers.js'
 
+export { type AccountKyOptions, createAccountClient } from './account-ky.js'
+
 /**
  * Creates an {@link HttpTransport} on a ky instance.
  *
