@@ -92,13 +92,28 @@ export async function runTour(options: TourOptions = {}): Promise<TransitionEven
         print(`   ! ${event.error.code}: ${event.detail}`)
         return
       }
-      if (event.type === 'leaseTakenOver') {
-        print(`   ! took over a ${event.state} lease (${event.reason})`)
-        return
+      switch (event.type) {
+        case 'transition':
+          seen.push(event)
+          print(`   ${event.from} → ${event.to}   (${event.event})`)
+          return
+        case 'tokenRequest':
+          print(
+            `     · Bolt token request (${event.grant}): ${event.outcome} in ${Math.round(event.durationMs)} ms`,
+          )
+          return
+        case 'downgrade':
+          print('     · downgrade: the session can no longer manage the account (view-only)')
+          return
+        case 'stepUp':
+          print('     · step-up: the session may manage the account again')
+          return
+        case 'leaseTakenOver':
+          print(`   ! took over a ${event.state} lease (${event.reason})`)
+          return
+        case 'leaseContention':
+          return
       }
-      const transition = event
-      seen.push(transition)
-      print(`   ${transition.from} → ${transition.to}   (${transition.event})`)
     })
 
     const showStatus = async () => {

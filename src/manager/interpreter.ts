@@ -19,11 +19,21 @@ import {
   type TokenState,
   tokenMachine,
 } from '../machine/token-machine.js'
-import { isAccessTokenFresh, REFRESH_SCOPE, type TokenSet } from '../machine/token-set.js'
+import {
+  canManage,
+  isAccessTokenFresh,
+  REFRESH_SCOPE,
+  type TokenSet,
+} from '../machine/token-set.js'
 import { excerpt } from '../oauth/redact.js'
 import type { TokenEndpoint } from '../oauth/token-endpoint.js'
 import type { Secret } from '../secret.js'
-import type { LeaseTakenOverEvent, LifecycleEvent, TransitionEvent } from './lifecycle-events.js'
+import type {
+  LeaseTakenOverEvent,
+  LifecycleEvent,
+  TokenRequestEvent,
+  TransitionEvent,
+} from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
 import { createRecordCache } from './record-cache.js'
 import { encodeSessionRecord, reviveSnapshot, type TokenSnapshot } from './session-record.js'
@@ -297,6 +307,16 @@ export function createInterpreter(deps: InterpreterDeps) {
     notify({ type: 'error', sessionId, error: thrown, detail, at: clock() })
   }
 
+  function reportRequest(
+    sessionId: string,
+    grant: TokenRequestEvent['grant'],
+    outcome: string,
+    startedAt: number,
+  ): void {
+    const durationMs = performance.now() - startedAt
+    notify({ type: 'tokenRequest', sessionId, grant, outcome, durationMs, at: clock() })
+  }
+
   function notify(event: LifecycleEvent): void {
     try {
       emit(event)
@@ -310,10 +330,18 @@ export function createInterpreter(deps: InterpreterDeps) {
    * per rotation, in this process (one promise per session) and across processes (the
    * persisted lease).
    */
-  function ensureFresh(sessionId: string): Promise<TokenSet> {
+  function ensureFresh(sessionId: string, rejected?: string): Promise<TokenSet> {
     const running = inFlight.get(sessionId)
-    if (running !== undefined) return running
-    const started = refreshLoop(sessionId, true).finally(() => inFlight.delete(sessionId))
+    if (running !== undefined) {
+      if (rejected === undefined) return running
+      // Whatever is running may hand back the very token Bolt refused: then refresh after it.
+      return running.then(
+        (tokens) =>
+          tokens.accessToken.reveal() === rejected ? ensureFresh(sessionId, rejected) : tokens,
+        () => ensureFresh(sessionId, rejected),
+      )
+    }
+    const started = refreshLoop(sessionId, true, rejected).finally(() => inFlight.delete(sessionId))
     inFlight.set(sessionId, started)
     return started
   }
@@ -327,9 +355,15 @@ export function createInterpreter(deps: InterpreterDeps) {
     return refreshLoop(sessionId, false)
   }
 
-  async function refreshLoop(sessionId: string, mayRefresh: boolean): Promise<TokenSet> {
+  /** `rejected`: an access token Bolt refused, to be replaced even if it looks fresh. */
+  async function refreshLoop(
+    sessionId: string,
+    mayRefresh: boolean,
+    rejected?: string,
+  ): Promise<TokenSet> {
     const giveUpAt = performance.now() + options.leaseMs + options.timeoutMs
     let sawAnotherInstanceWorking = false
+    let waitingSince: number | undefined
     // The lease this loop waits on, and since when (monotonic): a lease seen unchanged for a
     // whole leaseMs has ended whatever the holder's clock says (it may run ahead of ours).
     let watched: { lease: Lease; since: number } | undefined
@@ -355,19 +389,25 @@ export function createInterpreter(deps: InterpreterDeps) {
             }
             throw notAuthenticated(context.lastError)
           case 'fullyScoped':
-          case 'viewOnly':
+          case 'viewOnly': {
+            const refused =
+              rejected !== undefined && context.tokens?.accessToken.reveal() === rejected
             if (
               context.tokens !== null &&
+              !refused &&
               isAccessTokenFresh(context.tokens, now, options.refreshSkewMs)
             ) {
               return context.tokens
             }
             if (!mayRefresh) throw scopeRequired()
+            // A token Bolt refused counts as expired now, whatever its expiry says.
+            const skewMs = refused ? Number.MAX_SAFE_INTEGER : options.refreshSkewMs
             events = [
-              { type: 'TIME_ADVANCED', now, skewMs: options.refreshSkewMs },
+              { type: 'TIME_ADVANCED', now, skewMs },
               { type: 'REFRESH_STARTED', now, lease: newLease() },
             ]
             break
+          }
           case 'expired':
             if (sawAnotherInstanceWorking && context.lastError !== null) {
               throw errorFromSession(context.lastError)
@@ -394,6 +434,7 @@ export function createInterpreter(deps: InterpreterDeps) {
               const outlivedInMs = watched.since + options.leaseMs - performance.now()
               if (outlivedInMs > 0) {
                 sawAnotherInstanceWorking = true
+                waitingSince ??= performance.now()
                 watch ??= await watchSession(sessionId, loaded.version)
                 await watch.next(Math.max(1, Math.min(waitBudget(lease, now), outlivedInMs)))
                 continue
@@ -427,6 +468,10 @@ export function createInterpreter(deps: InterpreterDeps) {
       }
     } finally {
       watch?.stop()
+      if (waitingSince !== undefined) {
+        const waitedMs = performance.now() - waitingSince
+        notify({ type: 'leaseContention', sessionId, waitedMs, at: clock() })
+      }
     }
   }
 
@@ -437,14 +482,17 @@ export function createInterpreter(deps: InterpreterDeps) {
     refreshToken: Secret,
   ): Promise<TokenSet | undefined> {
     let tokens: TokenSet
+    const startedAt = performance.now()
     try {
       tokens = await endpoint.request(
         { grantType: 'refresh_token', refreshToken, scope: REFRESH_SCOPE },
         locked.snapshot.context.tokens,
         operationBudgetMs,
       )
+      reportRequest(sessionId, 'refresh_token', 'ok', startedAt)
     } catch (thrown) {
       const error = toBoltTokenError(thrown)
+      reportRequest(sessionId, 'refresh_token', error.code, startedAt)
       const failed: RefreshOutcome = {
         type: 'REFRESH_FAILED',
         now: clock(),
@@ -483,7 +531,13 @@ export function createInterpreter(deps: InterpreterDeps) {
       )
       return tokens
     }
-    if (saved !== undefined) return tokens
+    if (saved !== undefined) {
+      const before = locked.snapshot.context.tokens
+      if (before !== null && canManage(before) && !canManage(tokens)) {
+        notify({ type: 'downgrade', sessionId, at: clock() })
+      }
+      return tokens
+    }
     // Fenced out: another instance took the lease over, a login started, or a failed attempt
     // ended the lock. If the session still holds the refresh token we just spent, our
     // rotation is the newest: the machine keeps it (REFRESH_SUCCEEDED with `spent`) rather
@@ -587,14 +641,17 @@ export function createInterpreter(deps: InterpreterDeps) {
       )
     }
     let tokens: TokenSet
+    const startedAt = performance.now()
     try {
       tokens = await endpoint.request(
         { grantType: 'authorization_code', code, scope, ...(state === undefined ? {} : { state }) },
         locked.snapshot.context.tokens,
         operationBudgetMs,
       )
+      reportRequest(sessionId, 'authorization_code', 'ok', startedAt)
     } catch (thrown) {
       const error = toBoltTokenError(thrown)
+      reportRequest(sessionId, 'authorization_code', error.code, startedAt)
       await commitUnderOwnLease(sessionId, locked, [
         { type: 'EXCHANGE_FAILED', now: clock(), error: toSessionError(error, clock()) },
       ])
@@ -608,6 +665,10 @@ export function createInterpreter(deps: InterpreterDeps) {
         'SESSION_CHANGED',
         'A logout or another login for this session won while the code was being exchanged; the new tokens were discarded.',
       )
+    }
+    const before = locked.snapshot.context.tokens
+    if (before !== null && !canManage(before) && canManage(tokens)) {
+      notify({ type: 'stepUp', sessionId, at: clock() })
     }
     return stored
   }

@@ -50,5 +50,51 @@ export interface LeaseTakenOverEvent {
   at: number
 }
 
+/** This instance called Bolt's token endpoint for a session (retries included). */
+export interface TokenRequestEvent {
+  type: 'tokenRequest'
+  sessionId: string
+  /** `authorization_code`: a login or step-up; `refresh_token`: a refresh. */
+  grant: 'authorization_code' | 'refresh_token'
+  /** `ok`, or the {@link ErrorCode} it failed with (secret-free). */
+  outcome: 'ok' | string
+  /** From the first attempt to the last answer, in milliseconds (monotonic). */
+  durationMs: number
+  at: number
+}
+
+/** A login on a session that could not manage the account (view-only or expired) restored manage. */
+export interface StepUpEvent {
+  type: 'stepUp'
+  sessionId: string
+  at: number
+}
+
+/** A refresh replaced tokens that could manage the account: the session is view-only now. */
+export interface DowngradeEvent {
+  type: 'downgrade'
+  sessionId: string
+  at: number
+}
+
+/**
+ * A call waited for another instance (or another call) that held the session's lease (a
+ * refresh or a login in flight) before it could go on: lease contention.
+ */
+export interface LeaseContentionEvent {
+  type: 'leaseContention'
+  sessionId: string
+  /** How long the call waited, in milliseconds (monotonic). */
+  waitedMs: number
+  at: number
+}
+
 /** Everything {@link TokenManager.subscribe} reports. */
-export type LifecycleEvent = TransitionEvent | ErrorEvent | LeaseTakenOverEvent
+export type LifecycleEvent =
+  | TransitionEvent
+  | TokenRequestEvent
+  | StepUpEvent
+  | DowngradeEvent
+  | LeaseContentionEvent
+  | LeaseTakenOverEvent
+  | ErrorEvent

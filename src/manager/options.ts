@@ -16,6 +16,7 @@ import {
   type RetryOptions,
 } from '../oauth/retry-policy.js'
 import { Secret } from '../secret.js'
+import { resolveTracer, type TracerLike } from '../telemetry/tracing.js'
 import type { Logger } from './logger.js'
 
 /** Bolt's production API. */
@@ -100,13 +101,22 @@ export interface TokenManagerOptions {
    * works). Lines carry codes, states and a session tag, never a token, code or key.
    */
   logger?: Logger
+  /**
+   * Where OpenTelemetry spans of token requests (`bolt.oauth.token`) go: a tracer
+   * (`trace.getTracer('my-app')` fits), or `false` for none. By default, the global tracer of
+   * `@opentelemetry/api` when that package is installed; nothing otherwise. Spans carry the
+   * grant, the outcome, the HTTP status and the attempts, never a token, a code or a key.
+   */
+  tracer?: TracerLike | false
 }
 
 /** Options with every default applied. */
 export type ResolvedOptions = Omit<
   Required<TokenManagerOptions>,
-  'retry' | 'clientSecret' | 'encryption' | 'logger'
+  'retry' | 'clientSecret' | 'encryption' | 'logger' | 'tracer'
 > & {
+  /** Resolves the tracer to use (once). */
+  tracer: () => Promise<TracerLike | undefined>
   retry: ResolvedRetryOptions
   /** `null` without the `encryption` option. */
   cipher: RecordCipher | null
@@ -197,10 +207,20 @@ export function resolveOptions(
   if (typeof clock !== 'function')
     throw invalid('clock', 'must be a function returning epoch milliseconds')
 
+  const tracer = options.tracer
+  if (
+    tracer !== undefined &&
+    tracer !== false &&
+    typeof (tracer as Partial<TracerLike> | null)?.startSpan !== 'function'
+  ) {
+    throw invalid('tracer', "must be an OpenTelemetry tracer (trace.getTracer('my-app')) or false")
+  }
+
   return {
     retry: resolveRetry(options.retry),
     cipher: options.encryption === undefined ? null : createRecordCipher(options.encryption),
     logger: options.logger,
+    tracer: resolveTracer(options.tracer),
     clientId: options.clientId,
     clientSecret: new Secret(options.clientSecret),
     baseUrl,

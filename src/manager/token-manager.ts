@@ -26,7 +26,7 @@ import {
   storeUnavailable,
 } from './interpreter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
-import { log, sessionTag } from './logger.js'
+import { log, logLifecycleEvent } from './logger.js'
 import { resolveOptions, type TokenManagerOptions } from './options.js'
 import type { SessionRecord } from './session-record.js'
 
@@ -57,6 +57,13 @@ export interface AccessTokenOptions {
    * token is returned.
    */
   scope?: typeof SCOPE_MANAGE | typeof SCOPE_VIEW
+  /**
+   * An access token this session handed out that Bolt has just refused (a `401`): unless the
+   * session already holds a newer one, it is refreshed now (once, however many callers report
+   * the same token). A refresh makes the session view-only. The account clients
+   * (`createAccountFetch`, `createAccountClient`) do this for you.
+   */
+  rejectedToken?: string
 }
 
 /** A session as the merchant sees it. */
@@ -168,26 +175,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }),
     owner: globalThis.crypto.randomUUID(),
     emit: (event) => {
-      const session = sessionTag(event.sessionId)
-      if (event.type === 'transition') {
-        log(
-          resolved.logger,
-          'debug',
-          { session, from: event.from, to: event.to, event: event.event },
-          'transition',
-        )
-      } else if (event.type === 'leaseTakenOver') {
-        log(
-          resolved.logger,
-          'warn',
-          { session, state: event.state, reason: event.reason },
-          event.reason === 'outlived'
-            ? "took over a lease that had not ended by this instance's clock but outlived leaseMs: the holder's clock runs ahead; synchronise the instances' clocks"
-            : 'took over an ended lease: its holder did not finish (crashed or hung?)',
-        )
-      } else {
-        log(resolved.logger, 'error', { session, error: event.error.toJSON() }, event.detail)
-      }
+      logLifecycleEvent(resolved.logger, event)
       for (const listener of listeners) listener(event)
     },
   })
@@ -196,6 +184,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   function checkAccessRequest(sessionId: string, accessOptions: AccessTokenOptions): boolean {
     requireSessionId(sessionId)
     const wanted = accessOptions.scope
+    const rejected = accessOptions.rejectedToken
+    if (rejected !== undefined && (typeof rejected !== 'string' || rejected.length === 0)) {
+      throw new BoltTokenError(
+        'INVALID_ARGUMENT',
+        'getAccessToken: rejectedToken must be the non-empty access token Bolt refused.',
+      )
+    }
     if (wanted !== undefined && wanted !== SCOPE_MANAGE && wanted !== SCOPE_VIEW) {
       throw new BoltTokenError(
         'INVALID_ARGUMENT',
@@ -217,12 +212,25 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     } catch (error) {
       return Promise.reject(error)
     }
+    if (accessOptions.rejectedToken !== undefined) {
+      return replaceRejected(sessionId, accessOptions.rejectedToken, wantsManage)
+    }
     try {
       read = resolved.store.get(sessionId)
     } catch (cause) {
       return Promise.reject(storeUnavailable('read the session', cause))
     }
     return read.then((stored) => accessTokenFrom(sessionId, stored, wantsManage), readFailed)
+  }
+
+  async function replaceRejected(
+    sessionId: string,
+    rejected: string,
+    wantsManage: boolean,
+  ): Promise<string> {
+    const fresh = await interpreter.ensureFresh(sessionId, rejected)
+    if (wantsManage && !canManage(fresh)) throw scopeRequired()
+    return fresh.accessToken.reveal()
   }
 
   function readFailed(cause: unknown): never {

@@ -8,6 +8,7 @@
 import type { HttpTransport } from '../contracts.js'
 import { BoltTokenError } from '../errors.js'
 import type { TokenSet } from '../machine/token-set.js'
+import { startTokenRequestSpan, type TracerLike } from '../telemetry/tracing.js'
 import { excerpt, redactSecrets } from './redact.js'
 import { backoffMs, isRetryable, type ResolvedRetryOptions } from './retry-policy.js'
 import {
@@ -29,6 +30,8 @@ export interface TokenEndpointConfig extends ClientCredentials {
   random?: () => number
   /** Called before each retry (for logs and events). */
   onRetry?: (attempt: number, error: BoltTokenError, delayMs: number) => void
+  /** Where spans go (see {@link resolveTracer}). */
+  tracer?: () => Promise<TracerLike | undefined>
 }
 
 /** Sends token requests to Bolt. */
@@ -88,6 +91,7 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
     grant: TokenGrant,
     previous: TokenSet | null,
     deadlineMs: number,
+    seen: { status?: number | undefined },
   ): Promise<TokenSet | AttemptFailure> {
     const parts = buildTokenRequest(config, grant)
     const secrets = grantSecrets(config, grant)
@@ -133,6 +137,7 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
       return { error, notSent }
     }
     const context = { grant, previous, sentAt, secrets }
+    seen.status = response.status
     try {
       if (response.status >= 200 && response.status < 300)
         return parseTokenResponse(response, context)
@@ -145,21 +150,34 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
   return {
     async request(grant, previous, budgetMs) {
       const giveUpAt = performance.now() + budgetMs
+      const tracer = config.tracer === undefined ? undefined : await config.tracer()
+      const trace = startTokenRequestSpan(tracer, grant.grantType, new URL(origin).host)
+      const seen: { status?: number | undefined } = {}
       for (let attemptNumber = 1; ; attemptNumber++) {
         const left = giveUpAt - performance.now()
+        seen.status = undefined
         // AbortSignal.timeout() takes whole milliseconds only.
         const outcome = await attempt(
           grant,
           previous,
           Math.max(1, Math.floor(Math.min(config.timeoutMs, left))),
+          seen,
         )
-        if (!('error' in outcome)) return outcome
+        if (!('error' in outcome)) {
+          trace.end({ attempts: attemptNumber, status: seen.status })
+          return outcome
+        }
         const { error, notSent } = outcome
+        const giveUp = () => {
+          trace.end({ attempts: attemptNumber, status: seen.status, errorCode: error.code })
+          return error
+        }
         if (attemptNumber >= config.retry.maxAttempts || !isRetryable(error, grant, notSent))
-          throw error
+          throw giveUp()
         const delayMs = backoffMs(attemptNumber, error, config.retry, config.random)
-        if (giveUpAt - performance.now() - delayMs < MIN_ATTEMPT_MS) throw error
+        if (giveUpAt - performance.now() - delayMs < MIN_ATTEMPT_MS) throw giveUp()
         config.onRetry?.(attemptNumber, error, delayMs)
+        trace.retry(attemptNumber, error.code, delayMs)
         await sleep(delayMs)
       }
     },

@@ -69,6 +69,19 @@ it('the logger option gets transitions, retries and failures, and never a token,
     }),
   )
   expect(
+    lines
+      .filter((line) => line.message.startsWith('token request'))
+      .map((line) => `${line.level} ${line.fields.grant} ${line.fields.outcome}`),
+  ).toEqual([
+    'info authorization_code ok',
+    // The 502 was retried inside the one request.
+    'info refresh_token ok',
+    'warn authorization_code INVALID_CLIENT',
+  ])
+  expect(lines.filter((line) => line.message.startsWith('downgrade')).map((l) => l.level)).toEqual([
+    'info',
+  ])
+  expect(
     lines.every(
       (line) => line.fields.session === undefined || line.fields.session === sessionTag(sessionId),
     ),

@@ -1,6 +1,10 @@
 // The IPC protocol between the multi-process tests (parent) and worker.ts (child). Types only,
 // plus the name of the environment variable that carries a worker's configuration.
-import type { LeaseTakenOverEvent, TransitionEvent } from '../../src/manager/lifecycle-events.js'
+import type {
+  ErrorEvent,
+  LifecycleEvent,
+  TransitionEvent,
+} from '../../src/manager/lifecycle-events.js'
 import type { SessionStatus } from '../../src/manager/token-manager.js'
 
 /** The environment variable holding a worker's {@link WorkerConfig} as JSON. */
@@ -44,7 +48,7 @@ export interface WireErrorEvent {
 }
 
 /** A lifecycle event as forwarded over IPC. */
-export type WireEvent = TransitionEvent | WireErrorEvent | LeaseTakenOverEvent
+export type WireEvent = Exclude<LifecycleEvent, ErrorEvent> | WireErrorEvent
 
 /** Worker → parent. */
 export type WorkerMessage =

@@ -63,7 +63,7 @@ export function managerFor(
   tokens.subscribe((event) => {
     if (event.type === 'transition') transitions.push(event)
     else if (event.type === 'error') errors.push(event)
-    else takeovers.push(event)
+    else if (event.type === 'leaseTakenOver') takeovers.push(event)
   })
   return Object.assign(tokens, { transitions, errors, takeovers })
 }
