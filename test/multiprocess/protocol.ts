@@ -1,10 +1,6 @@
 // The IPC protocol between the multi-process tests (parent) and worker.ts (child). Types only,
 // plus the name of the environment variable that carries a worker's configuration.
-import type {
-  ErrorEvent,
-  LifecycleEvent,
-  TransitionEvent,
-} from '../../src/manager/lifecycle-events.js'
+import type { ErrorEvent, LifecycleEvent } from '../../src/manager/lifecycle-events.js'
 import type { SessionStatus } from '../../src/manager/token-manager.js'
 
 /** The environment variable holding a worker's {@link WorkerConfig} as JSON. */
