@@ -1,0 +1,26 @@
+/**
+ * The smoke test's entry on Node, Bun and Deno: `<runtime> main.js '<SmokeRequest as JSON>'`.
+ * Prints progress lines and a `RESULT` line; exits 1 when the lifecycle failed.
+ */
+import type { TokenStore } from 'bolt-token-lifecycle'
+import { createMemoryStore } from 'bolt-token-lifecycle/memory'
+import { runSmoke, type SmokeRequest } from './scenario.js'
+
+// Node, Bun and Deno 2 all have the `process` global.
+const request = JSON.parse(process.argv[2] ?? '{}') as SmokeRequest
+
+let store: TokenStore & { close?: () => Promise<void> }
+if (request.scenario.store === 'redis') {
+  if (request.redisUrl === undefined) throw new Error('the redis scenario needs redisUrl')
+  // Imported only here: ioredis needs node:net, which not every runtime has.
+  const { openRedisStore } = await import('./redis-store.js')
+  store = await openRedisStore(request.redisUrl)
+} else {
+  store = createMemoryStore()
+}
+try {
+  const outcome = await runSmoke(request, store, (line) => console.log(line))
+  process.exitCode = outcome.ok ? 0 : 1
+} finally {
+  await store.close?.()
+}

@@ -1,0 +1,38 @@
+/**
+ * The smoke test's entry on workerd: `POST /smoke` with a {@link SmokeRequest} (memory store
+ * only: workerd has no TCP client for ioredis) answers a stream of progress lines ending
+ * with the `RESULT` line, as the other runtimes print them.
+ */
+import { createMemoryStore } from 'bolt-token-lifecycle/memory'
+import { runSmoke, type SmokeRequest } from './scenario.js'
+
+/** The part of workerd's `ExecutionContext` used here. */
+interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void
+}
+
+export default {
+  async fetch(request: Request, _env: unknown, context: ExecutionContext): Promise<Response> {
+    const { pathname } = new URL(request.url)
+    if (request.method !== 'POST' || pathname !== '/smoke') {
+      return new Response('POST /smoke only\n', { status: 404 })
+    }
+    const smoke = (await request.json()) as SmokeRequest
+    if (smoke.scenario.store !== 'memory') {
+      return new Response('workerd runs the memory store only\n', { status: 400 })
+    }
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>()
+    const writer = writable.getWriter()
+    const encoder = new TextEncoder()
+    let written: Promise<void> = Promise.resolve()
+    const write = (line: string) => {
+      written = written.then(() => writer.write(encoder.encode(`${line}\n`)))
+    }
+    context.waitUntil(
+      runSmoke(smoke, createMemoryStore(), write)
+        .then(() => written)
+        .finally(() => writer.close()),
+    )
+    return new Response(readable, { headers: { 'content-type': 'text/plain; charset=utf-8' } })
+  },
+}
