@@ -11,7 +11,7 @@ import { createSessions } from '../shared/sessions.js'
 
 export function createApp(options: AppOptions): Express {
   const { tokens, sessions = createSessions(), log = logToStderr } = options
-  const bolt = createBoltAccountApi(options.boltBaseUrl)
+  const bolt = createBoltAccountApi(tokens, options.boltBaseUrl)
   const app = express()
   app.disable('x-powered-by')
   app.use(express.json({ limit: '16kb' }))
@@ -39,16 +39,14 @@ export function createApp(options: AppOptions): Express {
   // Viewing the account: any valid token will do (refreshed when expired).
   app.get('/account', async (req, res) => {
     const sessionId = sessions.require(req.headers.cookie)
-    const accessToken = await tokens.getAccessToken(sessionId)
-    res.json(await bolt.getAccount(accessToken))
+    res.json(await bolt.getAccount(sessionId))
   })
 
   // Changing the account needs bolt.account.manage: SCOPE_REQUIRED on a view-only session.
   app.post('/account/addresses', async (req, res) => {
     const sessionId = sessions.require(req.headers.cookie)
     const address = readAddress(req.body)
-    const accessToken = await tokens.getAccessToken(sessionId, { scope: 'bolt.account.manage' })
-    res.json(await bolt.addAddress(accessToken, address))
+    res.json(await bolt.addAddress(sessionId, address))
   })
 
   app.post('/logout', async (req, res) => {

@@ -11,7 +11,7 @@ import { createSessions } from '../shared/sessions.js'
 
 export function createApp(options: AppOptions): FastifyInstance {
   const { tokens, sessions = createSessions(), log = logToStderr } = options
-  const bolt = createBoltAccountApi(options.boltBaseUrl)
+  const bolt = createBoltAccountApi(tokens, options.boltBaseUrl)
   const app = fastify({ bodyLimit: 16 * 1024 })
 
   // The page calls this before opening Bolt's login modal with the returned `state`.
@@ -37,16 +37,14 @@ export function createApp(options: AppOptions): FastifyInstance {
   // Viewing the account: any valid token will do (refreshed when expired).
   app.get('/account', async (request) => {
     const sessionId = sessions.require(request.headers.cookie)
-    const accessToken = await tokens.getAccessToken(sessionId)
-    return bolt.getAccount(accessToken)
+    return bolt.getAccount(sessionId)
   })
 
   // Changing the account needs bolt.account.manage: SCOPE_REQUIRED on a view-only session.
   app.post('/account/addresses', async (request) => {
     const sessionId = sessions.require(request.headers.cookie)
     const address = readAddress(request.body)
-    const accessToken = await tokens.getAccessToken(sessionId, { scope: 'bolt.account.manage' })
-    return bolt.addAddress(accessToken, address)
+    return bolt.addAddress(sessionId, address)
   })
 
   app.post('/logout', async (request, reply) => {

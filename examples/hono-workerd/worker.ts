@@ -1,11 +1,11 @@
 /**
- * The Hono example as a workerd (Cloudflare Workers) module. Bolt's keys and base URL come
+ * The Hono example (../hono/app.ts, the very same routes) as a workerd (Cloudflare Workers) module. Bolt's keys and base URL come
  * from the worker's bindings (secrets and vars on Cloudflare; `fromEnvironment` in
  * ./config.capnp); one token manager and one app per isolate.
  */
 import { BOLT_SANDBOX_URL, createTokenManager } from 'bolt-token-lifecycle'
 import type { ExecutionContext, Hono } from 'hono'
-import { createApp } from './app.js'
+import { createApp } from '../hono/app.js'
 
 /** The worker's bindings. */
 export interface Env {

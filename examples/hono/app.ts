@@ -16,7 +16,7 @@ const jsonBody = (request: Request): Promise<unknown> => request.json().catch(()
 
 export function createApp(options: AppOptions): Hono {
   const { tokens, sessions = createSessions(), log = logToStderr } = options
-  const bolt = createBoltAccountApi(options.boltBaseUrl)
+  const bolt = createBoltAccountApi(tokens, options.boltBaseUrl)
   const app = new Hono()
 
   // The page calls this before opening Bolt's login modal with the returned `state`.
@@ -42,16 +42,14 @@ export function createApp(options: AppOptions): Hono {
   // Viewing the account: any valid token will do (refreshed when expired).
   app.get('/account', async (c) => {
     const sessionId = sessions.require(c.req.header('cookie'))
-    const accessToken = await tokens.getAccessToken(sessionId)
-    return c.json(await bolt.getAccount(accessToken))
+    return c.json(await bolt.getAccount(sessionId))
   })
 
   // Changing the account needs bolt.account.manage: SCOPE_REQUIRED on a view-only session.
   app.post('/account/addresses', async (c) => {
     const sessionId = sessions.require(c.req.header('cookie'))
     const address = readAddress(await jsonBody(c.req.raw))
-    const accessToken = await tokens.getAccessToken(sessionId, { scope: 'bolt.account.manage' })
-    return c.json(await bolt.addAddress(accessToken, address))
+    return c.json(await bolt.addAddress(sessionId, address))
   })
 
   app.post('/logout', async (c) => {

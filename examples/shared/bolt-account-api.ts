@@ -1,7 +1,11 @@
 /**
- * A minimal client of Bolt's Account API for the examples: `GET /v1/account` and
- * `POST /v1/account/addresses`, with the access token bolt-token-lifecycle hands out.
+ * The examples' calls to Bolt's Account API (`GET /v1/account`, `POST /v1/account/addresses`)
+ * for one shopper session, on the library's `createAccountFetch`: it adds the session's token,
+ * refreshes it when expired, refreshes once and retries once on a 401, and turns Bolt's
+ * `403 insufficient_scope` into `SCOPE_REQUIRED`. This file only reads the JSON and turns
+ * other failures into {@link AccountApiError}.
  */
+import { createAccountFetch, isBoltTokenError, type TokenManager } from 'bolt-token-lifecycle'
 
 /** Bolt's Account API did not answer with success. Never carries the access token. */
 export class AccountApiError extends Error {
@@ -33,12 +37,15 @@ export class AccountApiError extends Error {
   }
 }
 
-/** The Account API calls the examples make. */
+/** The Account API calls the examples make, for one session. */
 export interface BoltAccountApi {
   /** `GET /v1/account`: needs `bolt.account.view` or `bolt.account.manage`. */
-  getAccount(accessToken: string): Promise<unknown>
-  /** `POST /v1/account/addresses`: needs `bolt.account.manage`. */
-  addAddress(accessToken: string, address: Record<string, unknown>): Promise<unknown>
+  getAccount(sessionId: string): Promise<unknown>
+  /**
+   * `POST /v1/account/addresses`: needs `bolt.account.manage`, asked for up front, so a
+   * view-only session fails with `SCOPE_REQUIRED` without calling Bolt.
+   */
+  addAddress(sessionId: string, address: Record<string, unknown>): Promise<unknown>
 }
 
 function shortString(value: unknown, max = 200): string | undefined {
@@ -47,24 +54,27 @@ function shortString(value: unknown, max = 200): string | undefined {
 
 /** Creates the client. `baseUrl` is the one given to `createTokenManager`. */
 export function createBoltAccountApi(
+  tokens: TokenManager,
   baseUrl: string,
   options: { timeoutMs?: number } = {},
 ): BoltAccountApi {
-  const root = baseUrl.replace(/\/+$/, '')
   const timeoutMs = options.timeoutMs ?? 10_000
 
   async function call(
+    sessionId: string,
     method: 'GET' | 'POST',
     path: string,
-    accessToken: string,
     body?: unknown,
   ): Promise<unknown> {
+    const account = createAccountFetch(tokens, sessionId, {
+      baseUrl,
+      ...(method === 'POST' ? { scope: 'bolt.account.manage' as const } : {}),
+    })
     let response: Response
     try {
-      response = await fetch(`${root}${path}`, {
+      response = await account(path, {
         method,
         headers: {
-          authorization: `Bearer ${accessToken}`,
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
@@ -72,6 +82,8 @@ export function createBoltAccountApi(
         signal: AbortSignal.timeout(timeoutMs),
       })
     } catch (cause) {
+      // The library's own errors (SCOPE_REQUIRED, NOT_AUTHENTICATED, …) go to the error handler.
+      if (isBoltTokenError(cause)) throw cause
       throw new AccountApiError(`Bolt's Account API did not answer ${method} ${path}.`, {
         status: 0,
         cause,
@@ -101,8 +113,7 @@ export function createBoltAccountApi(
   }
 
   return {
-    getAccount: (accessToken) => call('GET', '/v1/account', accessToken),
-    addAddress: (accessToken, address) =>
-      call('POST', '/v1/account/addresses', accessToken, address),
+    getAccount: (sessionId) => call(sessionId, 'GET', '/v1/account'),
+    addAddress: (sessionId, address) => call(sessionId, 'POST', '/v1/account/addresses', address),
   }
 }

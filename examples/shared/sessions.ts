@@ -2,11 +2,13 @@
  * A deliberately small session helper for the framework examples: a random session id in an
  * HttpOnly cookie, and an in-memory map holding the login `state` issued to each session.
  *
+ * It uses Web APIs only, so the same helper runs on Node, Bun, Deno and workerd. The map lives
+ * in one process (or isolate); in production keep sessions where every instance sees them.
+ *
  * In your app, use the session library you already have (express-session, @fastify/session,
  * a Hono session middleware…). All bolt-token-lifecycle needs is a stable, unguessable id per
  * shopper session, and a place to keep the `state` you issued before opening the login modal.
  */
-import { randomBytes } from 'node:crypto'
 import { BoltTokenError } from 'bolt-token-lifecycle'
 
 /** Options of {@link createSessions}. */
@@ -37,9 +39,13 @@ export interface Sessions {
   destroy(id: string): string
 }
 
-/** 32 random bytes, base64url: unguessable session ids and login states. */
+/** 32 random bytes, base64url: unguessable session ids and login states (Web Crypto: any runtime). */
 function randomSecret(): string {
-  return randomBytes(32).toString('base64url')
+  const bytes = crypto.getRandomValues(new Uint8Array(32))
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '')
 }
 
 function readCookie(header: string | undefined, name: string): string | undefined {
