@@ -44,6 +44,13 @@ export interface TokenStore {
   /** Reads a key. `undefined` when absent or expired. */
   get(key: string): Promise<VersionedValue | undefined>
   /**
+   * Optional: reads a key synchronously, for stores that hold their data in this process
+   * (the memory store). Same answer as `get`; saves the valid-token path a promise hop.
+   */
+  getNow?(key: string, now?: number): VersionedValue | undefined
+  /** Optional: the clock the store measures TTLs with; `getNow` may be given its reading. */
+  readonly clock?: () => number
+  /**
    * Writes `value` if the key is at `expectedVersion`.
    *
    * @returns the new version, or `undefined` when the version did not match (nothing written).

@@ -2,10 +2,12 @@
  * The Redis session store, for several backend instances sharing sessions: on it they
  * refresh each session exactly once per rotation.
  *
- * Layout: one hash per session, `{prefix}{{key}}` with fields `v` (version) and `d` (the
- * record); its change channel is the same name plus `:changed`. The braces are a hash tag,
- * so a session's key and channel sit in one cluster slot. A read is one `HMGET`; a
- * compare-and-set is one Lua script (check version, write, set the TTL, publish).
+ * Layout: one string per session, `{prefix}{{key}}` = `<version>:<record>`; its change
+ * channel is the same name plus `:changed`. The braces are a hash tag, so a session's key and
+ * channel sit in one cluster slot. A read is one `GET` (the cheapest read Redis has); a
+ * compare-and-set is one Lua script (check version, write with the TTL, publish). Keys in
+ * the hash layout of earlier versions (fields `v` and `d`) are still read, and replaced by
+ * the next write.
  * Notifications use `SPUBLISH`/`SSUBSCRIBE` on Redis ≥ 7 (so they work on a cluster) and
  * `PUBLISH`/`SUBSCRIBE` before; waiters also poll, so a lost message only costs latency.
  *
@@ -38,10 +40,16 @@ export interface RedisStore extends TokenStore {
 // Versions of a new key start at the server's clock in microseconds, so a key that was
 // deleted and written again never repeats a version a slow writer may still hold.
 const COMPARE_AND_SET = `
-local current = redis.call('HGET', KEYS[1], 'v')
--- A version that is not a whole number is a foreign or corrupt record: treat it as absent,
--- as get() does, so that a new login can replace it.
-if current ~= false and not string.match(current, '^%d+$') then current = false end
+-- The record is one string, '<version>:<data>', read with one GET. (A key still in the old
+-- hash layout is read as its 'v' field, and replaced below.)
+local current = false
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'string' then
+  current = string.match(redis.call('GET', KEYS[1]), '^(%d+):') or false
+elseif kind == 'hash' then
+  current = redis.call('HGET', KEYS[1], 'v')
+  if current ~= false and not string.match(current, '^%d+$') then current = false end
+end
 if current == false then
   if ARGV[1] ~= '0' then return false end
 elseif current ~= ARGV[1] then
@@ -54,8 +62,11 @@ if current == false then
 else
   nextVersion = string.format('%d', tonumber(current) + 1)
 end
-redis.call('HSET', KEYS[1], 'v', nextVersion, 'd', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if kind == 'hash' or tonumber(ARGV[3]) <= 0 then redis.call('DEL', KEYS[1]) end
+-- A TTL of 0 writes a record that is already gone (SET refuses PX 0), as PEXPIRE 0 did.
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[1], nextVersion .. ':' .. ARGV[2], 'PX', ARGV[3])
+end
 if ARGV[4] == '1' then
   redis.call('SPUBLISH', KEYS[2], nextVersion)
 else
@@ -86,6 +97,28 @@ function toVersionedValue([version, value]: (string | null)[]): VersionedValue |
   // A foreign or corrupt record reads as absent (the compare-and-set script agrees).
   if (!WHOLE_NUMBER.test(version)) return undefined
   return { value, version: Number(version) }
+}
+
+/** Parses '<version>:<data>'; anything else reads as absent (the script agrees). */
+function fromString(raw: string | null): VersionedValue | undefined {
+  if (raw === null) return undefined
+  const colon = raw.indexOf(':')
+  if (colon < 1 || colon > 16) return undefined
+  let version = 0
+  for (let i = 0; i < colon; i++) {
+    const digit = raw.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) return undefined
+    version = version * 10 + digit
+  }
+  return { value: raw.slice(colon + 1), version }
+}
+
+/** A key written by an older version (a hash): read it the old way until it is rewritten. */
+function readHashLayout(client: Client, key: string) {
+  return (error: unknown): Promise<VersionedValue | undefined> => {
+    if (!(error instanceof Error) || !error.message.startsWith('WRONGTYPE')) throw error
+    return client.hmget(key, 'v', 'd').then(toVersionedValue)
+  }
 }
 
 interface Channel {
@@ -207,7 +240,7 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
   return {
     // Not async: the valid-token path, where every extra promise hop costs throughput.
     get(key): Promise<VersionedValue | undefined> {
-      return client.hmget(dataKey(key), 'v', 'd').then(toVersionedValue)
+      return client.get(dataKey(key)).then(fromString, readHashLayout(client, dataKey(key)))
     },
 
     async compareAndSet(

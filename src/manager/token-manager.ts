@@ -181,8 +181,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   })
   const { clock, refreshSkewMs } = resolved
 
-  function checkAccessRequest(sessionId: string, accessOptions: AccessTokenOptions): boolean {
+  function checkAccessRequest(
+    sessionId: string,
+    accessOptions: AccessTokenOptions | undefined,
+  ): boolean {
     requireSessionId(sessionId)
+    if (accessOptions === undefined) return false
     const wanted = accessOptions.scope
     const rejected = accessOptions.rejectedToken
     if (rejected !== undefined && (typeof rejected !== 'string' || rejected.length === 0)) {
@@ -201,10 +205,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   // Not async: on the valid-token path every promise hop costs throughput.
-  function getAccessToken(
-    sessionId: string,
-    accessOptions: AccessTokenOptions = {},
-  ): Promise<string> {
+  function getAccessToken(sessionId: string, accessOptions?: AccessTokenOptions): Promise<string> {
     let wantsManage: boolean
     let read: Promise<VersionedValue | undefined>
     try {
@@ -212,11 +213,25 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     } catch (error) {
       return Promise.reject(error)
     }
-    if (accessOptions.rejectedToken !== undefined) {
+    if (accessOptions?.rejectedToken !== undefined) {
       return replaceRejected(sessionId, accessOptions.rejectedToken, wantsManage)
     }
+    const { store } = resolved
     try {
-      read = resolved.store.get(sessionId)
+      if (store.getNow !== undefined) {
+        // A store in this process: the whole valid-token path is synchronous, one promise.
+        // One clock reading for the store's TTL and the token's expiry when they share a clock.
+        const now = clock()
+        const stored = store.getNow(sessionId, store.clock === clock ? now : undefined)
+        let token: string | Promise<string>
+        try {
+          token = accessTokenFrom(sessionId, stored, wantsManage, now)
+        } catch (error) {
+          return Promise.reject(error)
+        }
+        return typeof token === 'string' ? Promise.resolve(token) : token
+      }
+      read = store.get(sessionId)
     } catch (cause) {
       return Promise.reject(storeUnavailable('read the session', cause))
     }
@@ -242,25 +257,27 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     sessionId: string,
     stored: VersionedValue | undefined,
     wantsManage: boolean,
+    now?: number,
   ): string | Promise<string> {
     if (stored === undefined) throw notAuthenticated(null)
     const decoded = interpreter.records.decode(sessionId, stored)
     if (decoded instanceof Promise) {
       return decoded.then((record) => accessTokenFromRecord(sessionId, record, wantsManage))
     }
-    return accessTokenFromRecord(sessionId, decoded, wantsManage)
+    return accessTokenFromRecord(sessionId, decoded, wantsManage, now)
   }
 
   function accessTokenFromRecord(
     sessionId: string,
     record: SessionRecord | undefined,
     wantsManage: boolean,
+    now = clock(),
   ): string | Promise<string> {
     const tokens = record?.context.tokens ?? null
     if (
       tokens !== null &&
       (record?.value === 'fullyScoped' || record?.value === 'viewOnly') &&
-      isAccessTokenFresh(tokens, clock(), refreshSkewMs)
+      isAccessTokenFresh(tokens, now, refreshSkewMs)
     ) {
       if (wantsManage && !canManage(tokens)) throw scopeRequired()
       return tokens.accessToken

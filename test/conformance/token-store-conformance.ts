@@ -116,6 +116,23 @@ export function runTokenStoreConformance(
       expect(v2).toBeGreaterThan(v1)
     })
 
+    it('getNow, where a store has it, answers exactly as get does (absent, written, expired)', async (context) => {
+      const { getNow } = store
+      if (getNow === undefined) {
+        context.skip('this store has no synchronous read')
+        return
+      }
+      const read = (key: string) => getNow.call(store, key)
+      const key = freshKey()
+      expect(read(key)).toBeUndefined()
+      const version = await store.compareAndSet(key, 'now', { expectedVersion: 0, ttlMs: 150 })
+      expect(read(key)).toEqual({ value: 'now', version })
+      expect(read(key)).toEqual(await store.get(key))
+      await subject.elapse(400)
+      expect(read(key)).toBeUndefined()
+      expect(await store.get(key)).toBeUndefined()
+    })
+
     it('a record expires after its TTL and then counts as absent', async () => {
       const key = freshKey()
       const version =

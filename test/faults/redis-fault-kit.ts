@@ -10,7 +10,7 @@ import { Redis, type RedisOptions } from 'ioredis'
 import { inject } from 'vitest'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
 import { decodeSessionRecord } from '../../src/manager/session-record.js'
-import { redisUrl } from '../support/redis.js'
+import { rawSession, redisUrl } from '../support/redis.js'
 import {
   type RedisServerProcess,
   startRedisServer,
@@ -90,11 +90,9 @@ export const sessionKey = (prefix: string, sessionId: string) => `${prefix}{${se
 
 /** The stored record of a session: `undefined` when absent, `null` when it does not decode. */
 export async function storedRecord(client: Redis, prefix: string, sessionId: string) {
-  const [version, value] = await client.hmget(sessionKey(prefix, sessionId), 'v', 'd')
-  if (version === null || version === undefined || value === null || value === undefined) {
-    return undefined
-  }
-  return { version: Number(version), record: decodeSessionRecord(value) ?? null }
+  const raw = await rawSession(client, sessionKey(prefix, sessionId))
+  if (raw === undefined) return undefined
+  return { version: Number(raw.version), record: decodeSessionRecord(raw.value) ?? null }
 }
 
 /** A dedicated redis-server (no persistence) that `restart()` stops and starts on its port. */

@@ -259,12 +259,12 @@ describeRedis('Redis faults', () => {
     await logIn(bolt, tokens, 's1')
     bolt.advanceClock(PAST_EXPIRY_MS)
     // What an asynchronous replica holds if it is promoted before the lock's write reached it.
-    const [version, value] = await client.hmget(key, 'v', 'd')
+    const before = await client.get(key)
     bolt.injectFault({ type: 'delay', ms: 600 })
 
     const pending = settle(tokens.getAccessToken('s1'))
     await expect.poll(() => refreshRequests(bolt), { timeout: 2_000 }).toBe(1)
-    await client.hset(key, 'v', version ?? '', 'd', value ?? '')
+    await client.set(key, before ?? '', 'KEEPTTL')
     const outcome = await pending
 
     // Never a loop: at most one more request with the refresh token.
@@ -285,7 +285,24 @@ describeRedis('Redis faults', () => {
     // with it, and Bolt sees exactly one refresh request.
   })
 
-  it('a record that does not decode (garbage `d`): unauthenticated, NOT_AUTHENTICATED without a token request, and a new login replaces it', async () => {
+  it('a record that does not decode (`7:` then garbage): unauthenticated, NOT_AUTHENTICATED without a token request, and a new login replaces it', async () => {
+    const bolt = await startEmulator()
+    const client = directClient()
+    const prefix = randomPrefix()
+    const key = sessionKey(prefix, 's1')
+    const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(client, prefix) })
+    await client.set(key, '7:{"not":"a session record"')
+
+    expect((await tokens.getStatus('s1')).state).toBe('unauthenticated')
+    expect((await rejection(tokens.getAccessToken('s1'))).code).toBe('NOT_AUTHENTICATED')
+    expect(bolt.stats.tokenRequests).toBe(0)
+    expect(await storedRecord(client, prefix, 's1')).toEqual({ version: 7, record: null })
+    expect((await tokens.exchangeCode('s1', { code: bolt.login().code })).state).toBe('fullyScoped')
+    expect((await storedRecord(client, prefix, 's1'))?.version).toBe(9)
+    expect(await client.pttl(key)).toBeGreaterThan(0)
+  })
+
+  it('a key in the earlier hash layout that does not decode (garbage `d`): unauthenticated, NOT_AUTHENTICATED without a token request, and a new login replaces it', async () => {
     const bolt = await startEmulator()
     const client = directClient()
     const prefix = randomPrefix()
@@ -317,7 +334,7 @@ describeRedis('Redis faults', () => {
     expect(await client.pttl(key)).toBeGreaterThan(0)
   })
 
-  it('a record whose version does not decode either (garbage `v` and `d`): unauthenticated, NOT_AUTHENTICATED without a token request, and a new login replaces it', async () => {
+  it('a record whose version does not decode either (hash layout, garbage `v` and `d`): unauthenticated, NOT_AUTHENTICATED without a token request, and a new login replaces it', async () => {
     const bolt = await startEmulator()
     const client = directClient()
     const prefix = randomPrefix()
@@ -329,7 +346,7 @@ describeRedis('Redis faults', () => {
     expect(bolt.stats.tokenRequests).toBe(0)
     // A new login replaces it, and the replaced record gets a TTL again.
     expect((await tokens.exchangeCode('s1', { code: bolt.login().code })).state).toBe('fullyScoped')
-    expect(await client.hget(sessionKey(prefix, 's1'), 'v')).toMatch(/^\d+$/)
+    expect(await client.get(sessionKey(prefix, 's1'))).toMatch(/^\d+:\{/)
     expect(await client.pttl(sessionKey(prefix, 's1'))).toBeGreaterThan(0)
   })
 

@@ -74,3 +74,21 @@ export function createTestRedis(options: Omit<RedisOptions, 'replyMapping'> = {}
 export function randomPrefix(): string {
   return `test:${randomBytes(6).toString('hex')}:`
 }
+
+/**
+ * A session's raw record in the Redis store, in whichever layout holds it: the string
+ * `<version>:<record>`, or the hash (`v`, `d`) of earlier versions. See adapters/storage/redis.ts.
+ */
+export async function rawSession(
+  client: Redis,
+  key: string,
+): Promise<{ version: string; value: string } | undefined> {
+  if ((await client.type(key)) === 'hash') {
+    const [version, value] = await client.hmget(key, 'v', 'd')
+    return version == null || value == null ? undefined : { version, value }
+  }
+  const raw = await client.get(key)
+  if (raw === null) return undefined
+  const colon = raw.indexOf(':')
+  return { version: raw.slice(0, colon), value: raw.slice(colon + 1) }
+}
