@@ -48,6 +48,15 @@ export interface TokenStore {
    * (the memory store). Same answer as `get`; saves the valid-token path a promise hop.
    */
   getNow?(key: string, now?: number): VersionedValue | undefined
+  /**
+   * Optional: `get(key).then(onValue, onError)` in one step, one promise instead of two, for
+   * the valid-token path of stores across the network (the Redis store).
+   */
+  getThen?<T>(
+    key: string,
+    onValue: (value: VersionedValue | undefined) => T | PromiseLike<T>,
+    onError: (error: unknown) => T | PromiseLike<T>,
+  ): Promise<T>
   /** Optional: the clock the store measures TTLs with; `getNow` may be given its reading. */
   readonly clock?: () => number
   /**

@@ -5,9 +5,9 @@
  * Layout: one string per session, `{prefix}{{key}}` = `<version>:<record>`; its change
  * channel is the same name plus `:changed`. The braces are a hash tag, so a session's key and
  * channel sit in one cluster slot. A read is one `GET` (the cheapest read Redis has); a
- * compare-and-set is one Lua script (check version, write with the TTL, publish). Keys in
- * the hash layout of earlier versions (fields `v` and `d`) are still read, and replaced by
- * the next write.
+ * compare-and-set is one Lua script (check version, write with the TTL, publish). Anything
+ * else at a session's key (another type, a string without a version) reads as absent, and
+ * the next login replaces it.
  * Notifications use `SPUBLISH`/`SSUBSCRIBE` on Redis ≥ 7 (so they work on a cluster) and
  * `PUBLISH`/`SUBSCRIBE` before; waiters also poll, so a lost message only costs latency.
  *
@@ -40,15 +40,12 @@ export interface RedisStore extends TokenStore {
 // Versions of a new key start at the server's clock in microseconds, so a key that was
 // deleted and written again never repeats a version a slow writer may still hold.
 const COMPARE_AND_SET = `
--- The record is one string, '<version>:<data>', read with one GET. (A key still in the old
--- hash layout is read as its 'v' field, and replaced below.)
+-- The record is one string, '<version>:<data>'. Anything else at the key (another type, or a
+-- string without a version) is a foreign or corrupt record: it reads as absent, as get() does,
+-- so that a new login can replace it.
 local current = false
-local kind = redis.call('TYPE', KEYS[1]).ok
-if kind == 'string' then
+if redis.call('TYPE', KEYS[1]).ok == 'string' then
   current = string.match(redis.call('GET', KEYS[1]), '^(%d+):') or false
-elseif kind == 'hash' then
-  current = redis.call('HGET', KEYS[1], 'v')
-  if current ~= false and not string.match(current, '^%d+$') then current = false end
 end
 if current == false then
   if ARGV[1] ~= '0' then return false end
@@ -62,10 +59,12 @@ if current == false then
 else
   nextVersion = string.format('%d', tonumber(current) + 1)
 end
-if kind == 'hash' or tonumber(ARGV[3]) <= 0 then redis.call('DEL', KEYS[1]) end
--- A TTL of 0 writes a record that is already gone (SET refuses PX 0), as PEXPIRE 0 did.
+-- SET replaces a key of any type. A TTL of 0 writes a record that is already gone (SET
+-- refuses PX 0).
 if tonumber(ARGV[3]) > 0 then
   redis.call('SET', KEYS[1], nextVersion .. ':' .. ARGV[2], 'PX', ARGV[3])
+else
+  redis.call('DEL', KEYS[1])
 end
 if ARGV[4] == '1' then
   redis.call('SPUBLISH', KEYS[2], nextVersion)
@@ -88,17 +87,6 @@ return 0
 
 type Client = Redis | Cluster
 
-const WHOLE_NUMBER = /^\d+$/
-
-function toVersionedValue([version, value]: (string | null)[]): VersionedValue | undefined {
-  if (version === null || version === undefined || value === null || value === undefined) {
-    return undefined
-  }
-  // A foreign or corrupt record reads as absent (the compare-and-set script agrees).
-  if (!WHOLE_NUMBER.test(version)) return undefined
-  return { value, version: Number(version) }
-}
-
 /** Parses '<version>:<data>'; anything else reads as absent (the script agrees). */
 function fromString(raw: string | null): VersionedValue | undefined {
   if (raw === null) return undefined
@@ -113,12 +101,14 @@ function fromString(raw: string | null): VersionedValue | undefined {
   return { value: raw.slice(colon + 1), version }
 }
 
-/** A key written by an older version (a hash): read it the old way until it is rewritten. */
-function readHashLayout(client: Client, key: string) {
-  return (error: unknown): Promise<VersionedValue | undefined> => {
-    if (!(error instanceof Error) || !error.message.startsWith('WRONGTYPE')) throw error
-    return client.hmget(key, 'v', 'd').then(toVersionedValue)
-  }
+/** A key of another type: a foreign or corrupt record, which reads as absent (the script agrees). */
+function isWrongType(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('WRONGTYPE')
+}
+
+function absentIfWrongType(error: unknown): undefined {
+  if (isWrongType(error)) return undefined
+  throw error
 }
 
 interface Channel {
@@ -240,7 +230,14 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
   return {
     // Not async: the valid-token path, where every extra promise hop costs throughput.
     get(key): Promise<VersionedValue | undefined> {
-      return client.get(dataKey(key)).then(fromString, readHashLayout(client, dataKey(key)))
+      return client.get(dataKey(key)).then(fromString, absentIfWrongType)
+    },
+
+    getThen(key, onValue, onError) {
+      return client.get(dataKey(key)).then(
+        (raw) => onValue(fromString(raw)),
+        (error) => (isWrongType(error) ? onValue(undefined) : onError(error)),
+      )
     },
 
     async compareAndSet(

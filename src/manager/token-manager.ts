@@ -231,6 +231,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         }
         return typeof token === 'string' ? Promise.resolve(token) : token
       }
+      if (store.getThen !== undefined) {
+        return store.getThen(
+          sessionId,
+          (stored) => accessTokenFrom(sessionId, stored, wantsManage),
+          readFailed,
+        )
+      }
       read = store.get(sessionId)
     } catch (cause) {
       return Promise.reject(storeUnavailable('read the session', cause))

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { TokenStore } from '../../src/contracts.js'
+import type { TokenStore, VersionedValue } from '../../src/contracts.js'
 
 /** A store to check, and what the suite needs around it. */
 export interface StoreUnderTest {
@@ -131,6 +131,42 @@ export function runTokenStoreConformance(
       await subject.elapse(400)
       expect(read(key)).toBeUndefined()
       expect(await store.get(key)).toBeUndefined()
+    })
+
+    it('getThen, where a store has it, hands onValue exactly what get resolves with', async (context) => {
+      const { getThen } = store
+      if (getThen === undefined) {
+        context.skip('this store has no getThen')
+        return
+      }
+      type Answer = { value?: VersionedValue | undefined; error?: unknown }
+      const read = (key: string) =>
+        getThen.call<
+          TokenStore,
+          [string, (v?: VersionedValue) => Answer, (e: unknown) => Answer],
+          Promise<Answer>
+        >(
+          store,
+          key,
+          (value) => ({ value }),
+          (error) => ({ error }),
+        )
+      const key = freshKey()
+      expect(await read(key)).toEqual({ value: undefined })
+      const version = await store.compareAndSet(key, 'then', { expectedVersion: 0, ttlMs: 60_000 })
+      expect(await read(key)).toEqual({ value: { value: 'then', version } })
+      expect((await read(key)).value).toEqual(await store.get(key))
+      // What onValue returns or throws is the answer.
+      await expect(
+        getThen.call(
+          store,
+          key,
+          () => {
+            throw new Error('from onValue')
+          },
+          () => 'onError must not see it',
+        ),
+      ).rejects.toThrow('from onValue')
     })
 
     it('a record expires after its TTL and then counts as absent', async () => {

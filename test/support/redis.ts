@@ -75,18 +75,11 @@ export function randomPrefix(): string {
   return `test:${randomBytes(6).toString('hex')}:`
 }
 
-/**
- * A session's raw record in the Redis store, in whichever layout holds it: the string
- * `<version>:<record>`, or the hash (`v`, `d`) of earlier versions. See adapters/storage/redis.ts.
- */
+/** A session's raw record in the Redis store, `<version>:<record>` (see adapters/storage/redis.ts). */
 export async function rawSession(
   client: Redis,
   key: string,
 ): Promise<{ version: string; value: string } | undefined> {
-  if ((await client.type(key)) === 'hash') {
-    const [version, value] = await client.hmget(key, 'v', 'd')
-    return version == null || value == null ? undefined : { version, value }
-  }
   const raw = await client.get(key)
   if (raw === null) return undefined
   const colon = raw.indexOf(':')
