@@ -1,0 +1,166 @@
+/**
+ * `refresh.ops`: full refreshes per second against the emulator on loopback (the manager on
+ * the memory store), against openid-client 6's `refreshTokenGrant` sending the same request.
+ *
+ * @module
+ */
+import * as oidc from 'openid-client'
+import { createMemoryStore } from '../adapters/storage/memory.js'
+import { createTokenManager } from '../src/manager/token-manager.js'
+import type { Section } from './context.js'
+import type { RemoteEmulator } from './emulator.js'
+import { heading, int, ratio, table } from './format.js'
+import { type Metrics, measured } from './metrics.js'
+import { interleave, median, pairedRatios, runLoops } from './rounds.js'
+import { logInAll, sessionIds } from './sessions.js'
+
+/** Refresh chains running at once (one session each). */
+const CHAINS = 8
+/** Past a token's hour and the default one-minute skew: every call finds its token expired. */
+const PAST_EXPIRY_MS = 61 * 60_000
+
+/** Exchanges a fresh code with a plain form POST and returns the refresh token. */
+async function refreshTokenFor(emulator: RemoteEmulator): Promise<string> {
+  const response = await fetch(`${emulator.url}/v1/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'x-api-key': emulator.clientSecret,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      client_id: emulator.clientId,
+      client_secret: emulator.clientSecret,
+      grant_type: 'authorization_code',
+      code: await emulator.login(),
+      scope: 'bolt.account.manage openid',
+    }),
+  })
+  const body = (await response.json()) as { refresh_token?: string }
+  if (typeof body.refresh_token !== 'string') throw new Error(`code exchange: ${response.status}`)
+  return body.refresh_token
+}
+
+/** openid-client configured as a merchant would for Bolt: client_secret_post plus `X-API-Key`. */
+function openidClient(emulator: RemoteEmulator): oidc.Configuration {
+  const config = new oidc.Configuration(
+    { issuer: emulator.url, token_endpoint: `${emulator.url}/v1/oauth/token` },
+    emulator.clientId,
+    undefined,
+    oidc.ClientSecretPost(emulator.clientSecret),
+  )
+  oidc.allowInsecureRequests(config)
+  // The same headers the manager sends: Bolt wants the API key in X-API-Key too.
+  config[oidc.customFetch] = (url, options) =>
+    fetch(url, {
+      ...(options as RequestInit),
+      headers: {
+        ...(options.headers as Record<string, string>),
+        'x-api-key': emulator.clientSecret,
+        'x-publishable-key': emulator.clientId,
+      },
+    })
+  return config
+}
+
+/** Measures full refreshes per second, the manager against openid-client. */
+export const refresh: Section = async ({ settings, emulator }) => {
+  heading(`refresh: full refreshes against the emulator (own process, loopback), ${CHAINS} chains`)
+  // The manager's clock jumps past the token's expiry before every call, so that every call
+  // is a real refresh request (checked against the emulator's counter below).
+  let offsetMs = 0
+  const manager = createTokenManager({
+    clientId: emulator.clientId,
+    clientSecret: emulator.clientSecret,
+    baseUrl: emulator.url,
+    store: createMemoryStore(),
+    clock: () => Date.now() + offsetMs,
+  })
+  const ids = sessionIds('refresh', CHAINS)
+  const lastTokens = await logInAll(emulator, manager, ids, CHAINS)
+
+  const config = openidClient(emulator)
+  const refreshTokens = await Promise.all(ids.map(() => refreshTokenFor(emulator)))
+
+  let requestsSent = 0
+  const ops = {
+    manager: async (loop: number) => {
+      offsetMs += PAST_EXPIRY_MS
+      const token = await manager.getAccessToken(ids[loop] as string)
+      if (token === lastTokens[loop]) throw new Error('the manager did not refresh')
+      lastTokens[loop] = token
+      requestsSent++
+    },
+    openid: async (loop: number) => {
+      const answer = await oidc.refreshTokenGrant(config, refreshTokens[loop] as string, {
+        scope: 'bolt.account.view',
+      })
+      if (answer.refresh_token === undefined) throw new Error('no refresh_token in the answer')
+      refreshTokens[loop] = answer.refresh_token
+      requestsSent++
+    },
+  }
+  const slice = (name: keyof typeof ops) => (durationMs: number) =>
+    runLoops(ops[name], durationMs, CHAINS)
+
+  const roundMs = 2_000 * settings.scale
+  console.log(
+    `  ${CHAINS} concurrent chains per variant, each on its own session/refresh token; ` +
+      `${settings.rounds} rounds of ${roundMs} ms per variant in alternating ${500 * settings.scale} ms slices`,
+  )
+  await emulator.resetStats()
+  const perRound = await interleave(
+    { manager: slice('manager'), openid: slice('openid') },
+    {
+      rounds: settings.rounds,
+      roundMs,
+      sliceMs: 500 * settings.scale,
+      warmupMs: 500 * settings.scale,
+    },
+  )
+  const stats = await emulator.stats()
+  if (stats.refreshes !== requestsSent || stats.tokenRequests !== requestsSent) {
+    throw new Error(
+      `the emulator saw ${stats.tokenRequests} token requests and ${stats.refreshes} refreshes for ${requestsSent} refresh calls`,
+    )
+  }
+  console.log(
+    `  the emulator rotated ${int(stats.refreshes)} refresh tokens for ${int(requestsSent)} calls, ${stats.invalidGrants} invalid_grant`,
+  )
+
+  const vsOpenid = pairedRatios(perRound.manager, perRound.openid)
+  const rows = perRound.manager.map((value, round) => [
+    String(round + 1),
+    int(value),
+    int(perRound.openid[round] as number),
+    ratio(vsOpenid[round] as number),
+  ])
+  rows.push([
+    'median',
+    int(median(perRound.manager)),
+    int(median(perRound.openid)),
+    ratio(median(vsOpenid)),
+  ])
+  console.log(
+    table(['round', 'manager refreshes/s', 'openid-client refreshes/s', 'mgr/openid'], rows),
+  )
+
+  const shape = `${CHAINS} concurrent chains, emulator in its own process on loopback, median of ${settings.rounds} interleaved rounds`
+  const metrics: Metrics = {
+    'refresh.ops': measured(
+      median(perRound.manager),
+      'refreshes/s',
+      `getAccessToken on an expired session (memory store, fetch transport): state to refresh, POST, rotation saved; ${shape}`,
+    ),
+    'peer.openid-client.refresh.ops': measured(
+      median(perRound.openid),
+      'refreshes/s',
+      `openid-client refreshTokenGrant (client_secret_post, X-API-Key via customFetch), chaining the rotated refresh token; ${shape}`,
+    ),
+    'refresh.vs-openid-client': measured(
+      median(vsOpenid),
+      '×',
+      `refresh.ops / peer.openid-client.refresh.ops, median of per-round ratios (${vsOpenid.map((r) => r.toFixed(3)).join(' ')})`,
+    ),
+  }
+  return metrics
+}
