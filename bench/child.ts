@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { killOnExit } from '../test/support/redis-server.js'
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../', import.meta.url))
 const READY_TIMEOUT_MS = 20_000
@@ -34,19 +35,6 @@ export interface Child<Ready extends ChildMessage> {
   close(): Promise<void>
 }
 
-const running = new Set<ChildProcess>()
-let exitHookInstalled = false
-
-function track(child: ChildProcess): void {
-  running.add(child)
-  child.once('exit', () => running.delete(child))
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.once('exit', () => {
-    for (const leftover of running) leftover.kill('SIGKILL')
-  })
-}
-
 /**
  * Forks `file` (a path relative to `bench/`) under tsx, with extra Node flags, and waits for
  * its `ready` message. The child's stderr is kept and shown if it fails.
@@ -63,7 +51,7 @@ export function spawnChild<Ready extends ChildMessage>(
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     serialization: 'json',
   })
-  track(child)
+  killOnExit(child)
   let output = ''
   child.stderr?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-OUTPUT_LIMIT)

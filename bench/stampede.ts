@@ -147,19 +147,28 @@ async function storedAccessToken(store: TokenStore, sessionId: string): Promise<
   return record.context.tokens?.accessToken ?? null
 }
 
-/** The token manager in 4 processes. */
-async function managerStampede(
-  { settings, emulator }: SectionContext,
+/** What every worker of a stampede needs: Redis under `prefix`, and the emulator. */
+function workerConfig(
+  emulator: SectionContext['emulator'],
   redis: RedisTarget,
-): Promise<Metrics> {
-  const prefix = `${redis.prefix}stampede:`
-  const config: WorkerConfig = {
+  prefix: string,
+): WorkerConfig {
+  return {
     redisUrl: redis.url,
     prefix,
     baseUrl: emulator.url,
     clientId: emulator.clientId,
     clientSecret: emulator.clientSecret,
   }
+}
+
+/** The token manager in 4 processes. */
+async function managerStampede(
+  { settings, emulator }: SectionContext,
+  redis: RedisTarget,
+): Promise<Metrics> {
+  const prefix = `${redis.prefix}stampede:`
+  const config = workerConfig(emulator, redis, prefix)
   const workers = await spawnWorkers('./stampede-worker.ts', config)
   const store = createRedisStore(redis.client(), { prefix })
   let loginOffsetMs = 0
@@ -249,13 +258,7 @@ async function naiveStampede(
   redis: RedisTarget,
 ): Promise<Metrics> {
   const prefix = `${redis.prefix}naive:`
-  const config: WorkerConfig = {
-    redisUrl: redis.url,
-    prefix,
-    baseUrl: emulator.url,
-    clientId: emulator.clientId,
-    clientSecret: emulator.clientSecret,
-  }
+  const config = workerConfig(emulator, redis, prefix)
   const workers = await spawnWorkers('./naive-worker.ts', config)
   const client = redis.client()
   const oauth = new AuthorizationCode({

@@ -114,10 +114,11 @@ export interface RedisServerProcess {
   stop(): Promise<void>
 }
 
-// Servers still running when this process exits are killed (a crashed test run leaves none behind).
+// Children still running when this process exits are killed (a crashed run leaves none behind).
 const running = new Set<ChildProcess>()
 let exitHookInstalled = false
-function track(child: ChildProcess): void {
+/** Kills `child` with SIGKILL if it is still running when this process exits. */
+export function killOnExit(child: ChildProcess): void {
   running.add(child)
   child.once('exit', () => running.delete(child))
   if (exitHookInstalled) return
@@ -159,7 +160,7 @@ export async function startRedisServer(
       ...((await options.extraArgs?.(port, dir)) ?? []),
     ]
     const child = spawn(serverPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
-    track(child)
+    killOnExit(child)
     let output = ''
     const collect = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4000)
