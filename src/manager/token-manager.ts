@@ -34,12 +34,15 @@ import type { SessionRecord } from './session-record.js'
 export interface ExchangeCodeInput {
   /** The authorization code from Bolt's login modal. Single-use. */
   code: string
-  /** The `state` that came back with the code, if your login flow uses one. */
+  /**
+   * The `state` that came back with the code, if any. It is forwarded to Bolt, which checks
+   * it against the state the code was issued with (Bolt's docs: "must be included if provided").
+   */
   state?: string
   /**
-   * The `state` your backend issued for this login. When either `state` or
-   * `expectedState` is given they must be equal, or the exchange is refused with
-   * `STATE_MISMATCH` before any request is sent.
+   * The `state` your backend issued for this login, if it issues its own: `state` must then
+   * be present and equal (compared in constant time), or the exchange is refused with
+   * `STATE_MISMATCH` before any request is sent. Without it, `state` is only forwarded.
    */
   expectedState?: string
   /**
@@ -323,7 +326,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         )
       }
       const { code, state, expectedState, scope = DEFAULT_EXCHANGE_SCOPE } = input
-      if (state !== undefined || expectedState !== undefined) {
+      if (state !== undefined && typeof state !== 'string') {
+        throw new BoltTokenError('INVALID_ARGUMENT', 'exchangeCode: `state` must be a string.')
+      }
+      if (expectedState !== undefined) {
         if (
           typeof state !== 'string' ||
           typeof expectedState !== 'string' ||
@@ -331,7 +337,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         ) {
           throw new BoltTokenError(
             'STATE_MISMATCH',
-            'The login modal returned a `state` that does not match the one issued for this login (or one of them is missing). The code was not used; refuse this login, it may be a CSRF attempt.',
+            'The login modal returned a `state` that does not match the one issued for this login (or none). The code was not used; refuse this login, it may be a CSRF attempt.',
           )
         }
       }

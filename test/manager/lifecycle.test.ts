@@ -52,15 +52,15 @@ describe.each(transports)('token manager lifecycle over $name', ({ create }) => 
     expect(bolt.stats.tokenRequests).toBe(1)
   })
 
-  it('forwards state and refuses STATE_MISMATCH before any request', async () => {
+  it('with expectedState, refuses STATE_MISMATCH before any request; the state is forwarded', async () => {
     const bolt = await startEmulator()
     const tokens = managerFor(bolt, create())
     const { code } = bolt.login({ state: 'st_issued' })
 
     for (const input of [
       { code, state: 'st_forged', expectedState: 'st_issued' },
-      { code, state: 'st_issued' },
       { code, expectedState: 'st_issued' },
+      { code, state: 'st_issued', expectedState: '' },
     ]) {
       const error = await rejection(tokens.exchangeCode('s1', input))
       expect(isBoltTokenError(error, 'STATE_MISMATCH')).toBe(true)
@@ -76,6 +76,29 @@ describe.each(transports)('token manager lifecycle over $name', ({ create }) => 
     })
     expect(status.state).toBe('fullyScoped')
     expect(bolt.requests.map((r) => r.hasState)).toEqual([true])
+  })
+
+  it('without expectedState (a state Bolt issued with the code), forwards it and Bolt checks it', async () => {
+    const bolt = await startEmulator()
+    const tokens = managerFor(bolt, create())
+    const { code } = bolt.login({ state: 'st_from_bolt' })
+
+    // A wrong state is refused by Bolt; the code stays unused and the session as it was.
+    const refused = await rejection(tokens.exchangeCode('s1', { code, state: 'st_forged' }))
+    expect(refused).toMatchObject({
+      code: 'INVALID_REQUEST',
+      status: 400,
+      oauthError: 'invalid_request',
+    })
+    expect(String(refused.message)).not.toContain('st_')
+    expect((await tokens.getStatus('s1')).state).toBe('unauthenticated')
+
+    const status = await tokens.exchangeCode('s1', { code, state: 'st_from_bolt' })
+    expect(status.state).toBe('fullyScoped')
+    expect(bolt.requests.map((r) => [r.status, r.hasState])).toEqual([
+      [400, true],
+      [200, true],
+    ])
   })
 
   it('after an hour a refresh makes the session view-only; manage then needs a new login', async () => {
