@@ -46,6 +46,9 @@ export interface TokenStore {
   /**
    * Optional: reads a key synchronously, for stores that hold their data in this process
    * (the memory store). Same answer as `get`; saves the valid-token path a promise hop.
+   * `now` is a reading of the store's own {@link TokenStore.clock}, when the caller already
+   * has one (the manager passes it when it shares the store's clock). The returned object
+   * may be shared between reads: callers must not change it.
    */
   getNow?(key: string, now?: number): VersionedValue | undefined
   /**
