@@ -45,7 +45,9 @@ const COMPARE_AND_SET = `
 -- so that a new login can replace it.
 local current = false
 if redis.call('TYPE', KEYS[1]).ok == 'string' then
-  current = string.match(redis.call('GET', KEYS[1]), '^(%d+):') or false
+  current = string.match(redis.call('GET', KEYS[1]), '^([1-9]%d*):') or false
+  -- At most 16 digits, as get() reads them (a version is a whole number below 2^53).
+  if current ~= false and #current > 16 then current = false end
 end
 if current == false then
   if ARGV[1] ~= '0' then return false end
@@ -91,7 +93,8 @@ type Client = Redis | Cluster
 function fromString(raw: string | null): VersionedValue | undefined {
   if (raw === null) return undefined
   const colon = raw.indexOf(':')
-  if (colon < 1 || colon > 16) return undefined
+  // 1 to 16 digits, no leading zero: a positive whole number, as the script reads it.
+  if (colon < 1 || colon > 16 || raw.charCodeAt(0) === 48) return undefined
   let version = 0
   for (let i = 0; i < colon; i++) {
     const digit = raw.charCodeAt(i) - 48
@@ -108,7 +111,7 @@ function isWrongType(error: unknown): boolean {
 
 function absentIfWrongType(error: unknown): undefined {
   if (isWrongType(error)) return undefined
-  throw error
+  throw withoutArgs(error)
 }
 
 interface Channel {
@@ -144,9 +147,23 @@ async function evalScript(
   try {
     return await client.evalsha(await sha, keys.length, ...keys, ...args)
   } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-    return client.eval(script, keys.length, ...keys, ...args)
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw withoutArgs(error)
+    return client.eval(script, keys.length, ...keys, ...args).catch((retry: unknown) => {
+      throw withoutArgs(retry)
+    })
   }
+}
+
+/**
+ * ioredis attaches the failed command, arguments included, to its errors: for a write that
+ * is the whole session record, tokens and all. Nothing of it may travel on as a `cause`.
+ */
+function withoutArgs(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null && 'command' in error) {
+    const { name } = (error as { command?: { name?: unknown } }).command ?? {}
+    ;(error as { command?: unknown }).command = { name }
+  }
+  return error
 }
 
 /**
@@ -236,7 +253,7 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
     getThen(key, onValue, onError) {
       return client.get(dataKey(key)).then(
         (raw) => onValue(fromString(raw)),
-        (error) => (isWrongType(error) ? onValue(undefined) : onError(error)),
+        (error) => (isWrongType(error) ? onValue(undefined) : onError(withoutArgs(error))),
       )
     },
 

@@ -6,6 +6,7 @@
 // from a dedicated redis-server. `KNOWN GAP` marks behaviour the library gets wrong today: the
 // assertion it deserves is described there, not made.
 
+import { inspect } from 'node:util'
 import type { Redis } from 'ioredis'
 import { afterEach, expect, it } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
@@ -170,6 +171,38 @@ describeRedis('Redis faults', () => {
     expect(stored?.record?.context.tokens?.accessToken).toBe(token)
     expect(tokens.errors).toEqual([])
   })
+
+  it.skipIf(redisServerPath === null)(
+    'Redis refusing writes (out of memory): STORE_UNAVAILABLE, and neither the error, its cause nor the error event prints a token (ioredis attaches the command arguments)',
+    async () => {
+      const bolt = await startEmulator()
+      const server = await startRestartableRedis()
+      const client = directClient(server.url)
+      const prefix = randomPrefix()
+      const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(client, prefix) })
+      await logIn(bolt, tokens, 's1')
+      const stored = (await storedRecord(client, prefix, 's1'))?.record?.context.tokens
+      const secrets = [stored?.accessToken, stored?.refreshToken, stored?.idToken].filter(
+        (secret): secret is string => typeof secret === 'string' && secret.length > 0,
+      )
+      expect(secrets.length).toBeGreaterThanOrEqual(2)
+      await client.config('SET', 'maxmemory', '1')
+      bolt.advanceClock(PAST_EXPIRY_MS)
+
+      const error = await rejection(tokens.getAccessToken('s1'))
+      expect(error.code).toBe('STORE_UNAVAILABLE')
+      expect(bolt.stats.refreshes).toBe(0)
+      const printed = [
+        inspect(error, { depth: 10 }),
+        JSON.stringify(error),
+        String(error.stack),
+        inspect(tokens.errors, { depth: 10 }),
+      ].join('\n')
+      expect(printed).toContain('OOM')
+      for (const secret of secrets) expect(printed).not.toContain(secret)
+      await client.config('SET', 'maxmemory', '0')
+    },
+  )
 
   it.skipIf(redisServerPath === null)(
     'Redis restarted mid-refresh (data lost): the refreshed tokens cannot be fenced in; nothing is stored, the caller and the next call get NOT_AUTHENTICATED, Bolt saw one refresh',
