@@ -52,7 +52,7 @@ export function createAccountClient(
 ): KyInstance {
   const base = options.ky ?? ky
   return base.extend({
-    prefixUrl: accountApiRoot(options),
+    prefixUrl: accountApiRoot(tokens, options),
     // ky retries whatever a hook throws as if the network had failed (after a backoff):
     // SCOPE_REQUIRED or INVALID_GRANT must reach the caller at once, and only once.
     retry: 0,
@@ -78,6 +78,13 @@ export function createAccountClient(
           }
           if (await isScopeRefusal(response)) throw scopeRefused(request.method, path)
           return response
+        },
+      ],
+      // ky's HTTPError keeps the request, bearer token included: drop it before anyone logs it.
+      beforeError: [
+        (error) => {
+          error.request.headers.delete('authorization')
+          return error
         },
       ],
     },

@@ -6,14 +6,13 @@
  */
 import { BoltTokenError } from '../errors.js'
 import { SCOPE_MANAGE, type SCOPE_VIEW } from '../machine/token-set.js'
-import { BOLT_PRODUCTION_URL } from '../manager/options.js'
 import type { TokenManager } from '../manager/token-manager.js'
 
 /** Options of the Account API clients. */
 export interface AccountClientOptions {
   /**
-   * Bolt's API base URL: the one given to `createTokenManager`.
-   * @default 'https://api.bolt.com'
+   * Bolt's API base URL.
+   * @default the token manager's (`tokens.baseUrl`): the Account API of the Bolt that issued the tokens
    */
   baseUrl?: string
   /**
@@ -24,9 +23,27 @@ export interface AccountClientOptions {
   scope?: typeof SCOPE_MANAGE | typeof SCOPE_VIEW
 }
 
-/** The Account API root for `baseUrl`, without a trailing slash. */
-export function accountApiRoot(options: AccountClientOptions): string {
-  return (options.baseUrl ?? BOLT_PRODUCTION_URL).replace(/\/+$/, '')
+/** The Account API root, without a trailing slash: `options.baseUrl`, else the manager's. */
+export function accountApiRoot(tokens: TokenManager, options: AccountClientOptions): string {
+  return (options.baseUrl ?? tokens.baseUrl).replace(/\/+$/, '')
+}
+
+/**
+ * The URL of `path` under `root`. Only a path that starts with one `/` is accepted: anything
+ * else (`@host/…`, `.host/…`, `//host/…`, a full URL) could send the bearer token elsewhere.
+ */
+export function accountUrl(root: string, path: string): string {
+  if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) {
+    throw new BoltTokenError(
+      'INVALID_ARGUMENT',
+      'Account API paths must start with a single "/" (e.g. "/v1/account"): the bearer token only goes to the Bolt API root.',
+    )
+  }
+  const url = new URL(`${root}${path}`)
+  if (url.origin !== new URL(root).origin) {
+    throw new BoltTokenError('INVALID_ARGUMENT', 'That Account API path leaves the Bolt API root.')
+  }
+  return url.href
 }
 
 /** The session's access token, as the options ask for it. */

@@ -8,6 +8,7 @@ import {
   type AccountClientOptions,
   accessTokenFor,
   accountApiRoot,
+  accountUrl,
   bearer,
   isScopeRefusal,
   replacementToken,
@@ -22,8 +23,9 @@ export interface AccountFetchOptions extends AccountClientOptions {
 }
 
 /**
- * Calls Bolt's Account API: `path` is relative to the API root (e.g. `/v1/account`); `init`
- * is fetch's, without `Authorization` (it is added).
+ * Calls Bolt's Account API: `path` is relative to the API root and starts with `/` (e.g.
+ * `/v1/account`; anything else rejects with `INVALID_ARGUMENT`, so the token never leaves the
+ * root); `init` is fetch's, without `Authorization` (it is added).
  */
 export type AccountFetch = (path: string, init?: RequestInit) => Promise<Response>
 
@@ -52,15 +54,16 @@ export function createAccountFetch(
   sessionId: string,
   options: AccountFetchOptions = {},
 ): AccountFetch {
-  const root = accountApiRoot(options)
+  const root = accountApiRoot(tokens, options)
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
 
   return async (path, init = {}) => {
     const method = (init.method ?? 'GET').toUpperCase()
+    const url = accountUrl(root, path)
     const call = (accessToken: string) => {
       const headers = new Headers(init.headers)
       headers.set('authorization', bearer(accessToken))
-      return send(`${root}${path}`, { ...init, headers })
+      return send(url, { ...init, headers })
     }
     const first = await accessTokenFor(tokens, sessionId, options)
     let response = await call(first)

@@ -88,6 +88,8 @@ export type LifecycleListener = (event: LifecycleEvent) => void
 
 /** The token manager. Every method takes your own session id (e.g. from your session cookie). */
 export interface TokenManager {
+  /** Bolt's API base URL this manager talks to (the Account API clients default to it). */
+  readonly baseUrl: string
   /**
    * Exchanges the login modal's authorization code for tokens and stores them under
    * `sessionId` (a first login, or a step-up from view-only back to fully scoped).
@@ -312,6 +314,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   return {
+    baseUrl: resolved.baseUrl,
+
     async exchangeCode(sessionId, input) {
       requireSessionId(sessionId)
       if (

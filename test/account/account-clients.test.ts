@@ -3,6 +3,8 @@
  * emulator: the bearer token, one refresh and one retry on a 401 (however many requests are
  * refused at once), Bolt's 403 insufficient_scope as SCOPE_REQUIRED.
  */
+import { inspect } from 'node:util'
+import ky from 'ky'
 import { describe, expect, it } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createAccountClient } from '../../adapters/http/ky.js'
@@ -211,5 +213,84 @@ describe('getAccessToken({ rejectedToken })', () => {
     const { tokens } = await scene()
     const error = await rejection(tokens.getAccessToken(SESSION, { rejectedToken: '' }))
     expect(error.code).toBe('INVALID_ARGUMENT')
+  })
+})
+
+describe('the clients keep the bearer token where it belongs', () => {
+  it('createAccountFetch refuses paths that could leave the API root, before any token is read', async () => {
+    const { bolt, tokens } = await scene()
+    const account = createAccountFetch(tokens, SESSION)
+    for (const path of [
+      '@evil.example/x',
+      '.evil.example/x',
+      '//evil.example/x',
+      'https://evil.example/x',
+      'v1/account',
+    ]) {
+      const error = await rejection(account(path))
+      expect(error.code, path).toBe('INVALID_ARGUMENT')
+    }
+    expect(bolt.stats).toMatchObject({ accountReads: 0, tokenRequests: 0 })
+  })
+
+  it('both clients default to the manager’s baseUrl (the Bolt that issued the tokens)', async () => {
+    const { bolt, tokens } = await scene()
+    expect(tokens.baseUrl).toBe(bolt.url)
+    expect((await createAccountFetch(tokens, SESSION)('/v1/account')).status).toBe(200)
+    expect((await createAccountClient(tokens, SESSION).get('v1/account')).status).toBe(200)
+    expect(bolt.stats.accountReads).toBe(2)
+  })
+
+  it.each([
+    ['createAccountFetch', 'fetch'],
+    ['createAccountClient (ky)', 'ky'],
+  ] as const)('%s: a POST refused with 401 is sent again, body included', async (_name, client) => {
+    const { bolt, tokens } = await scene(() => frozen)
+    await tokens.getAccessToken(SESSION)
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    // The real fetch, watched: what each attempt sent.
+    const sent: string[] = []
+    const watched: typeof fetch = async (input, init) => {
+      const request = new Request(input, init)
+      sent.push(
+        `${request.method} ${new URL(request.url).pathname} ${await request.clone().text()}`,
+      )
+      return fetch(request)
+    }
+    const body = JSON.stringify(SAMPLE_ADDRESS)
+    const attempt =
+      client === 'fetch'
+        ? createAccountFetch(tokens, SESSION, { fetch: watched })('/v1/account/addresses', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          })
+        : createAccountClient(tokens, SESSION, { ky: ky.create({ fetch: watched }) }).post(
+            'v1/account/addresses',
+            { body, headers: { 'content-type': 'application/json' } },
+          )
+    // Refused (401), refreshed (view-only), sent again with its body: Bolt then wants manage.
+    expect(await rejection(attempt)).toMatchObject({ code: 'SCOPE_REQUIRED', status: 403 })
+    const post = `POST /v1/account/addresses ${body}`
+    expect(sent).toEqual([post, post])
+    expect(refreshes(bolt)).toHaveLength(1)
+  })
+
+  it('ky’s HTTPError for a failed request carries no bearer token', async () => {
+    const { bolt, tokens } = await scene()
+    const token = await tokens.getAccessToken(SESSION)
+    bolt.injectFault(
+      { type: 'respond', status: 500, body: '{"error":"server_error"}' },
+      { route: 'account' },
+    )
+    const error = await createAccountClient(tokens, SESSION)
+      .get('v1/account')
+      .then(
+        () => expect.unreachable('a 500 must throw'),
+        (thrown: unknown) => thrown as { name: string; request: Request },
+      )
+    expect(error.name).toBe('HTTPError')
+    expect(error.request.headers.get('authorization')).toBeNull()
+    expect(inspect(error, { depth: 10 })).not.toContain(token)
   })
 })
