@@ -54,9 +54,13 @@ export {
   type TokenSet,
 } from './machine/token-set.js'
 export type {
+  DowngradeEvent,
   ErrorEvent,
+  LeaseContentionEvent,
   LeaseTakenOverEvent,
   LifecycleEvent,
+  StepUpEvent,
+  TokenRequestEvent,
   TransitionEvent,
 } from './manager/lifecycle-events.js'
 export { type Logger, type LogLevel, sessionTag } from './manager/logger.js'
@@ -87,3 +91,4 @@ export {
   type RetryOptions,
 } from './oauth/retry-policy.js'
 export { Secret } from './secret.js'
+export type { SpanLike, TracerLike } from './telemetry/tracing.js'

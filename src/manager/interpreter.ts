@@ -335,10 +335,10 @@ export function createInterpreter(deps: InterpreterDeps) {
     if (running !== undefined) {
       if (rejected === undefined) return running
       // Whatever is running may hand back the very token Bolt refused: then refresh after it.
-      return running.then(
-        (tokens) =>
-          tokens.accessToken.reveal() === rejected ? ensureFresh(sessionId, rejected) : tokens,
-        () => ensureFresh(sessionId, rejected),
+      // If it failed, its error is the answer (a second attempt at once would only double
+      // the load on Bolt, or turn INVALID_GRANT into NOT_AUTHENTICATED).
+      return running.then((tokens) =>
+        tokens.accessToken.reveal() === rejected ? ensureFresh(sessionId, rejected) : tokens,
       )
     }
     const started = refreshLoop(sessionId, true, rejected).finally(() => inFlight.delete(sessionId))
@@ -417,6 +417,9 @@ export function createInterpreter(deps: InterpreterDeps) {
             break
           case 'refresh':
           case 'codeExchange': {
+            // A refresh never grants manage: a manage caller has nothing to wait for, and
+            // must not start (or take over) one.
+            if (state === 'refresh' && !mayRefresh) throw scopeRequired()
             const held = unsaved.get(sessionId)
             if (held !== undefined && state === 'refresh' && held.version === loaded.version) {
               const succeeded: TokenEvent = { type: 'REFRESH_SUCCEEDED', now, tokens: held.tokens }
@@ -531,11 +534,14 @@ export function createInterpreter(deps: InterpreterDeps) {
       )
       return tokens
     }
-    if (saved !== undefined) {
+    const reportDowngrade = () => {
       const before = locked.snapshot.context.tokens
       if (before !== null && canManage(before) && !canManage(tokens)) {
         notify({ type: 'downgrade', sessionId, at: clock() })
       }
+    }
+    if (saved !== undefined) {
+      reportDowngrade()
       return tokens
     }
     // Fenced out: another instance took the lease over, a login started, or a failed attempt
@@ -543,7 +549,9 @@ export function createInterpreter(deps: InterpreterDeps) {
     // rotation is the newest: the machine keeps it (REFRESH_SUCCEEDED with `spent`) rather
     // than let anyone present the spent token again.
     try {
-      return (await commitLate(sessionId, locked, refreshToken, succeeded)) ? tokens : undefined
+      if (!(await commitLate(sessionId, locked, refreshToken, succeeded))) return undefined
+      reportDowngrade()
+      return tokens
     } catch (storeError) {
       report(
         sessionId,
@@ -667,7 +675,11 @@ export function createInterpreter(deps: InterpreterDeps) {
       )
     }
     const before = locked.snapshot.context.tokens
-    if (before !== null && !canManage(before) && canManage(tokens)) {
+    const couldManage =
+      before !== null &&
+      canManage(before) &&
+      isAccessTokenFresh(before, clock(), options.refreshSkewMs)
+    if (before !== null && !couldManage && canManage(tokens)) {
       notify({ type: 'stepUp', sessionId, at: clock() })
     }
     return stored

@@ -38,13 +38,14 @@ export interface ExchangeCodeInput {
    * The `state` that came back with the code, if any. It is forwarded to Bolt, which checks
    * it against the state the code was issued with (Bolt's docs: "must be included if provided").
    */
-  state?: string
+  state?: string | undefined
   /**
    * The `state` your backend issued for this login, if it issues its own: `state` must then
    * be present and equal (compared in constant time), or the exchange is refused with
-   * `STATE_MISMATCH` before any request is sent. Without it, `state` is only forwarded.
+   * `STATE_MISMATCH` before any request is sent. Given but `undefined` or `''` (a session
+   * that was issued no state), nothing matches. Without the key, `state` is only forwarded.
    */
-  expectedState?: string
+  expectedState?: string | undefined
   /**
    * The scopes to ask for, space-separated.
    * @default 'bolt.account.manage openid'
@@ -181,7 +182,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     owner: globalThis.crypto.randomUUID(),
     emit: (event) => {
       logLifecycleEvent(resolved.logger, event)
-      for (const listener of listeners) listener(event)
+      for (const listener of listeners) {
+        try {
+          listener(event)
+        } catch {
+          // one listener's failure must not keep the event from the others, nor from us
+        }
+      }
     },
   })
   const { clock, refreshSkewMs } = resolved
@@ -333,10 +340,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       if (state !== undefined && typeof state !== 'string') {
         throw new BoltTokenError('INVALID_ARGUMENT', 'exchangeCode: `state` must be a string.')
       }
-      if (expectedState !== undefined) {
+      // An `expectedState` key turns the check on even when its value is missing (a session
+      // that was issued no state): then, as with '', nothing matches.
+      if ('expectedState' in input) {
         if (
           typeof state !== 'string' ||
           typeof expectedState !== 'string' ||
+          expectedState.length === 0 ||
           !constantTimeEqual(state, expectedState)
         ) {
           throw new BoltTokenError(

@@ -134,3 +134,29 @@ it('taking over the lease of an instance that died mid-refresh is reported (reas
   ])
   gate.close()
 })
+
+it('a login on an expired session whose token could manage is a step-up too', async () => {
+  const bolt = await startEmulator()
+  const tokens = managerFor(bolt, createFetchTransport())
+  const events = record(tokens)
+  await logIn(bolt, tokens, SESSION)
+  bolt.advanceClock(PAST_EXPIRY_MS)
+  await logIn(bolt, tokens, SESSION)
+  expect(named(events)).toEqual([
+    'tokenRequest:authorization_code:ok',
+    'tokenRequest:authorization_code:ok',
+    'stepUp',
+  ])
+})
+
+it('a listener that throws keeps the event from no other listener and breaks no call', async () => {
+  const bolt = await startEmulator()
+  const tokens = managerFor(bolt, createFetchTransport())
+  tokens.subscribe(() => {
+    throw new Error('a broken listener')
+  })
+  const events = record(tokens)
+  await logIn(bolt, tokens, SESSION)
+  expect(named(events)).toEqual(['tokenRequest:authorization_code:ok'])
+  expect(events.filter((event) => event.type === 'transition')).toHaveLength(2)
+})

@@ -61,6 +61,9 @@ describe.each(transports)('token manager lifecycle over $name', ({ create }) => 
       { code, state: 'st_forged', expectedState: 'st_issued' },
       { code, expectedState: 'st_issued' },
       { code, state: 'st_issued', expectedState: '' },
+      // A session that was issued no state matches nothing, '' included.
+      { code, state: '', expectedState: '' },
+      { code, state: 'st_issued', expectedState: undefined },
     ]) {
       const error = await rejection(tokens.exchangeCode('s1', input))
       expect(isBoltTokenError(error, 'STATE_MISMATCH')).toBe(true)
