@@ -151,7 +151,7 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
     async request(grant, previous, budgetMs) {
       const giveUpAt = performance.now() + budgetMs
       const tracer = config.tracer === undefined ? undefined : await config.tracer()
-      const trace = startTokenRequestSpan(tracer, grant.grantType, new URL(origin).host)
+      const trace = startTokenRequestSpan(tracer, grant.grantType, new URL(origin))
       const seen: { status?: number | undefined } = {}
       for (let attemptNumber = 1; ; attemptNumber++) {
         const left = giveUpAt - performance.now()

@@ -73,7 +73,7 @@ const NO_TRACE: TokenRequestTrace = { retry() {}, end() {} }
 export function startTokenRequestSpan(
   tracer: TracerLike | undefined,
   grantType: string,
-  serverAddress: string,
+  server: URL,
 ): TokenRequestTrace {
   if (tracer === undefined) return NO_TRACE
   let span: SpanLike
@@ -83,7 +83,8 @@ export function startTokenRequestSpan(
       attributes: {
         'bolt.oauth.grant_type': grantType,
         'http.request.method': 'POST',
-        'server.address': serverAddress,
+        'server.address': server.hostname,
+        'server.port': Number(server.port || (server.protocol === 'https:' ? 443 : 80)),
       },
     })
   } catch {

@@ -128,8 +128,13 @@ export function runTokenStoreConformance(
       const version = await store.compareAndSet(key, 'now', { expectedVersion: 0, ttlMs: 150 })
       expect(read(key)).toEqual({ value: 'now', version })
       expect(read(key)).toEqual(await store.get(key))
+      // With the store's own clock reading passed in, the same answers.
+      const clock = store.clock
+      if (clock !== undefined)
+        expect(getNow.call(store, key, clock())).toEqual({ value: 'now', version })
       await subject.elapse(400)
       expect(read(key)).toBeUndefined()
+      if (clock !== undefined) expect(getNow.call(store, key, clock())).toBeUndefined()
       expect(await store.get(key)).toBeUndefined()
     })
 

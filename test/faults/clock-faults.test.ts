@@ -203,7 +203,8 @@ describe('instances whose clocks disagree', () => {
     const waitedMs = performance.now() - started
 
     expect(waitedMs).toBeGreaterThanOrEqual(timing.leaseMs)
-    expect(waitedMs).toBeLessThan(timing.leaseMs + timing.timeoutMs)
+    // Generous: a shared machine may pause us; the old behaviour waited two hours.
+    expect(waitedMs).toBeLessThan(timing.leaseMs + 5_000)
     expect(tokens.takeovers).toMatchObject([{ state: 'refresh', reason: 'outlived' }])
     expect(refreshes(bolt).map((r) => r.status)).toEqual([200])
     expect(await accountStatus(bolt, token, 'read')).toBe(200)

@@ -5,6 +5,7 @@
 import { trace } from '@opentelemetry/api'
 import { afterEach, expect, it } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
+import type { HttpTransport } from '../../src/contracts.js'
 import { faults } from '../../src/emulator/index.js'
 import type { SpanLike, TracerLike } from '../../src/telemetry/tracing.js'
 import { managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
@@ -59,7 +60,18 @@ afterEach(() => {
 it('one client span per token request, retries as events, status and attempts; no secret in any span', async () => {
   const bolt = await startEmulator()
   const tracer = recordingTracer()
-  const tokens = managerFor(bolt, createFetchTransport(), { tracer })
+  // Every token Bolt hands out on this path (access, refresh and id tokens), to scan for.
+  const issuedTokens: string[] = []
+  const inner = createFetchTransport()
+  const http: HttpTransport = {
+    async send(request) {
+      const response = await inner.send(request)
+      for (const match of response.body.matchAll(/"(?:access|refresh|id)_token":"([^"]+)"/g))
+        issuedTokens.push(match[1] ?? '')
+      return response
+    },
+  }
+  const tokens = managerFor(bolt, http, { tracer })
   const code = bolt.login().code
   await tokens.exchangeCode('s1', { code })
   bolt.advanceClock(PAST_EXPIRY_MS)
@@ -79,7 +91,8 @@ it('one client span per token request, retries as events, status and attempts; n
     status: { code: 1 },
     attributes: {
       'http.request.method': 'POST',
-      'server.address': new URL(bolt.url).host,
+      'server.address': new URL(bolt.url).hostname,
+      'server.port': Number(new URL(bolt.url).port),
       'http.response.status_code': 200,
       'bolt.oauth.attempts': 1,
     },
@@ -94,7 +107,9 @@ it('one client span per token request, retries as events, status and attempts; n
     ],
   })
   const printed = JSON.stringify(tracer.spans)
-  for (const secret of [code, refreshed, bolt.clientSecret]) expect(printed).not.toContain(secret)
+  expect(issuedTokens.length).toBeGreaterThanOrEqual(5)
+  for (const secret of [code, refreshed, bolt.clientSecret, ...issuedTokens])
+    expect(printed).not.toContain(secret)
 })
 
 it('a refused refresh ends its span with an error status naming the code', async () => {
