@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { type BoltEmulator, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
 import { startWorkerd } from '../../runtimes/lib/workerd.js'
+import { type BrowserAnswer, createBrowser } from '../../test/support/cookie-browser.js'
 import { buildWorker } from './build.js'
 
 /** Options of {@link runHonoWorkerdFlow}. */
@@ -38,62 +39,21 @@ const ADDRESS = {
   country_code: 'US',
 }
 
-interface Answer {
-  status: number
-  json: Record<string, unknown>
-  setCookie: string[]
-}
-
-/** `fetch` with a cookie jar; every answer's text is kept in `seen`. */
-function createBrowser(baseUrl: string, seen: string[]) {
-  const jar = new Map<string, string>()
-  async function send(method: string, path: string, body?: unknown): Promise<Answer> {
-    const headers: Record<string, string> = {}
-    if (jar.size > 0)
-      headers.cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
-    if (body !== undefined) headers['content-type'] = 'application/json'
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const setCookie = response.headers.getSetCookie()
-    for (const line of setCookie) {
-      const [pair = ''] = line.split(';')
-      const name = pair.slice(0, pair.indexOf('=')).trim()
-      const value = pair.slice(pair.indexOf('=') + 1).trim()
-      if (value === '' || /max-age=0/i.test(line)) jar.delete(name)
-      else jar.set(name, value)
-    }
-    const text = await response.text()
-    seen.push(text, JSON.stringify([...response.headers]))
-    const json = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>)
-    return { status: response.status, json, setCookie }
-  }
-  return {
-    jar,
-    get: (path: string) => send('GET', path),
-    post: (path: string, body?: unknown) => send('POST', path, body),
-  }
-}
-
 function expect(condition: boolean, message: string): void {
   if (!condition) throw new Error(message)
 }
 
 function expectAnswer(
-  answer: Answer,
+  answer: BrowserAnswer,
   status: number,
   fields: Record<string, unknown>,
   what: string,
 ) {
-  const got = JSON.stringify({ status: answer.status, ...answer.json })
+  const json = (answer.json ?? {}) as Record<string, unknown>
+  const got = JSON.stringify({ status: answer.status, ...json })
   expect(answer.status === status, `${what}: expected status ${status}, got ${got}`)
   for (const [name, value] of Object.entries(fields)) {
-    expect(
-      answer.json[name] === value,
-      `${what}: expected ${name} = ${JSON.stringify(value)}, got ${got}`,
-    )
+    expect(json[name] === value, `${what}: expected ${name} = ${JSON.stringify(value)}, got ${got}`)
   }
 }
 
@@ -128,7 +88,7 @@ export async function runHonoWorkerdFlow(options: HonoWorkerdFlowOptions): Promi
     const browser = createBrowser(worker.url, seen)
     const login = async () => {
       const { json } = await browser.get('/bolt/login-state')
-      const state = String(json.state)
+      const state = String((json as { state?: unknown }).state)
       const { code } = bolt.login({ state }) // the login modal
       secrets.add(code)
       return browser.post('/bolt/login-callback', { code, state })

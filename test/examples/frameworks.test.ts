@@ -32,6 +32,7 @@ import {
   DEFAULT_RETRY_AFTER_SECONDS,
   type ErrorLogEntry,
 } from '../../examples/shared/http-errors.js'
+import { type BrowserAnswer, createBrowser } from '../support/cookie-browser.js'
 
 interface Running {
   url: string
@@ -87,61 +88,18 @@ const frameworks: Framework[] = [
   },
 ]
 
-interface Answer {
-  status: number
-  headers: Headers
-  text: string
-  json: unknown
-}
-
-/** `fetch` with a cookie jar, remembering every answer (body and headers) it saw. */
-function createBrowser(baseUrl: string, seen: string[]) {
-  const jar = new Map<string, string>()
-  async function send(method: string, path: string, body?: string): Promise<Answer> {
-    const headers: Record<string, string> = {}
-    if (jar.size > 0)
-      headers.cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
-    if (body !== undefined) headers['content-type'] = 'application/json'
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body }),
-    })
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = line.split(';')
-      const name = pair.slice(0, pair.indexOf('=')).trim()
-      const value = pair.slice(pair.indexOf('=') + 1).trim()
-      if (value === '' || attributes.some((a) => /^\s*max-age=0\s*$/i.test(a))) jar.delete(name)
-      else jar.set(name, value)
-    }
-    const text = await response.text()
-    seen.push(text, JSON.stringify([...response.headers]))
-    return { status: response.status, headers: response.headers, text, json: parse(text) }
-  }
-  return {
-    jar,
-    get: (path: string) => send('GET', path),
-    post: (path: string, body?: unknown) =>
-      send('POST', path, body === undefined ? undefined : JSON.stringify(body)),
-    postRaw: (path: string, body: string) => send('POST', path, body),
-  }
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
-
 /** The fetch transport, noting every token Bolt issues so that tests can look for leaks. */
 function recordingTransport(issued: Set<string>): HttpTransport {
   const transport = createFetchTransport()
   return {
     async send(request) {
       const response = await transport.send(request)
-      const json = parse(response.body)
+      let json: unknown
+      try {
+        json = JSON.parse(response.body)
+      } catch {
+        json = undefined
+      }
       if (typeof json === 'object' && json !== null) {
         for (const field of ['access_token', 'refresh_token', 'id_token']) {
           const value = (json as Record<string, unknown>)[field]
