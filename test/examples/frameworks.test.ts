@@ -32,7 +32,7 @@ import {
   DEFAULT_RETRY_AFTER_SECONDS,
   type ErrorLogEntry,
 } from '../../examples/shared/http-errors.js'
-import { type BrowserAnswer, createBrowser } from '../support/cookie-browser.js'
+import { createBrowser } from '../support/cookie-browser.js'
 
 interface Running {
   url: string
