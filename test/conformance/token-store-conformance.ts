@@ -24,10 +24,13 @@ const freshKey = () => `session-${Date.now().toString(36)}-${++sequence}`
 
 /**
  * The storage contract, as tests: every {@link TokenStore} runs this from a few-line file.
+ * `optional` names the contract's optional reads the store has: their tests run for it, and
+ * the store must have exactly those (so nothing is skipped, and nothing claimed untested).
  */
 export function runTokenStoreConformance(
   name: string,
   create: () => Promise<StoreUnderTest>,
+  optional: { getNow?: boolean; getThen?: boolean } = {},
 ): void {
   describe(`TokenStore conformance: ${name}`, () => {
     let subject: StoreUnderTest
@@ -116,12 +119,16 @@ export function runTokenStoreConformance(
       expect(v2).toBeGreaterThan(v1)
     })
 
-    it('getNow, where a store has it, answers exactly as get does (absent, written, expired)', async (context) => {
-      const { getNow } = store
-      if (getNow === undefined) {
-        context.skip('this store has no synchronous read')
-        return
-      }
+    it(`has exactly the optional reads declared (getNow: ${optional.getNow === true}, getThen: ${optional.getThen === true})`, () => {
+      expect(typeof store.getNow === 'function').toBe(optional.getNow === true)
+      expect(typeof store.getThen === 'function').toBe(optional.getThen === true)
+    })
+
+    const itHas = (read: 'getNow' | 'getThen') => (optional[read] === true ? it : undefined)
+
+    itHas('getNow')?.('getNow answers exactly as get does (absent, written, expired)', async () => {
+      const getNow = store.getNow
+      if (getNow === undefined) throw new Error('declared, but the store has no getNow')
       const read = (key: string) => getNow.call(store, key)
       const key = freshKey()
       expect(read(key)).toBeUndefined()
@@ -138,12 +145,9 @@ export function runTokenStoreConformance(
       expect(await store.get(key)).toBeUndefined()
     })
 
-    it('getThen, where a store has it, hands onValue exactly what get resolves with', async (context) => {
-      const { getThen } = store
-      if (getThen === undefined) {
-        context.skip('this store has no getThen')
-        return
-      }
+    itHas('getThen')?.('getThen hands onValue exactly what get resolves with', async () => {
+      const getThen = store.getThen
+      if (getThen === undefined) throw new Error('declared, but the store has no getThen')
       type Answer = { value?: VersionedValue | undefined; error?: unknown }
       const read = (key: string) =>
         getThen.call<

@@ -7,11 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis, type RedisOptions } from 'ioredis'
-import { inject } from 'vitest'
+import { inject, it } from 'vitest'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
 import { decodeSessionRecord } from '../../src/manager/session-record.js'
 import { rawSession, redisUrl } from '../support/redis.js'
 import {
+  isCI,
   type RedisServerProcess,
   startRedisServer,
   waitForRedis,
@@ -20,6 +21,22 @@ import { type FaultProxy, startFaultProxy } from '../support/tcp-proxy.js'
 
 /** `redis-server` on PATH, for the tests that start (and restart) their own; null without one. */
 export const redisServerPath: string | null = inject('redisServerPath')
+
+/**
+ * `it(name, test)` for a test that starts its own redis-server (REDIS_URL alone cannot do
+ * it): without one on PATH it is skipped with the reason in its name, or fails under CI.
+ */
+export function itWithOwnRedisServer(name: string, test: () => Promise<void>): void {
+  if (redisServerPath !== null) {
+    it(name, test)
+    return
+  }
+  if (isCI()) throw new Error(`"${name}" needs redis-server on PATH, and CI is set: install it`)
+  it.skip(
+    `${name} (skipped: it starts its own redis-server, and none is on PATH; install redis-server)`,
+    test,
+  )
+}
 
 type Closer = () => Promise<void> | void
 /** What `closeAll()` closes, in this order: stores, clients, proxies, servers. */

@@ -24,9 +24,9 @@ import {
   closeAll,
   directClient,
   fastFailingClient,
+  itWithOwnRedisServer,
   nextReady,
   redisProxy,
-  redisServerPath,
   redisStore,
   sessionKey,
   startRestartableRedis,
@@ -172,7 +172,7 @@ describeRedis('Redis faults', () => {
     expect(tokens.errors).toEqual([])
   })
 
-  it.skipIf(redisServerPath === null)(
+  itWithOwnRedisServer(
     'Redis refusing writes (out of memory): STORE_UNAVAILABLE, and neither the error, its cause nor the error event prints a token (ioredis attaches the command arguments)',
     async () => {
       const bolt = await startEmulator()
@@ -204,7 +204,7 @@ describeRedis('Redis faults', () => {
     },
   )
 
-  it.skipIf(redisServerPath === null)(
+  itWithOwnRedisServer(
     'Redis restarted mid-refresh (data lost): the refreshed tokens cannot be fenced in; nothing is stored, the caller and the next call get NOT_AUTHENTICATED, Bolt saw one refresh',
     async () => {
       const bolt = await startEmulator()

@@ -12,7 +12,7 @@ import {
   lifecycleTransitions,
 } from '../../src/testing/index.js'
 import { startEmulator } from '../support/harness.js'
-import { createTestRedis, randomPrefix, redisUrl } from '../support/redis.js'
+import { createTestRedis, describeRedis, randomPrefix } from '../support/redis.js'
 
 const paths = lifecyclePaths()
 const name = (path: LifecyclePath) =>
@@ -26,57 +26,52 @@ afterAll(async () => {
   await Promise.all(redisStores.map((store) => store.close()))
 })
 
-const backends: { name: string; available: boolean; store: (bolt: BoltEmulator) => TokenStore }[] =
-  [
-    {
-      name: 'memory store',
-      available: true,
-      store: (bolt) => createMemoryStore({ clock: bolt.now }),
-    },
-    {
-      name: 'Redis store',
-      available: redisUrl !== null,
-      store: () => {
-        const store = createRedisStore(createTestRedis(), { prefix: randomPrefix() })
-        redisStores.push(store)
-        return store
-      },
-    },
-  ]
+/** Every generated path against the real manager on `store`, then the coverage check. */
+function runPaths(storeFor: (bolt: BoltEmulator) => TokenStore) {
+  return () => {
+    const exercised = new Set<string>()
+    const statesSeen = new Set<string>()
 
-for (const backend of backends) {
-  describe.skipIf(!backend.available)(
-    `lifecycle paths generated from tokenMachine, on the ${backend.name}`,
-    () => {
-      const exercised = new Set<string>()
-      const statesSeen = new Set<string>()
-
-      for (const path of paths) {
-        it(name(path), async () => {
-          const bolt = await startEmulator()
-          const driver = createManagerDriver({ bolt, store: backend.store(bolt) })
-          try {
-            await path.test({ events: driver.events, states: driver.states })
-          } finally {
-            await driver.close()
-          }
-          for (const transition of driver.exercised) exercised.add(transition.id)
-          for (const step of path.steps) statesSeen.add(String(step.state.value))
-        })
-      }
-
-      it('exercised every state and every transition of the machine', () => {
-        const missingStates = lifecycleStates().filter((state) => !statesSeen.has(state))
-        const missingTransitions = lifecycleTransitions()
-          .map((transition) => transition.id)
-          .filter((id) => !exercised.has(id))
-        expect(missingStates).toEqual([])
-        expect(missingTransitions).toEqual([])
-        expect(exercised.size).toBe(lifecycleTransitions().length)
+    for (const path of paths) {
+      it(name(path), async () => {
+        const bolt = await startEmulator()
+        const driver = createManagerDriver({ bolt, store: storeFor(bolt) })
+        try {
+          await path.test({ events: driver.events, states: driver.states })
+        } finally {
+          await driver.close()
+        }
+        for (const transition of driver.exercised) exercised.add(transition.id)
+        for (const step of path.steps) statesSeen.add(String(step.state.value))
       })
-    },
-  )
+    }
+
+    it('exercised every state and every transition of the machine', () => {
+      const missingStates = lifecycleStates().filter((state) => !statesSeen.has(state))
+      const missingTransitions = lifecycleTransitions()
+        .map((transition) => transition.id)
+        .filter((id) => !exercised.has(id))
+      expect(missingStates).toEqual([])
+      expect(missingTransitions).toEqual([])
+      expect(exercised.size).toBe(lifecycleTransitions().length)
+    })
+  }
 }
+
+describe(
+  'lifecycle paths generated from tokenMachine, on the memory store',
+  runPaths((bolt) => createMemoryStore({ clock: bolt.now })),
+)
+
+// Skips loudly (and fails under CI) without Redis, like every Redis suite.
+describeRedis(
+  'lifecycle paths generated from tokenMachine, on the Redis store',
+  runPaths(() => {
+    const store = createRedisStore(createTestRedis(), { prefix: randomPrefix() })
+    redisStores.push(store)
+    return store
+  }),
+)
 
 describe('the coverage target itself', () => {
   it('is computed from the machine: six states, every guarded branch a transition', () => {

@@ -35,180 +35,187 @@ if (!hasChromium && ci) {
   throw new Error(`${CHROMIUM} is missing and CI is set: install it (apt-get install -y chromium)`)
 }
 
-describe.skipIf(!hasChromium)('the playground in Chromium', () => {
-  let playground: Playground
-  let browser: Browser
-  let page: Page
-  let shots: string
-  const pageErrors: string[] = []
-  const foreignRequests: string[] = []
-  const requests: string[] = []
-  const printed: string[] = []
+describe.skipIf(!hasChromium)(
+  hasChromium
+    ? 'the playground in Chromium'
+    : `the playground in Chromium (skipped: ${CHROMIUM} not found; install Debian's chromium)`,
+  () => {
+    let playground: Playground
+    let browser: Browser
+    let page: Page
+    let shots: string
+    const pageErrors: string[] = []
+    const foreignRequests: string[] = []
+    const requests: string[] = []
+    const printed: string[] = []
 
-  beforeAll(async () => {
-    for (const method of ['log', 'warn', 'error'] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        printed.push(args.map(String).join(' '))
-      })
-    }
-    shots = await mkdtemp(join(tmpdir(), 'playground-e2e-'))
-    playground = await startPlayground()
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    })
-    page = await browser.newPage({ viewport: { width: 1600, height: 1150 } })
-    page.setDefaultTimeout(5_000)
-    page.on('pageerror', (error) => pageErrors.push(error.message))
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text())
-    })
-    await page.route('**/*', (route) => {
-      const url = route.request().url()
-      if (!url.startsWith(`${playground.url}/`)) {
-        foreignRequests.push(url)
-        return route.abort()
+    beforeAll(async () => {
+      for (const method of ['log', 'warn', 'error'] as const) {
+        vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+          printed.push(args.map(String).join(' '))
+        })
       }
-      requests.push(`${route.request().method()} ${new URL(url).pathname}`)
-      return route.continue()
+      shots = await mkdtemp(join(tmpdir(), 'playground-e2e-'))
+      playground = await startPlayground()
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      })
+      page = await browser.newPage({ viewport: { width: 1600, height: 1150 } })
+      page.setDefaultTimeout(5_000)
+      page.on('pageerror', (error) => pageErrors.push(error.message))
+      page.on('console', (message) => {
+        if (message.type() === 'error') pageErrors.push(message.text())
+      })
+      await page.route('**/*', (route) => {
+        const url = route.request().url()
+        if (!url.startsWith(`${playground.url}/`)) {
+          foreignRequests.push(url)
+          return route.abort()
+        }
+        requests.push(`${route.request().method()} ${new URL(url).pathname}`)
+        return route.continue()
+      })
     })
-  })
 
-  afterAll(async () => {
-    await browser?.close()
-    await playground?.close()
-    if (shots !== undefined) await rm(shots, { recursive: true, force: true })
-    vi.restoreAllMocks()
-  })
+    afterAll(async () => {
+      await browser?.close()
+      await playground?.close()
+      if (shots !== undefined) await rm(shots, { recursive: true, force: true })
+      vi.restoreAllMocks()
+    })
 
-  /** The label, its `data-state` and the diagram's one highlighted node all show `state`. */
-  async function expectState(state: TokenState): Promise<void> {
-    const label = page.getByTestId('state')
-    await expect.poll(() => label.getAttribute('data-state'), WAIT).toBe(state)
-    expect(await label.textContent()).toBe(state)
-    const highlighted = page.locator('[data-testid="diagram"] svg g.node.current')
-    expect(await highlighted.count()).toBe(1)
-    expect((await highlighted.textContent())?.trim()).toBe(state)
-    expect(await highlighted.getAttribute('id')).toMatch(new RegExp(`-state-${state}-\\d+$`))
-  }
-
-  /** Clicks a button and waits until the backend has reported its outcome. */
-  async function press(button: string, outcome: string): Promise<void> {
-    const seq = Number(await page.getByTestId('outcome').getAttribute('data-seq'))
-    await page.getByTestId(button).click()
-    await expect
-      .poll(async () => Number(await page.getByTestId('outcome').getAttribute('data-seq')), WAIT)
-      .toBe(seq + 1)
-    expect(await page.getByTestId('outcome').textContent()).toBe(outcome)
-  }
-
-  async function transitions(): Promise<string[]> {
-    return page.locator('[data-testid="log"] li[data-kind="transition"]').evaluateAll((items) =>
-      items.map((item) => {
-        const { from, to, event } = (item as HTMLElement).dataset
-        return `${from} → ${to} (${event})`
-      }),
-    )
-  }
-
-  it('walks one shopper through the whole lifecycle, live', async () => {
-    await page.goto(playground.url)
-    await expect
-      .poll(() => page.getByTestId('connection').getAttribute('data-connected'), WAIT)
-      .toBe('true')
-    await expectState('unauthenticated')
-    expect(await page.getByTestId('log').locator('li').count()).toBe(0)
-
-    await press('login', 'Log in: now fullyScoped')
-    await expectState('fullyScoped')
-    expect(await page.getByTestId('can-manage').textContent()).toBe('true')
-    expect(await page.getByTestId('scopes').textContent()).toBe('bolt.account.manage openid')
-    expect(await page.getByTestId('expires').textContent()).toBe('60 min')
-
-    await press('write', 'Write address: HTTP 200 (address added)')
-    await expectState('fullyScoped')
-
-    await press('advance', 'Advance clock: Bolt clock +61 min')
-    await expectState('expired')
-    expect(await page.getByTestId('can-manage').textContent()).toBe('false')
-    expect(await page.getByTestId('expires').textContent()).toBe('expired 1 min ago')
-
-    await press('read', 'Read account: HTTP 200 (1 address)')
-    await expectState('viewOnly')
-    expect(await page.getByTestId('scopes').textContent()).toBe('bolt.account.view')
-    expect(await transitions()).toEqual([
-      'unauthenticated → codeExchange (CODE_RECEIVED)',
-      'codeExchange → fullyScoped (EXCHANGE_SUCCEEDED)',
-      'fullyScoped → expired (TIME_ADVANCED)',
-      'expired → refresh (REFRESH_STARTED)',
-      'refresh → viewOnly (REFRESH_SUCCEEDED)',
-    ])
-    await page.mouse.move(0, 0) // no hover outline on the last button pressed
-    await page.screenshot({ path: join(shots, 'playground.png') })
-
-    await press('write', 'Write address: SCOPE_REQUIRED: view-only session, log in again')
-    await expectState('viewOnly')
-    expect(
-      await page.locator('[data-testid="log"] li[data-kind="outcome"][data-ok="false"]').count(),
-    ).toBe(1)
-
-    await press('login', 'Log in: now fullyScoped')
-    await expectState('fullyScoped')
-
-    await press('logout', 'Log out: logged out')
-    await expectState('unauthenticated')
-    expect((await transitions()).slice(5)).toEqual([
-      'viewOnly → codeExchange (CODE_RECEIVED)',
-      'codeExchange → fullyScoped (EXCHANGE_SUCCEEDED)',
-      'fullyScoped → unauthenticated (LOGOUT)',
-    ])
-
-    await press('read', 'Read account: NOT_AUTHENTICATED: log in first')
-    await expectState('unauthenticated')
-
-    // Nothing secret reached the page or the server's output; nothing left this machine; the
-    // page opened one event stream and sent one request per click (it never polls).
-    expect(await page.content()).not.toMatch(SECRET)
-    expect(printed.filter((line) => SECRET.test(line))).toEqual([])
-    expect(foreignRequests).toEqual([])
-    expect(pageErrors).toEqual([])
-    expect(requests.filter((request) => request === 'GET /events')).toHaveLength(1)
-    expect(requests.filter((request) => request.includes('/api/'))).toEqual([
-      'POST /api/login',
-      'POST /api/write',
-      'POST /api/advance',
-      'POST /api/read',
-      'POST /api/write',
-      'POST /api/login',
-      'POST /api/logout',
-      'POST /api/read',
-    ])
-
-    if (process.env.UPDATE_SCREENSHOT === '1') {
-      await copyFile(join(shots, 'playground.png'), SCREENSHOT)
-      process.stderr.write(`updated ${SCREENSHOT}\n`)
+    /** The label, its `data-state` and the diagram's one highlighted node all show `state`. */
+    async function expectState(state: TokenState): Promise<void> {
+      const label = page.getByTestId('state')
+      await expect.poll(() => label.getAttribute('data-state'), WAIT).toBe(state)
+      expect(await label.textContent()).toBe(state)
+      const highlighted = page.locator('[data-testid="diagram"] svg g.node.current')
+      expect(await highlighted.count()).toBe(1)
+      expect((await highlighted.textContent())?.trim()).toBe(state)
+      expect(await highlighted.getAttribute('id')).toMatch(new RegExp(`-state-${state}-\\d+$`))
     }
-    expect(existsSync(SCREENSHOT), 'docs/playground.png is missing: UPDATE_SCREENSHOT=1').toBe(true)
-  }, 30_000)
 
-  it('sends a page that opens after the walk above its state and log so far', async () => {
-    const late = await browser.newPage()
-    try {
-      await late.goto(playground.url)
+    /** Clicks a button and waits until the backend has reported its outcome. */
+    async function press(button: string, outcome: string): Promise<void> {
+      const seq = Number(await page.getByTestId('outcome').getAttribute('data-seq'))
+      await page.getByTestId(button).click()
       await expect
-        .poll(() => late.getByTestId('state').getAttribute('data-state'), WAIT)
-        .toBe('unauthenticated')
-      expect(await late.locator('[data-testid="log"] li[data-kind="transition"]').count()).toBe(8)
-      expect(await late.locator('svg g.node.current').textContent()).toBe('unauthenticated')
-    } finally {
-      await late.close()
+        .poll(async () => Number(await page.getByTestId('outcome').getAttribute('data-seq')), WAIT)
+        .toBe(seq + 1)
+      expect(await page.getByTestId('outcome').textContent()).toBe(outcome)
     }
-  })
 
-  it('refuses a button press from another site', async () => {
-    const response = await fetch(`${playground.url}/api/advance`, { method: 'POST' })
-    expect(response.status).toBe(405)
-    const outcome = await fetch(`${playground.url}/api/advance`, { method: 'GET' })
-    expect(outcome.status).toBe(405)
-  })
-})
+    async function transitions(): Promise<string[]> {
+      return page.locator('[data-testid="log"] li[data-kind="transition"]').evaluateAll((items) =>
+        items.map((item) => {
+          const { from, to, event } = (item as HTMLElement).dataset
+          return `${from} → ${to} (${event})`
+        }),
+      )
+    }
+
+    it('walks one shopper through the whole lifecycle, live', async () => {
+      await page.goto(playground.url)
+      await expect
+        .poll(() => page.getByTestId('connection').getAttribute('data-connected'), WAIT)
+        .toBe('true')
+      await expectState('unauthenticated')
+      expect(await page.getByTestId('log').locator('li').count()).toBe(0)
+
+      await press('login', 'Log in: now fullyScoped')
+      await expectState('fullyScoped')
+      expect(await page.getByTestId('can-manage').textContent()).toBe('true')
+      expect(await page.getByTestId('scopes').textContent()).toBe('bolt.account.manage openid')
+      expect(await page.getByTestId('expires').textContent()).toBe('60 min')
+
+      await press('write', 'Write address: HTTP 200 (address added)')
+      await expectState('fullyScoped')
+
+      await press('advance', 'Advance clock: Bolt clock +61 min')
+      await expectState('expired')
+      expect(await page.getByTestId('can-manage').textContent()).toBe('false')
+      expect(await page.getByTestId('expires').textContent()).toBe('expired 1 min ago')
+
+      await press('read', 'Read account: HTTP 200 (1 address)')
+      await expectState('viewOnly')
+      expect(await page.getByTestId('scopes').textContent()).toBe('bolt.account.view')
+      expect(await transitions()).toEqual([
+        'unauthenticated → codeExchange (CODE_RECEIVED)',
+        'codeExchange → fullyScoped (EXCHANGE_SUCCEEDED)',
+        'fullyScoped → expired (TIME_ADVANCED)',
+        'expired → refresh (REFRESH_STARTED)',
+        'refresh → viewOnly (REFRESH_SUCCEEDED)',
+      ])
+      await page.mouse.move(0, 0) // no hover outline on the last button pressed
+      await page.screenshot({ path: join(shots, 'playground.png') })
+
+      await press('write', 'Write address: SCOPE_REQUIRED: view-only session, log in again')
+      await expectState('viewOnly')
+      expect(
+        await page.locator('[data-testid="log"] li[data-kind="outcome"][data-ok="false"]').count(),
+      ).toBe(1)
+
+      await press('login', 'Log in: now fullyScoped')
+      await expectState('fullyScoped')
+
+      await press('logout', 'Log out: logged out')
+      await expectState('unauthenticated')
+      expect((await transitions()).slice(5)).toEqual([
+        'viewOnly → codeExchange (CODE_RECEIVED)',
+        'codeExchange → fullyScoped (EXCHANGE_SUCCEEDED)',
+        'fullyScoped → unauthenticated (LOGOUT)',
+      ])
+
+      await press('read', 'Read account: NOT_AUTHENTICATED: log in first')
+      await expectState('unauthenticated')
+
+      // Nothing secret reached the page or the server's output; nothing left this machine; the
+      // page opened one event stream and sent one request per click (it never polls).
+      expect(await page.content()).not.toMatch(SECRET)
+      expect(printed.filter((line) => SECRET.test(line))).toEqual([])
+      expect(foreignRequests).toEqual([])
+      expect(pageErrors).toEqual([])
+      expect(requests.filter((request) => request === 'GET /events')).toHaveLength(1)
+      expect(requests.filter((request) => request.includes('/api/'))).toEqual([
+        'POST /api/login',
+        'POST /api/write',
+        'POST /api/advance',
+        'POST /api/read',
+        'POST /api/write',
+        'POST /api/login',
+        'POST /api/logout',
+        'POST /api/read',
+      ])
+
+      if (process.env.UPDATE_SCREENSHOT === '1') {
+        await copyFile(join(shots, 'playground.png'), SCREENSHOT)
+        process.stderr.write(`updated ${SCREENSHOT}\n`)
+      }
+      expect(existsSync(SCREENSHOT), 'docs/playground.png is missing: UPDATE_SCREENSHOT=1').toBe(
+        true,
+      )
+    }, 30_000)
+
+    it('sends a page that opens after the walk above its state and log so far', async () => {
+      const late = await browser.newPage()
+      try {
+        await late.goto(playground.url)
+        await expect
+          .poll(() => late.getByTestId('state').getAttribute('data-state'), WAIT)
+          .toBe('unauthenticated')
+        expect(await late.locator('[data-testid="log"] li[data-kind="transition"]').count()).toBe(8)
+        expect(await late.locator('svg g.node.current').textContent()).toBe('unauthenticated')
+      } finally {
+        await late.close()
+      }
+    })
+
+    it('refuses a button press from another site', async () => {
+      const response = await fetch(`${playground.url}/api/advance`, { method: 'POST' })
+      expect(response.status).toBe(405)
+      const outcome = await fetch(`${playground.url}/api/advance`, { method: 'GET' })
+      expect(outcome.status).toBe(405)
+    })
+  },
+)

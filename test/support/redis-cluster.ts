@@ -30,7 +30,10 @@ export function describeRedisCluster(name: string, body: () => void): void {
     `!!! REDIS CLUSTER SUITE SKIPPED: "${name}": ${why}; ` +
       'install redis-server (apt-get install -y redis-server / brew install redis) to run it',
   )
-  describe.skip(`${name} (skipped: no redis-server on PATH to start a cluster)`, body)
+  describe.skip(
+    `${name} (skipped: a cluster is started from our own redis-server processes, and none is on PATH; install redis-server)`,
+    body,
+  )
 }
 
 export interface RedisClusterNode {

@@ -23,7 +23,10 @@ export function describeRedis(name: string, body: () => void): void {
     `!!! REDIS SUITE SKIPPED: "${name}" (no REDIS_URL and no redis-server on PATH; ` +
       'install redis-server or set REDIS_URL to run it)',
   )
-  describe.skip(`${name} (skipped: no Redis; set REDIS_URL or install redis-server)`, body)
+  describe.skip(
+    `${name} (skipped: no Redis to test against: neither REDIS_URL nor a redis-server on PATH; set REDIS_URL or install redis-server)`,
+    body,
+  )
 }
 
 const clients: Redis[] = []
