@@ -135,6 +135,11 @@ function sleep(ms: number, wake: Promise<void>): Promise<void> {
   return Promise.race([slept, wake]).finally(() => clearTimeout(timer))
 }
 
+/** Whether two leases are the same grant (same holder, same end); `null` is no lease. */
+function sameLease(a: Lease | null, b: Lease | null): boolean {
+  return a?.owner === b?.owner && a?.until === b?.until
+}
+
 /** What a refresh came back with, before it is known whether its lock still holds. */
 type RefreshOutcome = Extract<TokenEvent, { type: 'REFRESH_SUCCEEDED' | 'REFRESH_FAILED' }>
 
@@ -362,7 +367,7 @@ export function createInterpreter(deps: InterpreterDeps) {
     rejected?: string,
   ): Promise<TokenSet> {
     const giveUpAt = performance.now() + options.leaseMs + options.timeoutMs
-    let sawAnotherInstanceWorking = false
+    // When this call first waited for another holder of the lease (monotonic).
     let waitingSince: number | undefined
     // The lease this loop waits on, and since when (monotonic): a lease seen unchanged for a
     // whole leaseMs has ended whatever the holder's clock says (it may run ahead of ours).
@@ -384,7 +389,7 @@ export function createInterpreter(deps: InterpreterDeps) {
         let takeover: LeaseTakenOverEvent['reason'] | undefined
         switch (state) {
           case 'unauthenticated':
-            if (sawAnotherInstanceWorking && context.lastError?.code === 'INVALID_GRANT') {
+            if (waitingSince !== undefined && context.lastError?.code === 'INVALID_GRANT') {
               throw errorFromSession(context.lastError)
             }
             throw notAuthenticated(context.lastError)
@@ -409,7 +414,7 @@ export function createInterpreter(deps: InterpreterDeps) {
             break
           }
           case 'expired':
-            if (sawAnotherInstanceWorking && context.lastError !== null) {
+            if (waitingSince !== undefined && context.lastError !== null) {
               throw errorFromSession(context.lastError)
             }
             if (!mayRefresh) throw scopeRequired()
@@ -431,12 +436,11 @@ export function createInterpreter(deps: InterpreterDeps) {
             unsaved.delete(sessionId)
             const { lease } = context
             if (lease !== null && now <= lease.until) {
-              if (watched?.lease.owner !== lease.owner || watched.lease.until !== lease.until) {
+              if (watched === undefined || !sameLease(watched.lease, lease)) {
                 watched = { lease, since: performance.now() }
               }
               const outlivedInMs = watched.since + options.leaseMs - performance.now()
               if (outlivedInMs > 0) {
-                sawAnotherInstanceWorking = true
                 waitingSince ??= performance.now()
                 watch ??= await watchSession(sessionId, loaded.version)
                 await watch.next(Math.max(1, Math.min(waitBudget(lease, now), outlivedInMs)))
@@ -581,10 +585,7 @@ export function createInterpreter(deps: InterpreterDeps) {
       const current = await load(sessionId)
       const { value, context } = current.snapshot
       if (context.tokens?.refreshToken.equals(spent) !== true) return false
-      const resumed =
-        value === 'refresh' &&
-        context.lease?.owner === ours?.owner &&
-        context.lease?.until === ours?.until
+      const resumed = value === 'refresh' && sameLease(context.lease, ours)
       const event: TokenEvent =
         resumed && outcome.type === 'REFRESH_FAILED' ? outcome : { ...outcome, spent }
       const committed = await commit(sessionId, current, [event])
@@ -609,11 +610,9 @@ export function createInterpreter(deps: InterpreterDeps) {
       const committed = await commit(sessionId, base, events)
       if (committed !== undefined) return committed
       base = await load(sessionId)
-      const held = base.snapshot.context.lease
       if (
         base.snapshot.value !== 'codeExchange' ||
-        held?.owner !== lease?.owner ||
-        held?.until !== lease?.until
+        !sameLease(base.snapshot.context.lease, lease)
       ) {
         return undefined
       }

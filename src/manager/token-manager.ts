@@ -219,7 +219,6 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   // Not async: on the valid-token path every promise hop costs throughput.
   function getAccessToken(sessionId: string, accessOptions?: AccessTokenOptions): Promise<string> {
     let wantsManage: boolean
-    let read: Promise<VersionedValue | undefined>
     try {
       wantsManage = checkAccessRequest(sessionId, accessOptions)
     } catch (error) {
@@ -243,18 +242,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         }
         return typeof token === 'string' ? Promise.resolve(token) : token
       }
-      if (store.getThen !== undefined) {
-        return store.getThen(
-          sessionId,
-          (stored) => accessTokenFrom(sessionId, stored, wantsManage),
-          readFailed,
-        )
-      }
-      read = store.get(sessionId)
+      const proceed = (stored: VersionedValue | undefined) =>
+        accessTokenFrom(sessionId, stored, wantsManage)
+      // getThen is get().then() in one promise, for stores that offer it.
+      return store.getThen !== undefined
+        ? store.getThen(sessionId, proceed, readFailed)
+        : store.get(sessionId).then(proceed, readFailed)
     } catch (cause) {
       return Promise.reject(storeUnavailable('read the session', cause))
     }
-    return read.then((stored) => accessTokenFrom(sessionId, stored, wantsManage), readFailed)
   }
 
   async function replaceRejected(

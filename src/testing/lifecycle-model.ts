@@ -173,76 +173,52 @@ const lateEvents: Record<string, (snapshot: TokenSnapshot) => TokenEvent> = {
   [LATE_REFUSED]: (snapshot) => lateFailure(snapshot, 'INVALID_GRANT'),
   [LATE_FAILED]: (snapshot) => lateFailure(snapshot, 'SERVER_ERROR'),
 }
-const expiredManageSession = [
+/** A session logged in with (or without) manage, expired, with a refresh in flight. */
+const refreshing = (grant: 'manage' | 'view') => [
   'CODE_RECEIVED',
-  'EXCHANGE_SUCCEEDED(manage)',
+  `EXCHANGE_SUCCEEDED(${grant})`,
   'TIME_ADVANCED',
   'REFRESH_STARTED',
+]
+const expiredManageSession = refreshing('manage')
+/**
+ * The first refresh's lease is taken over; the taker is interrupted by a login and fails
+ * (5xx); the login fails and falls back to the kept tokens (fullyScoped / viewOnly).
+ */
+const takenOverThenLoginFails = [
+  'LEASE_TAKEN_OVER',
+  'CODE_RECEIVED',
+  LATE_FAILED,
+  'EXCHANGE_FAILED(SERVER_ERROR)',
 ]
 const lateRefreshScenarios: string[][] = [
   // A login starts while a refresh is in flight; the refresh comes back, then the login fails.
   [...expiredManageSession, 'CODE_RECEIVED', LATE, 'EXCHANGE_FAILED(SERVER_ERROR)'],
   // The login fails first (the refresh it interrupted resumes), then the refresh comes back.
-  [...expiredManageSession, 'CODE_RECEIVED', 'EXCHANGE_FAILED(SERVER_ERROR)', LATE],
-  [
-    'CODE_RECEIVED',
-    'EXCHANGE_SUCCEEDED(view)',
-    'TIME_ADVANCED',
-    'REFRESH_STARTED',
+  ...(['manage', 'view'] as const).map((grant) => [
+    ...refreshing(grant),
     'CODE_RECEIVED',
     'EXCHANGE_FAILED(SERVER_ERROR)',
     LATE,
-  ],
+  ]),
   // The lease was taken over and the taker's attempt failed; the first refresh comes back.
   [...expiredManageSession, 'LEASE_TAKEN_OVER', 'REFRESH_FAILED(SERVER_ERROR)', LATE],
-  // The taker is interrupted by a login, fails (5xx), the login fails and falls back to the
-  // kept tokens; then the first refresh comes back with the newest rotation.
-  [
-    ...expiredManageSession,
-    'LEASE_TAKEN_OVER',
-    'CODE_RECEIVED',
-    LATE_FAILED,
-    'EXCHANGE_FAILED(SERVER_ERROR)',
-    LATE,
-  ],
-  [
-    'CODE_RECEIVED',
-    'EXCHANGE_SUCCEEDED(view)',
-    'TIME_ADVANCED',
-    'REFRESH_STARTED',
-    'LEASE_TAKEN_OVER',
-    'CODE_RECEIVED',
-    LATE_FAILED,
-    'EXCHANGE_FAILED(SERVER_ERROR)',
-    LATE,
-  ],
+  // After takenOverThenLoginFails, the first refresh comes back with the newest rotation, or
+  // is refused: nobody may present that token again.
+  ...(['manage', 'view'] as const).flatMap((grant) =>
+    [LATE, LATE_REFUSED].map((outcome) => [
+      ...refreshing(grant),
+      ...takenOverThenLoginFails,
+      outcome,
+    ]),
+  ),
   // A login starts while a refresh is in flight; Bolt refuses the refresh: the kept tokens
   // are dead, the login goes on, and if it fails the shopper is logged out.
   [...expiredManageSession, 'CODE_RECEIVED', LATE_REFUSED, 'EXCHANGE_FAILED(SERVER_ERROR)'],
   [...expiredManageSession, 'CODE_RECEIVED', LATE_REFUSED, 'EXCHANGE_SUCCEEDED(manage)'],
   // ...or fails (5xx): the login's failure falls back to the kept tokens.
   [...expiredManageSession, 'CODE_RECEIVED', LATE_FAILED, 'EXCHANGE_FAILED(SERVER_ERROR)'],
-  // A refresh whose lease was taken over is refused after the session moved on to the kept
-  // tokens (fullyScoped / viewOnly / expired): nobody may present that token again.
-  [
-    ...expiredManageSession,
-    'LEASE_TAKEN_OVER',
-    'CODE_RECEIVED',
-    LATE_FAILED,
-    'EXCHANGE_FAILED(SERVER_ERROR)',
-    LATE_REFUSED,
-  ],
-  [
-    'CODE_RECEIVED',
-    'EXCHANGE_SUCCEEDED(view)',
-    'TIME_ADVANCED',
-    'REFRESH_STARTED',
-    'LEASE_TAKEN_OVER',
-    'CODE_RECEIVED',
-    LATE_FAILED,
-    'EXCHANGE_FAILED(SERVER_ERROR)',
-    LATE_REFUSED,
-  ],
+  // A taken-over refresh refused after the taker's 5xx left the session expired.
   [...expiredManageSession, 'LEASE_TAKEN_OVER', 'REFRESH_FAILED(SERVER_ERROR)', LATE_REFUSED],
 ]
 

@@ -149,6 +149,25 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
     check(ended === expected, `expected the operation to end with ${expected}, got ${ended}`)
   }
 
+  /**
+   * Makes Bolt answer `request` so that its operation ends with `expected`: `success`,
+   * `INVALID_GRANT` (Bolt revoked the family) or `SERVER_ERROR` (a 502), and lets it go.
+   */
+  function answerAs(expected: string, request: HeldRequest): void {
+    if (expected === 'INVALID_GRANT') bolt.revokeSession(request.field('refresh_token') ?? '')
+    else if (expected !== 'success') bolt.injectFault(faults.html(502))
+    request.release()
+  }
+
+  /** The newest refresh that lost its lock comes back now, ending with `expected`. */
+  async function finishLate(expected: string): Promise<void> {
+    const late = lateRefreshes.pop()
+    check(late !== undefined, 'no refresh is in flight to come back late')
+    answerAs(expected, late.request)
+    const ended = codeOf(await late.outcome)
+    check(ended === expected, `the late refresh ended with ${ended}, not ${expected}`)
+  }
+
   function record(event: TokenEvent): void {
     check(model !== undefined, 'a state must be checked before an event')
     const taken = transitionTaken(model, event)
@@ -191,42 +210,17 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
       record(payload(step))
     },
     async REFRESH_SUCCEEDED(step) {
-      if (payload(step).spent !== undefined && model?.value !== 'refresh') {
-        // A refresh that lost its lock comes back now: Bolt rotates, the instance is fenced
-        // out, finds its spent token still stored, and keeps the new tokens.
-        const late = lateRefreshes.pop()
-        check(late !== undefined, 'no refresh is in flight to come back late')
-        late.request.release()
-        const ended = codeOf(await late.outcome)
-        check(ended === 'success', `the late refresh ended with ${ended}`)
-      } else {
-        await finish('success', (request) => request.release())
-      }
+      // Late (its lock lost): Bolt rotates, the instance is fenced out, finds its spent token
+      // still stored, and keeps the new tokens.
+      if (payload(step).spent !== undefined && model?.value !== 'refresh')
+        await finishLate('success')
+      else await finish('success', (request) => answerAs('success', request))
       record(payload(step))
     },
     async REFRESH_FAILED(step) {
       const { error, spent } = payload(step)
-      if (spent !== undefined) {
-        // A refresh that lost its lock comes back refused (Bolt revoked its family) or failed.
-        const late = lateRefreshes.pop()
-        check(late !== undefined, 'no refresh is in flight to come back late')
-        if (error.code === 'INVALID_GRANT') {
-          bolt.revokeSession(late.request.field('refresh_token') ?? '')
-        } else {
-          bolt.injectFault(faults.html(502))
-        }
-        late.request.release()
-        const ended = codeOf(await late.outcome)
-        check(ended === error.code, `the late refresh ended with ${ended}, not ${error.code}`)
-      } else if (error.code === 'INVALID_GRANT') {
-        await finish('INVALID_GRANT', (request) => {
-          bolt.revokeSession(request.field('refresh_token') ?? '')
-          request.release()
-        })
-      } else {
-        bolt.injectFault(faults.html(502))
-        await finish('SERVER_ERROR', (request) => request.release())
-      }
+      if (spent !== undefined) await finishLate(error.code)
+      else await finish(error.code, (request) => answerAs(error.code, request))
       record(payload(step))
     },
     async LEASE_TAKEN_OVER(step) {
