@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type BoltEmulator, startBoltEmulator } from '../../src/emulator/index.js'
+import { expectOAuthError } from './emulator-test-kit.js'
 import { decodeJwt, exchangeCode, getAccount, postToken, T0 } from './helpers.js'
 
 let bolt: BoltEmulator
@@ -92,12 +93,12 @@ describe('authorization_code grant', () => {
 
     const replay = await exchangeCode(bolt, code)
 
-    expect(replay.status).toBe(400)
-    expect(replay.json).toEqual({
-      error: 'invalid_grant',
-      error_description:
-        'The authorization code was already used; the tokens issued for it are revoked',
-    })
+    expectOAuthError(
+      replay,
+      400,
+      'invalid_grant',
+      'The authorization code was already used; the tokens issued for it are revoked',
+    )
     const account = await getAccount(bolt, accessToken)
     expect(account.status).toBe(401)
     expect(account.json.error).toBe('invalid_token')
@@ -113,22 +114,14 @@ describe('authorization_code grant', () => {
 
   it('rejects an unknown code', async () => {
     const answer = await exchangeCode(bolt, 'code_not_issued')
-    expect(answer.status).toBe(400)
-    expect(answer.json).toEqual({
-      error: 'invalid_grant',
-      error_description: 'The authorization code is invalid',
-    })
+    expectOAuthError(answer, 400, 'invalid_grant', 'The authorization code is invalid')
   })
 
   it('rejects a code once codeTtlSeconds have passed on the emulator clock', async () => {
     const { code } = bolt.login()
     bolt.advanceClock(600_000)
     const answer = await exchangeCode(bolt, code)
-    expect(answer.status).toBe(400)
-    expect(answer.json).toEqual({
-      error: 'invalid_grant',
-      error_description: 'The authorization code has expired',
-    })
+    expectOAuthError(answer, 400, 'invalid_grant', 'The authorization code has expired')
     expect(bolt.stats.invalidGrants).toBe(1)
   })
 
@@ -146,11 +139,12 @@ describe('authorization_code grant', () => {
     expect(missing.status).toBe(400)
     expect(missing.json.error).toBe('invalid_request')
     const wrong = await exchangeCode(bolt, code, { state: 'forged' })
-    expect(wrong.status).toBe(400)
-    expect(wrong.json).toEqual({
-      error: 'invalid_request',
-      error_description: 'state does not match the state the authorization code was issued with',
-    })
+    expectOAuthError(
+      wrong,
+      400,
+      'invalid_request',
+      'state does not match the state the authorization code was issued with',
+    )
 
     const right = await exchangeCode(bolt, code, { state: 'xyzABC123' })
     expect(right.status).toBe(200)
@@ -165,11 +159,12 @@ describe('authorization_code grant', () => {
   it('grants only scopes the shopper authorized', async () => {
     const { code } = bolt.login({ scope: 'bolt.account.view openid' })
     const tooMuch = await exchangeCode(bolt, code, { scope: 'bolt.account.manage openid' })
-    expect(tooMuch.status).toBe(400)
-    expect(tooMuch.json).toEqual({
-      error: 'invalid_scope',
-      error_description: 'The shopper did not authorize bolt.account.manage',
-    })
+    expectOAuthError(
+      tooMuch,
+      400,
+      'invalid_scope',
+      'The shopper did not authorize bolt.account.manage',
+    )
     const subset = await exchangeCode(bolt, code, { scope: 'bolt.account.view' })
     expect(subset.status).toBe(200)
     expect(subset.json.scope).toBe('bolt.account.view')
@@ -180,7 +175,6 @@ describe('authorization_code grant', () => {
       grant_type: 'authorization_code',
       scope: 'bolt.account.manage openid',
     })
-    expect(answer.status).toBe(400)
-    expect(answer.json).toEqual({ error: 'invalid_request', error_description: 'code is required' })
+    expectOAuthError(answer, 400, 'invalid_request', 'code is required')
   })
 })

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type BoltEmulator, startBoltEmulator } from '../../src/emulator/index.js'
+import { expectOAuthError } from './emulator-test-kit.js'
 import { addAddress, getAccount, postToken, refresh, signIn, T0 } from './helpers.js'
 
 let bolt: BoltEmulator
@@ -58,20 +59,16 @@ describe('refresh_token grant', () => {
 
     const reuse = await refresh(bolt, tokens.refresh_token)
 
-    expect(reuse.status).toBe(400)
-    expect(reuse.json).toEqual({
-      error: 'invalid_grant',
-      error_description:
-        'The refresh token was already used; every token of this session is revoked',
-    })
+    expectOAuthError(
+      reuse,
+      400,
+      'invalid_grant',
+      'The refresh token was already used; every token of this session is revoked',
+    )
     expect((await getAccount(bolt, tokens.access_token)).status).toBe(401)
     expect((await getAccount(bolt, successorAccess)).status).toBe(401)
     const successor = await refresh(bolt, successorRefresh)
-    expect(successor.status).toBe(400)
-    expect(successor.json).toEqual({
-      error: 'invalid_grant',
-      error_description: 'The refresh token has been revoked',
-    })
+    expectOAuthError(successor, 400, 'invalid_grant', 'The refresh token has been revoked')
     expect(bolt.stats).toMatchObject({ refreshes: 1, reuseDetected: 1, invalidGrants: 2 })
   })
 
@@ -119,12 +116,12 @@ describe('refresh_token grant', () => {
   it('refuses bolt.account.manage without spending the refresh token', async () => {
     const tokens = await signIn(bolt)
     const answer = await refresh(bolt, tokens.refresh_token, 'bolt.account.manage')
-    expect(answer.status).toBe(400)
-    expect(answer.json).toEqual({
-      error: 'invalid_scope',
-      error_description:
-        'A refresh token only grants bolt.account.view; bolt.account.manage needs a new login',
-    })
+    expectOAuthError(
+      answer,
+      400,
+      'invalid_scope',
+      'A refresh token only grants bolt.account.view; bolt.account.manage needs a new login',
+    )
     const both = await refresh(bolt, tokens.refresh_token, 'bolt.account.view bolt.account.manage')
     expect(both.json.error).toBe('invalid_scope')
     expect((await refresh(bolt, tokens.refresh_token)).status).toBe(200)
@@ -133,29 +130,22 @@ describe('refresh_token grant', () => {
   it('requires bolt.account.view', async () => {
     const tokens = await signIn(bolt)
     const answer = await refresh(bolt, tokens.refresh_token, 'openid')
-    expect(answer.status).toBe(400)
-    expect(answer.json).toEqual({
-      error: 'invalid_scope',
-      error_description: 'The refresh_token grant requires scope bolt.account.view',
-    })
+    expectOAuthError(
+      answer,
+      400,
+      'invalid_scope',
+      'The refresh_token grant requires scope bolt.account.view',
+    )
   })
 
   it('rejects an unknown refresh token and a missing one', async () => {
     const unknown = await refresh(bolt, 'rt_not_issued')
-    expect(unknown.status).toBe(400)
-    expect(unknown.json).toEqual({
-      error: 'invalid_grant',
-      error_description: 'The refresh token is invalid',
-    })
+    expectOAuthError(unknown, 400, 'invalid_grant', 'The refresh token is invalid')
     const missing = await postToken(bolt, {
       grant_type: 'refresh_token',
       scope: 'bolt.account.view',
     })
-    expect(missing.status).toBe(400)
-    expect(missing.json).toEqual({
-      error: 'invalid_request',
-      error_description: 'refresh_token is required',
-    })
+    expectOAuthError(missing, 400, 'invalid_request', 'refresh_token is required')
     expect(bolt.stats.invalidGrants).toBe(1)
   })
 

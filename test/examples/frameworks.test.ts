@@ -32,7 +32,7 @@ import {
   DEFAULT_RETRY_AFTER_SECONDS,
   type ErrorLogEntry,
 } from '../../examples/shared/http-errors.js'
-import { createBrowser } from '../support/cookie-browser.js'
+import { type BrowserAnswer, createBrowser } from '../support/cookie-browser.js'
 
 interface Running {
   url: string
@@ -120,6 +120,19 @@ const ADDRESS = {
 const HOUR_AND_A_MINUTE = 61 * 60_000
 const showLoginModal = 'show_login_modal'
 
+/** The app asks the page for a new login: `status`, and a body of exactly `{ error, action }`. */
+function expectShowLoginModal(answer: BrowserAnswer, status: number, error: string): void {
+  expect(answer.status).toBe(status)
+  expect(answer.json).toEqual({ error, action: showLoginModal })
+}
+
+/** The app asks the page to retry later: 503, this `Retry-After`, and the retry_later body. */
+function expectRetryLater(answer: BrowserAnswer, retryAfter: string): void {
+  expect(answer.status).toBe(503)
+  expect(answer.headers.get('retry-after')).toBe(retryAfter)
+  expect(answer.json).toEqual({ error: 'TEMPORARILY_UNAVAILABLE', action: 'retry_later' })
+}
+
 describe.each(frameworks)('the $name example', (framework) => {
   let bolt: BoltEmulator
   let tokens: TokenManager
@@ -190,6 +203,16 @@ describe.each(frameworks)('the $name example', (framework) => {
     expect(answer.status).toBe(200)
   }
 
+  /** Exactly one error was logged: `method path`, answered `status`, its error like `error`. */
+  function expectOneErrorLogged(
+    method: string,
+    path: string,
+    status: number,
+    error: Record<string, unknown>,
+  ): void {
+    expect(logs).toEqual([{ method, path, status, error: expect.objectContaining(error) }])
+  }
+
   function sessionId(browser: ReturnType<typeof createBrowser>): string {
     const id = browser.jar.get('sid')
     if (id === undefined) throw new Error('no session cookie')
@@ -253,8 +276,7 @@ describe.each(frameworks)('the $name example', (framework) => {
       code: loginModal(issuedState),
       state: 'forged-state-from-another-site',
     })
-    expect(forged.status).toBe(400)
-    expect(forged.json).toEqual({ error: 'STATE_MISMATCH', action: showLoginModal })
+    expectShowLoginModal(forged, 400, 'STATE_MISMATCH')
     expect(bolt.stats.tokenRequests).toBe(tokenRequests)
 
     // The step-up login: fully scoped again, and the write goes through.
@@ -277,8 +299,7 @@ describe.each(frameworks)('the $name example', (framework) => {
     expect(browser.jar.has('sid')).toBe(false)
     expect((await tokens.getStatus(oldSession)).state).toBe('unauthenticated')
     const afterLogout = await browser.get('/account')
-    expect(afterLogout.status).toBe(401)
-    expect(afterLogout.json).toEqual({ error: 'NOT_AUTHENTICATED', action: showLoginModal })
+    expectShowLoginModal(afterLogout, 401, 'NOT_AUTHENTICATED')
     browser.jar.set('sid', oldSession) // the old cookie, replayed
     expect((await browser.get('/account')).status).toBe(401)
     browser.jar.delete('sid')
@@ -288,17 +309,8 @@ describe.each(frameworks)('the $name example', (framework) => {
     bolt.advanceClock(HOUR_AND_A_MINUTE)
     bolt.injectFault(faults.html(502), { times: 3 }) // every attempt of the refresh
     const outage = await browser.get('/account')
-    expect(outage.status).toBe(503)
-    expect(outage.headers.get('retry-after')).toBe(String(DEFAULT_RETRY_AFTER_SECONDS))
-    expect(outage.json).toEqual({ error: 'TEMPORARILY_UNAVAILABLE', action: 'retry_later' })
-    expect(logs).toEqual([
-      {
-        method: 'GET',
-        path: '/account',
-        status: 503,
-        error: expect.objectContaining({ code: 'SERVER_ERROR', status: 502 }),
-      },
-    ])
+    expectRetryLater(outage, String(DEFAULT_RETRY_AFTER_SECONDS))
+    expectOneErrorLogged('GET', '/account', 503, { code: 'SERVER_ERROR', status: 502 })
     const recovered = await browser.get('/account')
     expect(recovered.status).toBe(200)
     expect(bolt.stats.refreshes).toBe(2)
@@ -313,9 +325,7 @@ describe.each(frameworks)('the $name example', (framework) => {
     bolt.advanceClock(HOUR_AND_A_MINUTE)
     bolt.injectFault(faults.rateLimited('30'))
     const limited = await browser.get('/account')
-    expect(limited.status).toBe(503)
-    expect(limited.headers.get('retry-after')).toBe('30')
-    expect(limited.json).toEqual({ error: 'TEMPORARILY_UNAVAILABLE', action: 'retry_later' })
+    expectRetryLater(limited, '30')
   })
 
   it('answers 503 with Retry-After when Bolt’s Account API is down', async () => {
@@ -323,17 +333,8 @@ describe.each(frameworks)('the $name example', (framework) => {
     await logIn(browser)
     bolt.injectFault(faults.html(502), { route: 'account' })
     const down = await browser.get('/account')
-    expect(down.status).toBe(503)
-    expect(down.headers.get('retry-after')).toBe(String(DEFAULT_RETRY_AFTER_SECONDS))
-    expect(down.json).toEqual({ error: 'TEMPORARILY_UNAVAILABLE', action: 'retry_later' })
-    expect(logs).toEqual([
-      {
-        method: 'GET',
-        path: '/account',
-        status: 503,
-        error: expect.objectContaining({ name: 'AccountApiError', status: 502 }),
-      },
-    ])
+    expectRetryLater(down, String(DEFAULT_RETRY_AFTER_SECONDS))
+    expectOneErrorLogged('GET', '/account', 503, { name: 'AccountApiError', status: 502 })
     expect((await browser.get('/account')).status).toBe(200)
   })
 
@@ -356,11 +357,9 @@ describe.each(frameworks)('the $name example', (framework) => {
     bolt.revokeSession(await tokens.getAccessToken(sessionId(browser)))
     bolt.advanceClock(HOUR_AND_A_MINUTE)
     const revoked = await browser.get('/account')
-    expect(revoked.status).toBe(401)
-    expect(revoked.json).toEqual({ error: 'INVALID_GRANT', action: showLoginModal })
+    expectShowLoginModal(revoked, 401, 'INVALID_GRANT')
     const next = await browser.get('/account')
-    expect(next.status).toBe(401)
-    expect(next.json).toEqual({ error: 'NOT_AUTHENTICATED', action: showLoginModal })
+    expectShowLoginModal(next, 401, 'NOT_AUTHENTICATED')
   })
 
   it('refuses logins without the state this session was issued', async () => {
@@ -369,8 +368,7 @@ describe.each(frameworks)('the $name example', (framework) => {
 
     // No session at all.
     const noSession = await browser.post('/bolt/login-callback', { code: 'code_x', state: 'x' })
-    expect(noSession.status).toBe(401)
-    expect(noSession.json).toEqual({ error: 'NOT_AUTHENTICATED', action: showLoginModal })
+    expectShowLoginModal(noSession, 401, 'NOT_AUTHENTICATED')
 
     // A callback without a state.
     const state = await loginState(browser)
@@ -384,24 +382,20 @@ describe.each(frameworks)('the $name example', (framework) => {
     const login = await browser.post('/bolt/login-callback', { code, state })
     expect(login.status).toBe(200)
     const replay = await browser.post('/bolt/login-callback', { code, state })
-    expect(replay.status).toBe(400)
-    expect(replay.json).toEqual({ error: 'STATE_MISMATCH', action: showLoginModal })
+    expectShowLoginModal(replay, 400, 'STATE_MISMATCH')
     expect(bolt.stats.tokenRequests).toBe(tokenRequests + 1)
 
     // A spent code with a fresh state: Bolt refuses it and revokes the tokens issued for it
     // (RFC 6749 §4.1.2), so the Account API refuses them too. A new login starts over.
     const fresh = await loginState(browser)
     const spent = await browser.post('/bolt/login-callback', { code, state: fresh })
-    expect(spent.status).toBe(401)
-    expect(spent.json).toEqual({ error: 'INVALID_GRANT', action: showLoginModal })
+    expectShowLoginModal(spent, 401, 'INVALID_GRANT')
     // The Account API refuses the revoked token (401); the one refresh that follows is refused
     // too: the session has ended.
     const revoked = await browser.get('/account')
-    expect(revoked.status).toBe(401)
-    expect(revoked.json).toEqual({ error: 'INVALID_GRANT', action: showLoginModal })
+    expectShowLoginModal(revoked, 401, 'INVALID_GRANT')
     const ended = await browser.get('/account')
-    expect(ended.status).toBe(401)
-    expect(ended.json).toEqual({ error: 'NOT_AUTHENTICATED', action: showLoginModal })
+    expectShowLoginModal(ended, 401, 'NOT_AUTHENTICATED')
     await logIn(browser)
     expect((await browser.get('/account')).status).toBe(200)
   })
@@ -441,14 +435,7 @@ describe.each(frameworks)('the $name example', (framework) => {
     const answer = await browser.post('/bolt/login-callback', { code: loginModal(state), state })
     expect(answer.status).toBe(500)
     expect(answer.json).toEqual({ error: 'INTERNAL_ERROR' })
-    expect(logs).toEqual([
-      {
-        method: 'POST',
-        path: '/bolt/login-callback',
-        status: 500,
-        error: expect.objectContaining({ code: 'INVALID_CLIENT' }),
-      },
-    ])
+    expectOneErrorLogged('POST', '/bolt/login-callback', 500, { code: 'INVALID_CLIENT' })
   })
 
   it('has a server.ts that starts against the emulator and answers', async () => {

@@ -10,6 +10,7 @@ import { inspect } from 'node:util'
 import type { Redis } from 'ioredis'
 import { afterEach, expect, it } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
+import type { BoltEmulator } from '../../src/emulator/index.js'
 import type { ErrorEvent } from '../../src/manager/lifecycle-events.js'
 import {
   accountStatus,
@@ -20,6 +21,7 @@ import {
 } from '../support/harness.js'
 import { describeRedis, randomPrefix } from '../support/redis.js'
 import { rejection } from '../support/rejection.js'
+import type { FaultProxy } from '../support/tcp-proxy.js'
 import {
   closeAll,
   directClient,
@@ -46,14 +48,75 @@ function settle<T>(promise: Promise<T>): Promise<{ token?: T; error?: Error & { 
   )
 }
 
+/** A manager (fetch transport) over a Redis store on `client`, under a fresh key prefix. */
+function managerOn(bolt: BoltEmulator, client: Redis) {
+  const prefix = randomPrefix()
+  const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(client, prefix) })
+  return { prefix, tokens }
+}
+
+/** An emulator and a manager on a fail-fast client behind a fault proxy; `direct` reads past it. */
+async function managerBehindProxy() {
+  const bolt = await startEmulator()
+  const proxy = await redisProxy()
+  const client = fastFailingClient(proxy.url)
+  const direct = directClient()
+  return { bolt, proxy, client, direct, ...managerOn(bolt, client) }
+}
+
+/** An emulator and a manager on a direct client to the run's Redis; `key` is the key of s1. */
+async function managerOnRunRedis() {
+  const bolt = await startEmulator()
+  const client = directClient()
+  const { prefix, tokens } = managerOn(bolt, client)
+  return { bolt, client, prefix, key: sessionKey(prefix, 's1'), tokens }
+}
+
+/** An emulator and a manager on a dedicated redis-server (restartable), through `connect`. */
+async function managerOnOwnRedis(connect: (url: string) => Redis) {
+  const bolt = await startEmulator()
+  const server = await startRestartableRedis()
+  const client = connect(server.url)
+  return { bolt, server, client, ...managerOn(bolt, client) }
+}
+
+/** Lets the proxy pass again and resolves once `client` has reconnected. */
+async function passAndReconnect(proxy: FaultProxy, client: Redis) {
+  const ready = nextReady(client)
+  proxy.setMode('pass')
+  await ready
+}
+
+/**
+ * Bolt holds its next answer for `delayMs`; starts `call` (a refresh of s1) and resolves once
+ * Bolt has the refresh request (the lock is taken), with the call still `pending`.
+ */
+async function holdRefreshAtBolt<T>(bolt: BoltEmulator, delayMs: number, call: () => Promise<T>) {
+  bolt.injectFault({ type: 'delay', ms: delayMs })
+  const pending = call()
+  await expect.poll(() => refreshRequests(bolt), { timeout: 2_000 }).toBe(1)
+  return { pending }
+}
+
+/** Bolt saw exactly one refresh, and s1 is stored `viewOnly` with `token` and no lease. */
+async function expectOneRefreshSaved(
+  bolt: BoltEmulator,
+  direct: Redis,
+  prefix: string,
+  token?: string,
+) {
+  expect(bolt.stats.refreshes).toBe(1)
+  expect(refreshRequests(bolt)).toBe(1)
+  const saved = await storedRecord(direct, prefix, 's1')
+  expect(saved?.record?.value).toBe('viewOnly')
+  expect(saved?.record?.context.tokens?.accessToken).toBe(token)
+  expect(saved?.record?.context.lease).toBeNull()
+  return saved
+}
+
 describeRedis('Redis faults', () => {
   it('Redis down at read: STORE_UNAVAILABLE and no token request; back to pass, the same call returns the token', async () => {
-    const bolt = await startEmulator()
-    const proxy = await redisProxy()
-    const client = fastFailingClient(proxy.url)
-    const direct = directClient()
-    const prefix = randomPrefix()
-    const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(client, prefix) })
+    const { bolt, proxy, client, direct, prefix, tokens } = await managerBehindProxy()
     await logIn(bolt, tokens, 's1')
     const token = await tokens.getAccessToken('s1')
     const before = await storedRecord(direct, prefix, 's1')
@@ -68,9 +131,7 @@ describeRedis('Redis faults', () => {
     expect(bolt.stats.tokenRequests).toBe(0)
     expect(await storedRecord(direct, prefix, 's1')).toEqual(before)
 
-    let ready = nextReady(client)
-    proxy.setMode('pass')
-    await ready
+    await passAndReconnect(proxy, client)
     expect(await tokens.getAccessToken('s1')).toBe(token)
 
     // An expired session, Redis not answering: no refresh without the lock.
@@ -80,9 +141,7 @@ describeRedis('Redis faults', () => {
     expect(bolt.stats.tokenRequests).toBe(0)
     expect(await storedRecord(direct, prefix, 's1')).toEqual(before)
 
-    ready = nextReady(client)
-    proxy.setMode('pass')
-    await ready
+    await passAndReconnect(proxy, client)
     const refreshed = await tokens.getAccessToken('s1')
     expect(refreshed).not.toBe(token)
     expect(await accountStatus(bolt, refreshed, 'read')).toBe(200)
@@ -95,12 +154,7 @@ describeRedis('Redis faults', () => {
   })
 
   it('Redis down at write (after a successful refresh): the caller gets the new token, one STORE_UNAVAILABLE event, and the next call saves it without a new refresh', async () => {
-    const bolt = await startEmulator()
-    const proxy = await redisProxy()
-    const client = fastFailingClient(proxy.url)
-    const direct = directClient()
-    const prefix = randomPrefix()
-    const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(client, prefix) })
+    const { bolt, proxy, client, direct, prefix, tokens } = await managerBehindProxy()
     const events: ErrorEvent[] = []
     tokens.subscribe((event) => {
       if (event.type === 'error') events.push(event)
@@ -108,10 +162,8 @@ describeRedis('Redis faults', () => {
     await logIn(bolt, tokens, 's1')
     const loginToken = await tokens.getAccessToken('s1')
     bolt.advanceClock(PAST_EXPIRY_MS)
-    bolt.injectFault({ type: 'delay', ms: 600 })
 
-    const pending = tokens.getAccessToken('s1')
-    await expect.poll(() => refreshRequests(bolt), { timeout: 2_000 }).toBe(1)
+    const { pending } = await holdRefreshAtBolt(bolt, 600, () => tokens.getAccessToken('s1'))
     // The lock is taken; Bolt is rotating. Now Redis resets every connection.
     const locked = await storedRecord(direct, prefix, 's1')
     expect(locked?.record?.value).toBe('refresh')
@@ -127,28 +179,16 @@ describeRedis('Redis faults', () => {
     // Nothing was saved: the record still holds the lock and the spent refresh token.
     expect(await storedRecord(direct, prefix, 's1')).toEqual(locked)
 
-    const ready = nextReady(client)
-    proxy.setMode('pass')
-    await ready
+    await passAndReconnect(proxy, client)
     expect(await tokens.getAccessToken('s1')).toBe(token)
 
-    expect(bolt.stats.refreshes).toBe(1)
-    expect(refreshRequests(bolt)).toBe(1)
-    const saved = await storedRecord(direct, prefix, 's1')
-    expect(saved?.record?.value).toBe('viewOnly')
-    expect(saved?.record?.context.tokens?.accessToken).toBe(token)
-    expect(saved?.record?.context.lease).toBeNull()
+    const saved = await expectOneRefreshSaved(bolt, direct, prefix, token)
     expect(saved?.version).toBe((locked?.version ?? 0) + 1)
     expect(events).toHaveLength(1)
   })
 
   it('Redis down at the start of a code exchange: STORE_UNAVAILABLE, the code is not spent, and it still works after recovery', async () => {
-    const bolt = await startEmulator()
-    const proxy = await redisProxy()
-    const client = fastFailingClient(proxy.url)
-    const direct = directClient()
-    const prefix = randomPrefix()
-    const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(client, prefix) })
+    const { bolt, proxy, client, direct, prefix, tokens } = await managerBehindProxy()
     expect(await client.ping()).toBe('PONG')
     const { code } = bolt.login()
 
@@ -158,9 +198,7 @@ describeRedis('Redis faults', () => {
     expect(bolt.stats.tokenRequests).toBe(0)
     expect(await direct.exists(sessionKey(prefix, 's1'))).toBe(0)
 
-    const ready = nextReady(client)
-    proxy.setMode('pass')
-    await ready
+    await passAndReconnect(proxy, client)
     const status = await tokens.exchangeCode('s1', { code })
     expect(status.state).toBe('fullyScoped')
     expect(bolt.stats.codeExchanges).toBe(1)
@@ -175,11 +213,7 @@ describeRedis('Redis faults', () => {
   itWithOwnRedisServer(
     'Redis refusing writes (out of memory): STORE_UNAVAILABLE, and neither the error, its cause nor the error event prints a token (ioredis attaches the command arguments)',
     async () => {
-      const bolt = await startEmulator()
-      const server = await startRestartableRedis()
-      const client = directClient(server.url)
-      const prefix = randomPrefix()
-      const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(client, prefix) })
+      const { bolt, client, prefix, tokens } = await managerOnOwnRedis(directClient)
       await logIn(bolt, tokens, 's1')
       const stored = (await storedRecord(client, prefix, 's1'))?.record?.context.tokens
       const secrets = [stored?.accessToken, stored?.refreshToken, stored?.idToken].filter(
@@ -207,19 +241,13 @@ describeRedis('Redis faults', () => {
   itWithOwnRedisServer(
     'Redis restarted mid-refresh (data lost): the refreshed tokens cannot be fenced in; nothing is stored, the caller and the next call get NOT_AUTHENTICATED, Bolt saw one refresh',
     async () => {
-      const bolt = await startEmulator()
-      const server = await startRestartableRedis()
-      const client = fastFailingClient(server.url)
-      const prefix = randomPrefix()
-      const tokens = managerFor(bolt, createFetchTransport(), {
-        store: redisStore(client, prefix),
-      })
+      const { bolt, server, client, prefix, tokens } = await managerOnOwnRedis(fastFailingClient)
       await logIn(bolt, tokens, 's1')
       bolt.advanceClock(PAST_EXPIRY_MS)
-      bolt.injectFault({ type: 'delay', ms: 1_000 })
 
-      const pending = settle(tokens.getAccessToken('s1'))
-      await expect.poll(() => refreshRequests(bolt), { timeout: 2_000 }).toBe(1)
+      const { pending } = await holdRefreshAtBolt(bolt, 1_000, () =>
+        settle(tokens.getAccessToken('s1')),
+      )
       expect((await storedRecord(client, prefix, 's1'))?.record?.value).toBe('refresh')
       await server.stop()
       await expect.poll(() => client.status, { timeout: 2_000 }).not.toBe('ready')
@@ -254,19 +282,13 @@ describeRedis('Redis faults', () => {
   it.each(['PEXPIRE', 'DEL'] as const)(
     'a lease lost by a failover-like expiry (%s mid-refresh): the late result is not written (no resurrection), the caller gets NOT_AUTHENTICATED, the session reads unauthenticated',
     async (how) => {
-      const bolt = await startEmulator()
-      const client = directClient()
-      const prefix = randomPrefix()
-      const key = sessionKey(prefix, 's1')
-      const tokens = managerFor(bolt, createFetchTransport(), {
-        store: redisStore(client, prefix),
-      })
+      const { bolt, client, prefix, key, tokens } = await managerOnRunRedis()
       await logIn(bolt, tokens, 's1')
       bolt.advanceClock(PAST_EXPIRY_MS)
-      bolt.injectFault({ type: 'delay', ms: 600 })
 
-      const pending = settle(tokens.getAccessToken('s1'))
-      await expect.poll(() => refreshRequests(bolt), { timeout: 2_000 }).toBe(1)
+      const { pending } = await holdRefreshAtBolt(bolt, 600, () =>
+        settle(tokens.getAccessToken('s1')),
+      )
       expect((await storedRecord(client, prefix, 's1'))?.record?.value).toBe('refresh')
       if (how === 'DEL') await client.del(key)
       else await client.pexpire(key, 1)
@@ -286,19 +308,15 @@ describeRedis('Redis faults', () => {
   )
 
   it('a failover that rolls the record back to before the lock: no refresh loop, and the stored state agrees with Bolt', async () => {
-    const bolt = await startEmulator()
-    const client = directClient()
-    const prefix = randomPrefix()
-    const key = sessionKey(prefix, 's1')
-    const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(client, prefix) })
+    const { bolt, client, prefix, key, tokens } = await managerOnRunRedis()
     await logIn(bolt, tokens, 's1')
     bolt.advanceClock(PAST_EXPIRY_MS)
     // What an asynchronous replica holds if it is promoted before the lock's write reached it.
     const before = await client.get(key)
-    bolt.injectFault({ type: 'delay', ms: 600 })
 
-    const pending = settle(tokens.getAccessToken('s1'))
-    await expect.poll(() => refreshRequests(bolt), { timeout: 2_000 }).toBe(1)
+    const { pending } = await holdRefreshAtBolt(bolt, 600, () =>
+      settle(tokens.getAccessToken('s1')),
+    )
     await client.set(key, before ?? '', 'KEEPTTL')
     const outcome = await pending
 
@@ -321,11 +339,7 @@ describeRedis('Redis faults', () => {
   })
 
   it('a record that does not decode (`7:` then garbage): unauthenticated, NOT_AUTHENTICATED without a token request, and a new login replaces it', async () => {
-    const bolt = await startEmulator()
-    const client = directClient()
-    const prefix = randomPrefix()
-    const key = sessionKey(prefix, 's1')
-    const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(client, prefix) })
+    const { bolt, client, prefix, key, tokens } = await managerOnRunRedis()
     await client.set(key, '7:{"not":"a session record"')
 
     expect((await tokens.getStatus('s1')).state).toBe('unauthenticated')
@@ -347,11 +361,8 @@ describeRedis('Redis faults', () => {
   ])(
     'a foreign record at the session key (%s): unauthenticated, NOT_AUTHENTICATED without a token request, and a new login replaces it',
     async (_what, plant) => {
-      const bolt = await startEmulator()
-      const client = directClient()
-      const prefix = randomPrefix()
-      const tokens = managerFor(bolt, createFetchTransport(), { store: redisStore(client, prefix) })
-      await plant(client, sessionKey(prefix, 's1'))
+      const { bolt, client, key, tokens } = await managerOnRunRedis()
+      await plant(client, key)
 
       expect((await tokens.getStatus('s1')).state).toBe('unauthenticated')
       expect((await rejection(tokens.getAccessToken('s1'))).code).toBe('NOT_AUTHENTICATED')
@@ -360,8 +371,8 @@ describeRedis('Redis faults', () => {
       expect((await tokens.exchangeCode('s1', { code: bolt.login().code })).state).toBe(
         'fullyScoped',
       )
-      expect(await client.get(sessionKey(prefix, 's1'))).toMatch(/^\d+:\{/)
-      expect(await client.pttl(sessionKey(prefix, 's1'))).toBeGreaterThan(0)
+      expect(await client.get(key)).toMatch(/^\d+:\{/)
+      expect(await client.pttl(key)).toBeGreaterThan(0)
     },
   )
 
@@ -391,12 +402,7 @@ describeRedis('Redis faults', () => {
     expect(new Set(results).size).toBe(1)
     const [token] = results
     expect(await accountStatus(bolt, token ?? '', 'read')).toBe(200)
-    expect(bolt.stats.refreshes).toBe(1)
-    expect(refreshRequests(bolt)).toBe(1)
-    const stored = await storedRecord(direct, prefix, 's1')
-    expect(stored?.record?.value).toBe('viewOnly')
-    expect(stored?.record?.context.tokens?.accessToken).toBe(token)
-    expect(stored?.record?.context.lease).toBeNull()
+    const stored = await expectOneRefreshSaved(bolt, direct, prefix, token)
     // expired → refresh → viewOnly: two writes, each exactly once.
     expect(stored?.version).toBe((before?.version ?? 0) + 2)
     expect(managers.flatMap((manager) => manager.errors)).toEqual([])

@@ -14,7 +14,7 @@
  * - `Retry-After` dates are read against the manager's clock (here the emulator's).
  */
 import { describe, expect, it } from 'vitest'
-import { type EmulatorFault, faults } from '../../src/emulator/index.js'
+import { type BoltEmulator, type EmulatorFault, faults } from '../../src/emulator/index.js'
 import type { TokenManagerOptions } from '../../src/manager/options.js'
 import { accountStatus, PAST_EXPIRY_MS, transports } from '../support/harness.js'
 import { rejection } from '../support/rejection.js'
@@ -29,8 +29,10 @@ import {
   expectNextCallRefreshes,
   expectNoTokens,
   leakedSecrets,
+  type RefreshScene,
   realRefreshAnswer,
   refreshScene,
+  type Scene,
   SESSION,
   seen,
   storedRecord,
@@ -354,20 +356,36 @@ function checkRowError(row: FailureRow, error: Error & Record<string, unknown>, 
   expect(leakedSecrets(ledger, error)).toEqual([])
 }
 
-async function failRefresh(row: FailureRow, create: Create, label: string) {
-  const scene = await refreshScene(ledger, create, { manager: row.manager })
-  const input = {
-    now: scene.bolt.now(),
-    clientSecret: scene.bolt.clientSecret,
-    presented: scene.presented,
-  }
-  scene.bolt.injectFault(row.fault(input), { times: row.times ?? 1 })
+/**
+ * Injects the row's fault (for a request presenting `presented`), makes `call`, records its
+ * error under `label` and checks it against the row (timed from the call's start).
+ */
+async function failWithRowFault(
+  row: FailureRow,
+  bolt: BoltEmulator,
+  presented: string,
+  call: () => Promise<unknown>,
+  label: string,
+) {
+  const input = { now: bolt.now(), clientSecret: bolt.clientSecret, presented }
+  bolt.injectFault(row.fault(input), { times: row.times ?? 1 })
   const started = performance.now()
-  const error = await rejection(scene.tokens.getAccessToken(SESSION))
+  const error = await rejection(call())
   const elapsedMs = performance.now() - started
   ledger.recordError(label, error)
-
   checkRowError(row, error as Error & Record<string, unknown>, elapsedMs)
+}
+
+async function failRefresh(row: FailureRow, create: Create, label: string) {
+  const scene = await refreshScene(ledger, create, { manager: row.manager })
+  await failWithRowFault(
+    row,
+    scene.bolt,
+    scene.presented,
+    () => scene.tokens.getAccessToken(SESSION),
+    label,
+  )
+
   expect(seen(scene.bolt)).toEqual(row.seen.refresh)
   expect(scene.bolt.requests.map((request) => request.refreshToken)).toEqual(
     row.seen.refresh?.map(() => scene.presented),
@@ -384,18 +402,14 @@ async function failRefresh(row: FailureRow, create: Create, label: string) {
 
 async function failExchange(row: FailureRow, create: Create, label: string) {
   const scene = await exchangeScene(ledger, create, { manager: row.manager })
-  const input = {
-    now: scene.bolt.now(),
-    clientSecret: scene.bolt.clientSecret,
-    presented: scene.code,
-  }
-  scene.bolt.injectFault(row.fault(input), { times: row.times ?? 1 })
-  const started = performance.now()
-  const error = await rejection(scene.tokens.exchangeCode(SESSION, { code: scene.code }))
-  const elapsedMs = performance.now() - started
-  ledger.recordError(label, error)
+  await failWithRowFault(
+    row,
+    scene.bolt,
+    scene.code,
+    () => scene.tokens.exchangeCode(SESSION, { code: scene.code }),
+    label,
+  )
 
-  checkRowError(row, error as Error & Record<string, unknown>, elapsedMs)
   expect(seen(scene.bolt)).toEqual(row.seen.exchange)
   expect(scene.bolt.stats.codeExchanges).toBe(0)
   await expectNoTokens(scene.store, row.error)
@@ -403,6 +417,35 @@ async function failExchange(row: FailureRow, create: Create, label: string) {
 }
 
 const REFRESHED = expect.objectContaining({ grantType: 'refresh_token', status: 200 })
+
+/** Past the access token's expiry the next call refreshes: Bolt's last request is a 200 refresh. */
+async function expectRefreshAfterExpiry(scene: Scene) {
+  scene.bolt.advanceClock(PAST_EXPIRY_MS)
+  await scene.tokens.getAccessToken(SESSION)
+  expect(scene.bolt.requests.at(-1)).toEqual(REFRESHED)
+}
+
+/**
+ * Bolt answers the refresh with `answer` (a real refresh answer without a usable
+ * refresh_token) and processes nothing: the caller gets its access token, and the session is
+ * view-only, keeping the refresh token it presented. Returns the token and the stored record.
+ */
+async function expectAnswerKeepsPresentedRefreshToken(
+  scene: RefreshScene,
+  answer: Record<string, unknown>,
+) {
+  scene.bolt.resetStats()
+  scene.bolt.injectFault(respond(200, answer))
+
+  const token = await scene.tokens.getAccessToken(SESSION)
+
+  expect(token).toBe(answer.access_token)
+  expect(seen(scene.bolt)).toEqual([200])
+  const stored = await storedRecord(scene.store)
+  expect(stored).toMatchObject({ value: 'viewOnly', context: { lease: null, lastError: null } })
+  expect(stored?.context.tokens?.refreshToken).toBe(scene.presented)
+  return { token, stored }
+}
 
 describe.each(transports)('token endpoint faults over $name', ({ name: transport, create }) => {
   describe('on refresh', () => {
@@ -466,16 +509,9 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
       // as a server that does not rotate sends it; the emulator processes nothing, so the
       // presented refresh token stays valid there.
       const { refresh_token: _, ...answer } = await realRefreshAnswer(scene.bolt, ledger)
-      scene.bolt.resetStats()
-      scene.bolt.injectFault(respond(200, answer))
 
-      const token = await scene.tokens.getAccessToken(SESSION)
+      const { token, stored } = await expectAnswerKeepsPresentedRefreshToken(scene, answer)
 
-      expect(token).toBe(answer.access_token)
-      expect(seen(scene.bolt)).toEqual([200])
-      const stored = await storedRecord(scene.store)
-      expect(stored).toMatchObject({ value: 'viewOnly', context: { lease: null, lastError: null } })
-      expect(stored?.context.tokens?.refreshToken).toBe(scene.presented)
       expect(stored?.context.tokens?.idToken).toBe(scene.before.context.tokens?.idToken)
       expect(await accountStatus(scene.bolt, token, 'read')).toBe(200)
 
@@ -495,16 +531,9 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
         ...(await realRefreshAnswer(scene.bolt, ledger)),
         refresh_token: null,
       }
-      scene.bolt.resetStats()
-      scene.bolt.injectFault(respond(200, answer))
 
-      const token = await scene.tokens.getAccessToken(SESSION)
+      const { token } = await expectAnswerKeepsPresentedRefreshToken(scene, answer)
 
-      expect(token).toBe(answer.access_token)
-      expect(seen(scene.bolt)).toEqual([200])
-      const stored = await storedRecord(scene.store)
-      expect(stored).toMatchObject({ value: 'viewOnly', context: { lease: null, lastError: null } })
-      expect(stored?.context.tokens?.refreshToken).toBe(scene.presented)
       scene.bolt.advanceClock(PAST_EXPIRY_MS)
       expect(await scene.tokens.getAccessToken(SESSION)).not.toBe(token)
       expect(scene.bolt.requests.at(-1)).toMatchObject({
@@ -526,9 +555,7 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
       expect(stored).toMatchObject({ value: 'viewOnly', context: { lease: null, lastError: null } })
       expect(stored?.context.tokens?.accessToken).toBe(token)
       expect(stored?.context.tokens?.idToken).toBe(scene.before.context.tokens?.idToken)
-      scene.bolt.advanceClock(PAST_EXPIRY_MS)
-      await scene.tokens.getAccessToken(SESSION)
-      expect(scene.bolt.requests.at(-1)).toEqual(REFRESHED)
+      await expectRefreshAfterExpiry(scene)
       expect(scene.bolt.stats).toMatchObject({ refreshes: 2, reuseDetected: 0 })
     })
 
@@ -614,9 +641,7 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
       const token = await scene.tokens.getAccessToken(SESSION)
       expect(await accountStatus(scene.bolt, token, 'read')).toBe(200)
       // The reissued refresh token is the live one of the family.
-      scene.bolt.advanceClock(PAST_EXPIRY_MS)
-      await scene.tokens.getAccessToken(SESSION)
-      expect(scene.bolt.requests.at(-1)).toEqual(REFRESHED)
+      await expectRefreshAfterExpiry(scene)
       expect(scene.bolt.stats).toMatchObject({ refreshes: 2, reuseDetected: 0 })
     })
 
@@ -708,9 +733,7 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
       ledger.recordError(`${transport} exchange: narrower scope`, refused)
       expect(refused.code).toBe('SCOPE_REQUIRED')
       expect(await scene.tokens.getAccessToken(SESSION)).toBe(stored?.context.tokens?.accessToken)
-      scene.bolt.advanceClock(PAST_EXPIRY_MS)
-      await scene.tokens.getAccessToken(SESSION)
-      expect(scene.bolt.requests.at(-1)).toEqual(REFRESHED)
+      await expectRefreshAfterExpiry(scene)
     })
 
     it('id_token: null → read as absent: logged in without an id token', async () => {
