@@ -9,7 +9,7 @@ import type { HttpTransport } from '../contracts.js'
 import { BoltTokenError } from '../errors.js'
 import type { TokenSet } from '../machine/token-set.js'
 import { startTokenRequestSpan, type TracerLike } from '../telemetry/tracing.js'
-import { excerpt, redactSecrets } from './redact.js'
+import { quoteServerText } from './redact.js'
 import { backoffMs, isRetryable, type ResolvedRetryOptions } from './retry-policy.js'
 import {
   buildTokenRequest,
@@ -125,7 +125,7 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
         )
         return { error, notSent: false }
       }
-      const failure = excerpt(redactSecrets(describeFailure(cause), secrets), 160)
+      const failure = quoteServerText(describeFailure(cause), secrets, 160)
       const notSent = notSentCodes.has(innerCodeOf(cause) ?? '')
       const error = new BoltTokenError(
         'NETWORK_ERROR',

@@ -1,7 +1,8 @@
 /**
  * Validates Bolt's token responses before anything is stored, and turns error answers
  * into {@link BoltTokenError}s that say what to do. Nothing here ever echoes a token,
- * a code or a secret: server text is redacted of every secret the request carried.
+ * a code or a secret: server text is redacted of every secret the request carried, in every
+ * encoding it may be echoed in, and of anything else that looks like a token.
  *
  * @module
  */
@@ -9,7 +10,7 @@ import type { HttpResponse } from '../contracts.js'
 import { BoltTokenError, type ErrorCode } from '../errors.js'
 import { parseScopes, SCOPE_MANAGE, type TokenSet } from '../machine/token-set.js'
 import { Secret } from '../secret.js'
-import { excerpt, redactSecrets } from './redact.js'
+import { quoteServerText } from './redact.js'
 import type { TokenGrant } from './token-request.js'
 
 /**
@@ -184,11 +185,11 @@ export function errorFromResponse(
   const json = parseJsonObject(response.body)
   const rawError = json?.error ?? json?.['.tag']
   const oauthError =
-    typeof rawError === 'string' ? excerpt(redactSecrets(rawError, context.secrets), 60) : undefined
+    typeof rawError === 'string' ? quoteServerText(rawError, context.secrets, 60) : undefined
   const rawDescription = json?.error_description ?? json?.message
   const description =
     typeof rawDescription === 'string'
-      ? excerpt(redactSecrets(rawDescription, context.secrets))
+      ? quoteServerText(rawDescription, context.secrets)
       : undefined
 
   let code: ErrorCode
@@ -212,7 +213,7 @@ export function errorFromResponse(
   const contentType = response.headers['content-type']
   const shape =
     json === undefined && contentType !== undefined
-      ? ` (a ${excerpt(contentType, 40)} body, not JSON)`
+      ? ` (a ${quoteServerText(contentType, context.secrets, 40)} body, not JSON)`
       : ''
   return new BoltTokenError(
     code,
