@@ -21,6 +21,14 @@ export interface EncryptionOptions {
   keys: Record<string, string | Uint8Array>
   /** The id of the key that encrypts new writes. */
   current: string
+  /**
+   * Turning encryption on for sessions stored without it: until this moment (a `Date` or
+   * epoch milliseconds), plaintext records still read, and are encrypted on their next
+   * write. After it, or without it, a plaintext record is refused (`RECORD_UNREADABLE`): it
+   * could have been planted by anyone who can write to the store. At most `sessionTtlMs`
+   * ahead when the manager is created (no plaintext record outlives that).
+   */
+  acceptPlaintextUntil?: Date | number
 }
 
 /** Why a stored record could not be decrypted (it then reads as absent). */

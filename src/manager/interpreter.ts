@@ -146,9 +146,10 @@ type RefreshOutcome = Extract<TokenEvent, { type: 'REFRESH_SUCCEEDED' | 'REFRESH
 /** The interpreter: the only code that moves a session from one state to another. */
 export function createInterpreter(deps: InterpreterDeps) {
   const { options, endpoint, owner, emit } = deps
-  const { store, clock, cipher } = options
+  const { store, clock, cipher, storeKeyOf } = options
   const records = createRecordCache({
     cipher,
+    acceptsPlaintext: () => clock() < options.plaintextAcceptedUntil,
     onUnreadable: (sessionId, reason, keyId) => {
       const error = new BoltTokenError(
         'RECORD_UNREADABLE',
@@ -179,7 +180,7 @@ export function createInterpreter(deps: InterpreterDeps) {
   // Not async and no closure per call: this is the valid-token path.
   function read(sessionId: string): Promise<VersionedValue | undefined> {
     try {
-      return store.get(sessionId).catch(readFailed)
+      return store.get(storeKeyOf(sessionId)).catch(readFailed)
     } catch (cause) {
       return Promise.reject(storeUnavailable('read the session', cause))
     }
@@ -238,7 +239,7 @@ export function createInterpreter(deps: InterpreterDeps) {
     try {
       const plaintext = encodeSessionRecord(snapshot)
       const value = cipher === null ? plaintext : await cipher.encrypt(plaintext, sessionId)
-      version = await store.compareAndSet(sessionId, value, {
+      version = await store.compareAndSet(storeKeyOf(sessionId), value, {
         expectedVersion: loaded.version,
         ttlMs,
       })
@@ -270,7 +271,7 @@ export function createInterpreter(deps: InterpreterDeps) {
     let wake: (() => void) | undefined
     let unsubscribe: () => void
     try {
-      unsubscribe = await store.subscribe(sessionId, () => {
+      unsubscribe = await store.subscribe(storeKeyOf(sessionId), () => {
         notified = true
         wake?.()
       })

@@ -18,6 +18,7 @@ import {
 import { Secret } from '../secret.js'
 import { resolveTracer, type TracerLike } from '../telemetry/tracing.js'
 import type { Logger } from './logger.js'
+import { createStoreKeys, type StoreKeyOf } from './store-keys.js'
 
 /** Bolt's production API. */
 export const BOLT_PRODUCTION_URL = 'https://api.bolt.com'
@@ -97,6 +98,18 @@ export interface TokenManagerOptions {
    */
   encryption?: EncryptionOptions
   /**
+   * The secret that turns session ids into store keys (an HMAC-SHA-256 of the id), so that no
+   * key, channel or table row names a session id (often the shopper's session cookie). Give
+   * every instance the same value: a random string of at least 32 characters, or at least 16
+   * bytes (`openssl rand -base64 32`).
+   *
+   * Changing it makes every stored session read as absent (shoppers log in again). Set it
+   * before you ever rotate your API key, which is the default: a new API key would
+   * otherwise log every shopper out.
+   * @default clientSecret
+   */
+  storeKeySecret?: string | Uint8Array
+  /**
    * Receives the library's log lines (pino-compatible: `warn(fields, message)`; `console`
    * works). Lines carry codes, states and a session tag, never a token, code or key.
    */
@@ -113,8 +126,12 @@ export interface TokenManagerOptions {
 /** Options with every default applied. */
 export type ResolvedOptions = Omit<
   Required<TokenManagerOptions>,
-  'retry' | 'clientSecret' | 'encryption' | 'logger' | 'tracer'
+  'retry' | 'clientSecret' | 'encryption' | 'logger' | 'tracer' | 'storeKeySecret'
 > & {
+  /** Until when (epoch ms) a plaintext record is read while encryption is on; `-Infinity`: never. */
+  plaintextAcceptedUntil: number
+  /** The store key of a session id: what every store call names instead of the id. */
+  storeKeyOf: StoreKeyOf
   /** Resolves the tracer to use (once). */
   tracer: () => Promise<TracerLike | undefined>
   retry: ResolvedRetryOptions
@@ -217,6 +234,8 @@ export function resolveOptions(
   }
 
   return {
+    plaintextAcceptedUntil: resolvePlaintextDeadline(options.encryption, clock(), sessionTtlMs),
+    storeKeyOf: createStoreKeys(resolveStoreKeySecret(options)),
     retry: resolveRetry(options.retry),
     cipher: options.encryption === undefined ? null : createRecordCipher(options.encryption),
     logger: options.logger,
@@ -233,6 +252,37 @@ export function resolveOptions(
     sessionTtlMs,
     pollIntervalMs,
   }
+}
+
+function resolvePlaintextDeadline(
+  encryption: EncryptionOptions | undefined,
+  now: number,
+  sessionTtlMs: number,
+): number {
+  const until: unknown = encryption?.acceptPlaintextUntil
+  if (until === undefined) return Number.NEGATIVE_INFINITY
+  const at = until instanceof Date ? until.getTime() : until
+  if (typeof at !== 'number' || !Number.isFinite(at)) {
+    throw invalid('encryption.acceptPlaintextUntil', 'must be a Date or epoch milliseconds')
+  }
+  if (at > now + sessionTtlMs) {
+    throw invalid(
+      'encryption.acceptPlaintextUntil',
+      `must be at most sessionTtlMs (${sessionTtlMs} ms) from now: every plaintext record is rewritten encrypted or expired by then, and a longer window only keeps accepting planted ones`,
+    )
+  }
+  return at
+}
+
+function resolveStoreKeySecret(options: TokenManagerOptions): string | Uint8Array {
+  const secret: unknown = options.storeKeySecret
+  if (secret === undefined) return options.clientSecret
+  if (typeof secret === 'string' && secret.length >= 32) return secret
+  if (secret instanceof Uint8Array && secret.length >= 16) return secret
+  throw invalid(
+    'storeKeySecret',
+    'must be a random string of at least 32 characters or at least 16 random bytes (e.g. `openssl rand -base64 32`), the same on every instance',
+  )
 }
 
 function resolveRetry(retry: RetryOptions | false | undefined): ResolvedRetryOptions {

@@ -27,6 +27,11 @@ export type UnreadableRecordReporter = (sessionId: string, reason: string, keyId
 /** Options of {@link createRecordCache}. */
 export interface RecordCacheOptions {
   cipher: RecordCipher | null
+  /**
+   * With a cipher, whether a plaintext record may still be read now (the migration window of
+   * `encryption.acceptPlaintextUntil`). Without one, plaintext is what is written.
+   */
+  acceptsPlaintext: () => boolean
   onUnreadable: UnreadableRecordReporter
   /** @default 10_000 */
   maxEntries?: number
@@ -34,7 +39,7 @@ export interface RecordCacheOptions {
 
 /** A bounded cache of decoded session records, keyed by session, version and raw value. */
 export function createRecordCache(options: RecordCacheOptions) {
-  const { cipher, onUnreadable } = options
+  const { cipher, onUnreadable, acceptsPlaintext } = options
   const maxEntries = options.maxEntries ?? 10_000
   const entries = new Map<string, Entry>()
 
@@ -51,6 +56,16 @@ export function createRecordCache(options: RecordCacheOptions) {
     if (record === undefined)
       onUnreadable(sessionId, 'the stored record is not a session record this version understands')
     return record
+  }
+
+  // With encryption on, a plaintext record is one that anyone with write access to the store
+  // could have planted: its tokens would be the writer's, not the shopper's.
+  function refusePlaintext(sessionId: string): undefined {
+    onUnreadable(
+      sessionId,
+      'the record is not encrypted, but `encryption` is configured (a record written before encryption was turned on reads only within `encryption.acceptPlaintextUntil`)',
+    )
+    return undefined
   }
 
   async function decrypt(sessionId: string, stored: VersionedValue): Promise<Decoded> {
@@ -88,7 +103,10 @@ export function createRecordCache(options: RecordCacheOptions) {
         return cached.record
       }
       if (!isEncryptedRecord(stored.value)) {
-        const record = parse(sessionId, stored.value)
+        const record =
+          cipher === null || acceptsPlaintext()
+            ? parse(sessionId, stored.value)
+            : refusePlaintext(sessionId)
         remember(sessionId, stored, record)
         return record
       }

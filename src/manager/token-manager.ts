@@ -191,7 +191,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       }
     },
   })
-  const { clock, refreshSkewMs } = resolved
+  const { clock, refreshSkewMs, storeKeyOf } = resolved
 
   function checkAccessRequest(
     sessionId: string,
@@ -233,7 +233,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         // A store in this process: the whole valid-token path is synchronous, one promise.
         // One clock reading for the store's TTL and the token's expiry when they share a clock.
         const now = clock()
-        const stored = store.getNow(sessionId, store.clock === clock ? now : undefined)
+        const stored = store.getNow(storeKeyOf(sessionId), store.clock === clock ? now : undefined)
         let token: string | Promise<string>
         try {
           token = accessTokenFrom(sessionId, stored, wantsManage, now)
@@ -247,13 +247,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       // bench, 0.79-0.85x of a raw GET against 0.91-0.93x.)
       if (store.getThen !== undefined) {
         return store.getThen(
-          sessionId,
+          storeKeyOf(sessionId),
           (stored) => accessTokenFrom(sessionId, stored, wantsManage),
           readFailed,
         )
       }
       return store
-        .get(sessionId)
+        .get(storeKeyOf(sessionId))
         .then((stored) => accessTokenFrom(sessionId, stored, wantsManage), readFailed)
     } catch (cause) {
       return Promise.reject(storeUnavailable('read the session', cause))

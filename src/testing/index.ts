@@ -8,6 +8,7 @@
  * - {@link createBoltTestHelpers}: log in, let an hour pass, fail the next token request.
  * - {@link createGatedTransport}: holds token requests so in-flight states can be seen.
  * - {@link lifecycleTransitions} and {@link transitionTaken}: what to cover, and what a step covered.
+ * - {@link deriveStoreKey}: the key a session's record is stored under, to look at it in a test.
  *
  * @packageDocumentation
  */
@@ -18,6 +19,7 @@ export {
   startBoltEmulator,
 } from '../emulator/index.js'
 export type { TokenSnapshot } from '../manager/session-record.js'
+export { deriveStoreKey } from '../manager/store-keys.js'
 export {
   type BoltTestHelpers,
   createBoltTestHelpers,

@@ -21,6 +21,7 @@ import {
   SCOPE_VIEW,
 } from '../machine/token-set.js'
 import { decodeSessionRecord, type TokenSnapshot } from '../manager/session-record.js'
+import { deriveStoreKey } from '../manager/store-keys.js'
 import { createTokenManager, type TokenManager } from '../manager/token-manager.js'
 import { createGatedTransport, type HeldRequest } from './gated-transport.js'
 import { type LifecycleTransition, transitionTaken } from './lifecycle-model.js'
@@ -261,7 +262,7 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
 
   async function checkState(snapshot: TokenSnapshot): Promise<void> {
     model = snapshot
-    const stored = await store.get(sessionId)
+    const stored = await store.get(deriveStoreKey(bolt.clientSecret, sessionId))
     const persisted = stored === undefined ? undefined : decodeSessionRecord(stored.value)
     check(stored === undefined || persisted !== undefined, 'the stored record does not decode')
     const tokens = persisted?.context.tokens ?? null

@@ -9,7 +9,9 @@ import { join } from 'node:path'
 import { Redis, type RedisOptions } from 'ioredis'
 import { inject, it } from 'vitest'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
+import { EMULATOR_DEFAULTS } from '../../src/emulator/options.js'
 import { decodeSessionRecord } from '../../src/manager/session-record.js'
+import { deriveStoreKey } from '../../src/manager/store-keys.js'
 import { rawSession, redisUrl } from '../support/redis.js'
 import {
   isCI,
@@ -102,8 +104,12 @@ export async function nextReady(client: Redis, timeoutMs = 3_000): Promise<void>
   await once(client, 'ready', { signal: AbortSignal.timeout(timeoutMs) })
 }
 
-/** The key of a session in the Redis store (see adapters/storage/redis.ts). */
-export const sessionKey = (prefix: string, sessionId: string) => `${prefix}{${sessionId}}`
+/**
+ * The key of a session in the Redis store (see adapters/storage/redis.ts), for a manager keyed
+ * by the emulator's default API key.
+ */
+export const sessionKey = (prefix: string, sessionId: string) =>
+  `${prefix}{${deriveStoreKey(EMULATOR_DEFAULTS.clientSecret, sessionId)}}`
 
 /** The stored record of a session: `undefined` when absent, `null` when it does not decode. */
 export async function storedRecord(client: Redis, prefix: string, sessionId: string) {

@@ -4,7 +4,14 @@ import { createMemoryStore } from '../../adapters/storage/memory.js'
 import { type EmulatorFault, faults } from '../../src/emulator/index.js'
 import { isBoltTokenError } from '../../src/errors.js'
 import { decodeSessionRecord } from '../../src/manager/session-record.js'
-import { logIn, managerFor, PAST_EXPIRY_MS, startEmulator, transports } from '../support/harness.js'
+import {
+  logIn,
+  managerFor,
+  PAST_EXPIRY_MS,
+  startEmulator,
+  storeKey,
+  transports,
+} from '../support/harness.js'
 import { rejection } from '../support/rejection.js'
 
 // refreshAttempts: how many requests a refresh makes before giving up (a 5xx is retried).
@@ -45,7 +52,7 @@ describe.each(transports)('bad answers from Bolt over $name', ({ create }) => {
       const store = createMemoryStore({ clock: bolt.now })
       const tokens = managerFor(bolt, create(), { store })
       await logIn(bolt, tokens, 's1')
-      const before = decodeSessionRecord((await store.get('s1'))?.value ?? '')
+      const before = decodeSessionRecord((await store.get(storeKey(bolt, 's1')))?.value ?? '')
       bolt.advanceClock(PAST_EXPIRY_MS)
       bolt.injectFault(fault(), { times: refreshAttempts })
 
@@ -58,7 +65,7 @@ describe.each(transports)('bad answers from Bolt over $name', ({ create }) => {
       expect(text).not.toContain(before?.context.tokens?.refreshToken)
       expect(text).not.toContain(bolt.clientSecret)
 
-      const after = decodeSessionRecord((await store.get('s1'))?.value ?? '')
+      const after = decodeSessionRecord((await store.get(storeKey(bolt, 's1')))?.value ?? '')
       expect(after?.value).toBe('expired')
       expect(after?.context.tokens).toEqual(before?.context.tokens)
       expect(after?.context.lease).toBeNull()

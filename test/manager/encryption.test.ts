@@ -5,7 +5,7 @@ import { createMemoryStore } from '../../adapters/storage/memory.js'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
 import type { TokenStore } from '../../src/contracts.js'
 import type { BoltEmulator } from '../../src/emulator/index.js'
-import { logIn, managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
+import { logIn, managerFor, PAST_EXPIRY_MS, startEmulator, storeKey } from '../support/harness.js'
 import { createTestRedis, describeRedis, randomPrefix } from '../support/redis.js'
 import { rejection } from '../support/rejection.js'
 
@@ -36,8 +36,16 @@ function encryptedManager(
   keys: Record<string, string>,
   current: string,
   seen = new Set<string>(),
+  acceptPlaintextUntil?: number,
 ) {
-  return managerFor(bolt, recordingTransport(seen), { store, encryption: { keys, current } })
+  return managerFor(bolt, recordingTransport(seen), {
+    store,
+    encryption: {
+      keys,
+      current,
+      ...(acceptPlaintextUntil === undefined ? {} : { acceptPlaintextUntil }),
+    },
+  })
 }
 
 const stores: RedisStore[] = []
@@ -56,7 +64,7 @@ describe('encryption at rest', () => {
     const token = await tokens.getAccessToken('s1')
     expect(token.startsWith('at_')).toBe(true)
 
-    const raw = (await store.get('s1'))?.value ?? ''
+    const raw = (await store.get(storeKey(bolt, 's1')))?.value ?? ''
     expect(raw).toMatch(/^enc1\.k1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/)
     expect(seen.size).toBeGreaterThan(4)
     for (const secret of seen) expect(raw).not.toContain(secret)
@@ -69,10 +77,12 @@ describe('encryption at rest', () => {
     const store = createMemoryStore({ clock: bolt.now })
     const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1')
     await logIn(bolt, tokens, 's1')
-    const first = (await store.get('s1'))?.value
+    const first = (await store.get(storeKey(bolt, 's1')))?.value
     await tokens.logout('s1')
     await logIn(bolt, tokens, 's1')
-    expect((await store.get('s1'))?.value.split('.')[2]).not.toBe(first?.split('.')[2])
+    expect((await store.get(storeKey(bolt, 's1')))?.value.split('.')[2]).not.toBe(
+      first?.split('.')[2],
+    )
   })
 
   it('a ciphertext moved to another session does not decrypt: it reads as absent and the key id alone is reported', async () => {
@@ -80,8 +90,11 @@ describe('encryption at rest', () => {
     const store = createMemoryStore({ clock: bolt.now })
     const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1')
     await logIn(bolt, tokens, 'victim')
-    const stolen = (await store.get('victim'))?.value ?? ''
-    await store.compareAndSet('attacker', stolen, { expectedVersion: 0, ttlMs: 60_000 })
+    const stolen = (await store.get(storeKey(bolt, 'victim')))?.value ?? ''
+    await store.compareAndSet(storeKey(bolt, 'attacker'), stolen, {
+      expectedVersion: 0,
+      ttlMs: 60_000,
+    })
 
     expect((await rejection(tokens.getAccessToken('attacker'))).code).toBe('NOT_AUTHENTICATED')
     expect((await tokens.getStatus('attacker')).state).toBe('unauthenticated')
@@ -99,10 +112,10 @@ describe('encryption at rest', () => {
     const store = createMemoryStore({ clock: bolt.now })
     const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1')
     await logIn(bolt, tokens, 's1')
-    const stored = await store.get('s1')
+    const stored = await store.get(storeKey(bolt, 's1'))
     const raw = stored?.value ?? ''
     const flipped = `${raw.slice(0, -2)}${raw.at(-2) === 'A' ? 'B' : 'A'}${raw.at(-1)}`
-    await store.compareAndSet('s1', flipped, {
+    await store.compareAndSet(storeKey(bolt, 's1'), flipped, {
       expectedVersion: stored?.version ?? 0,
       ttlMs: 60_000,
     })
@@ -122,10 +135,10 @@ describe('encryption at rest', () => {
 
     const rotated = encryptedManager(bolt, store, { k1: key1, k2: key2 }, 'k2')
     expect(await rotated.getAccessToken('s1')).toBe(manageToken)
-    expect((await store.get('s1'))?.value.startsWith('enc1.k1.')).toBe(true)
+    expect((await store.get(storeKey(bolt, 's1')))?.value.startsWith('enc1.k1.')).toBe(true)
     bolt.advanceClock(PAST_EXPIRY_MS)
     await rotated.getAccessToken('s1')
-    expect((await store.get('s1'))?.value.startsWith('enc1.k2.')).toBe(true)
+    expect((await store.get(storeKey(bolt, 's1')))?.value.startsWith('enc1.k2.')).toBe(true)
 
     const retired = encryptedManager(bolt, store, { k2: key2 }, 'k2')
     expect((await retired.getStatus('s1')).state).toBe('viewOnly')
@@ -135,16 +148,101 @@ describe('encryption at rest', () => {
     expect(stale.errors[0]?.error.message).toContain("key id 'k2'")
   })
 
-  it('plaintext records written before encryption was turned on still read, and are encrypted on their next write', async () => {
+  it('a plaintext record planted at a session while encryption is on is refused: RECORD_UNREADABLE, and its token is never handed out', async () => {
     const bolt = await startEmulator()
     const store = createMemoryStore({ clock: bolt.now })
-    await logIn(bolt, managerFor(bolt, createFetchTransport(), { store }), 's1')
-    expect((await store.get('s1'))?.value.startsWith('{')).toBe(true)
     const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1')
+    await logIn(bolt, tokens, 'victim')
+    // The attacker logs in to Bolt as themself, with encryption off, and copies the plaintext
+    // record over the victim's key (a Redis writer can set any value).
+    const attackerStore = createMemoryStore({ clock: bolt.now })
+    const attacker = managerFor(bolt, createFetchTransport(), { store: attackerStore })
+    await logIn(bolt, attacker, 'attacker')
+    const attackerToken = await attacker.getAccessToken('attacker')
+    const planted = (await attackerStore.get(storeKey(bolt, 'attacker')))?.value ?? ''
+    const victim = await store.get(storeKey(bolt, 'victim'))
+    expect(
+      await store.compareAndSet(storeKey(bolt, 'victim'), planted, {
+        expectedVersion: victim?.version ?? 0,
+        ttlMs: 60_000,
+      }),
+    ).toBeDefined()
+
+    expect((await rejection(tokens.getAccessToken('victim'))).code).toBe('NOT_AUTHENTICATED')
+    expect((await tokens.getStatus('victim')).state).toBe('unauthenticated')
+    expect(tokens.errors.map((event) => event.error.code)).toEqual(['RECORD_UNREADABLE'])
+    expect(tokens.errors[0]?.error.message).toContain('the record is not encrypted')
+    expect(JSON.stringify(tokens.errors[0])).not.toContain(attackerToken)
+    // The victim's next login replaces the planted record.
+    await logIn(bolt, tokens, 'victim')
+    expect(await tokens.getAccessToken('victim')).not.toBe(attackerToken)
+    expect((await tokens.getStatus('victim')).state).toBe('fullyScoped')
+  })
+
+  it('turning encryption on: within acceptPlaintextUntil plaintext records read and are encrypted on their next write; after it they are refused', async () => {
+    const bolt = await startEmulator()
+    const store = createMemoryStore({ clock: bolt.now })
+    const plain = managerFor(bolt, createFetchTransport(), { store })
+    await logIn(bolt, plain, 's1')
+    await logIn(bolt, plain, 's2')
+    expect((await store.get(storeKey(bolt, 's1')))?.value.startsWith('{')).toBe(true)
+    const until = bolt.now() + 2 * PAST_EXPIRY_MS
+    const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1', new Set(), until)
     expect((await tokens.getStatus('s1')).state).toBe('fullyScoped')
     bolt.advanceClock(PAST_EXPIRY_MS)
     await tokens.getAccessToken('s1')
-    expect((await store.get('s1'))?.value.startsWith('enc1.k1.')).toBe(true)
+    expect((await store.get(storeKey(bolt, 's1')))?.value.startsWith('enc1.k1.')).toBe(true)
+
+    // s2 was not written before the window closed: its plaintext is refused from then on.
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    expect((await tokens.getStatus('s2')).state).toBe('unauthenticated')
+    expect(tokens.errors.map((event) => event.error.code)).toEqual(['RECORD_UNREADABLE'])
+    expect((await tokens.getStatus('s1')).state).toBe('expired')
+  })
+
+  it('refuses a migration window longer than sessionTtlMs, or one that is not a time', async () => {
+    const bolt = await startEmulator()
+    const attempts: [unknown, string][] = [
+      [bolt.now() + 31 * 24 * 3_600_000, 'must be at most sessionTtlMs'],
+      ['tomorrow', 'must be a Date or epoch milliseconds'],
+      [new Date(Number.NaN), 'must be a Date or epoch milliseconds'],
+    ]
+    for (const [acceptPlaintextUntil, message] of attempts) {
+      const thrown = (() => {
+        try {
+          managerFor(bolt, createFetchTransport(), {
+            encryption: { keys: { k1: key1 }, current: 'k1', acceptPlaintextUntil } as never,
+          })
+        } catch (error) {
+          return error as { code?: string; message: string }
+        }
+        return undefined
+      })()
+      expect(thrown?.code).toBe('INVALID_ARGUMENT')
+      expect(thrown?.message).toContain('encryption.acceptPlaintextUntil')
+      expect(thrown?.message).toContain(message)
+    }
+  })
+
+  it('the documented limit: an earlier ciphertext of the same session, written back with its version, restores that earlier record (it cannot be read, altered or moved)', async () => {
+    const bolt = await startEmulator()
+    const store = createMemoryStore({ clock: bolt.now })
+    const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1')
+    await logIn(bolt, tokens, 's1')
+    const key = storeKey(bolt, 's1')
+    const before = await store.get(key)
+    await tokens.logout('s1')
+    expect((await tokens.getStatus('s1')).state).toBe('unauthenticated')
+
+    // A store writer replays the value it saw before the logout. The store is the only state
+    // instances share, so nothing can tell this write from a genuine one (docs/security.md).
+    const tombstone = await store.get(key)
+    await store.compareAndSet(key, before?.value ?? '', {
+      expectedVersion: tombstone?.version ?? 0,
+      ttlMs: 60_000,
+    })
+    expect((await tokens.getStatus('s1')).state).toBe('fullyScoped')
+    expect(tokens.errors).toEqual([])
   })
 
   it('refuses a bad keyring at construction, naming the problem and never the key', async () => {
@@ -181,7 +279,7 @@ describeRedis('encryption at rest on Redis', () => {
     bolt.advanceClock(PAST_EXPIRY_MS)
     await tokens.getAccessToken('s1')
 
-    const raw = String(await client.get(`${prefix}{s1}`))
+    const raw = String(await client.get(`${prefix}{${storeKey(bolt, 's1')}}`))
     expect(raw).toContain('enc1.k1.')
     for (const secret of seen) expect(raw).not.toContain(secret)
   })

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import { isBoltTokenError } from '../../src/errors.js'
 import { encodeSessionRecord, reviveSnapshot } from '../../src/manager/session-record.js'
-import { logIn, managerFor, PAST_EXPIRY_MS, startEmulator, transports } from '../support/harness.js'
+import {
+  logIn,
+  managerFor,
+  PAST_EXPIRY_MS,
+  startEmulator,
+  storeKey,
+  transports,
+} from '../support/harness.js'
 import { rejection } from '../support/rejection.js'
 
 describe.each(transports)('single-flight refresh over $name', ({ create }) => {
@@ -76,7 +83,7 @@ describe.each(transports)('single-flight refresh over $name', ({ create }) => {
     bolt.advanceClock(PAST_EXPIRY_MS)
 
     // A crashed instance left the session in `refresh` with a lease that has since ended.
-    const key = 's1'
+    const key = storeKey(bolt, 's1')
     const stored = await store.get(key)
     if (stored === undefined) throw new Error('session missing')
     const record = JSON.parse(stored.value)

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { decodeSessionRecord } from '../../src/manager/session-record.js'
+import { storeKey } from '../support/harness.js'
 import { describeRedis } from '../support/redis.js'
 import {
   type ExpiredSession,
@@ -48,7 +49,7 @@ async function killLeaseHolderMidRefresh(session: ExpiredSession) {
 
   // A died holding the lock: the record is in `refresh` under A's lease.
   expect((await parent.getStatus(sessionId)).state).toBe('refresh')
-  const stored = await store.get(sessionId)
+  const stored = await store.get(storeKey(bolt, sessionId))
   const record = stored === undefined ? undefined : decodeSessionRecord(stored.value)
   expect(record?.value).toBe('refresh')
   const lease = record?.context.lease ?? null
@@ -57,7 +58,7 @@ async function killLeaseHolderMidRefresh(session: ExpiredSession) {
 
   // The emulator still processes A's request after its delay: A's refresh token is now spent.
   await waitUntil(() => bolt.stats.refreshes === 1, "the emulator to rotate A's refresh token")
-  const presentedByA = refreshRequests(bolt)[0]?.refreshToken
+  const presentedByA = refreshRequests(bolt)[0]?.refreshTokenHash
   expect(presentedByA).toBeDefined()
   expect((await parent.getStatus(sessionId)).state).toBe('refresh')
   return { b, leaseUntil: lease?.until ?? 0, presentedByA }
@@ -81,7 +82,7 @@ describeRedis('lease takeover after the lease holder is SIGKILLed mid-refresh (R
     // B presented the refresh token A had presented, once, after A's lease ended.
     const presented = refreshRequests(bolt)
     expect(presented).toHaveLength(2)
-    expect(presented[1]?.refreshToken === presentedByA).toBe(true)
+    expect(presented[1]?.refreshTokenHash === presentedByA).toBe(true)
     expect(presented[1]?.status).toBe(200)
     expect(bolt.stats).toEqual(
       expect.objectContaining({
@@ -123,7 +124,7 @@ describeRedis('lease takeover after the lease holder is SIGKILLed mid-refresh (R
     // No loop: A's request and B's single retry of the same (spent) refresh token.
     const presented = refreshRequests(bolt)
     expect(presented).toHaveLength(2)
-    expect(presented[1]?.refreshToken === presentedByA).toBe(true)
+    expect(presented[1]?.refreshTokenHash === presentedByA).toBe(true)
     expect(presented[1]?.status).toBe(400)
     expect(bolt.stats).toEqual(
       expect.objectContaining({

@@ -44,11 +44,14 @@
 //    code Bolt rejects)` command exercises it in every run.
 // 2. watchSession lost a wake-up (a change notified while its re-read was in flight). Run
 //    with RACE_POLL_MS=60000 (waiters then wake only by notification) to check it.
+
 import fc from 'fast-check'
 import { afterAll, describe, it } from 'vitest'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import { createRedisStore } from '../../adapters/storage/redis.js'
 import type { BoltEmulator } from '../../src/emulator/index.js'
+import { EMULATOR_DEFAULTS } from '../../src/emulator/options.js'
+import { deriveStoreKey } from '../../src/manager/store-keys.js'
 import { createTestRedis, describeRedis, randomPrefix } from '../support/redis.js'
 import { raceCommands } from './commands.js'
 import { actUntilIoSettles } from './scheduled-io.js'
@@ -133,7 +136,9 @@ describeRedis('interleavings of two or three managers on one Redis store', () =>
           return {
             store,
             close: async () => {
-              await store.delete(SESSION).catch(() => {})
+              await store
+                .delete(deriveStoreKey(EMULATOR_DEFAULTS.clientSecret, SESSION))
+                .catch(() => {})
               await store.close()
             },
           }

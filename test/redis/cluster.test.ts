@@ -70,6 +70,29 @@ describeRedisCluster('Redis store on a 3-master Redis Cluster', () => {
     expect(perMaster.flat()).toHaveLength(30)
   })
 
+  it("a session id starting with '}' (which would empty a hash tag built from it) lives in one slot: login, refresh across instances, logout", async () => {
+    const bolt = await startEmulator()
+    const prefix = randomPrefix()
+    const [a, b] = Array.from({ length: 2 }, () =>
+      managerFor(bolt, createFetchTransport(), { store: clusterStore(clusterClient(), prefix) }),
+    )
+    if (a === undefined || b === undefined) throw new Error('no manager')
+    const sessionId = '}evil{id'
+    await logIn(bolt, a, sessionId)
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    bolt.injectFault({ type: 'delay', ms: 100 })
+    const [first, second] = await Promise.all([
+      a.getAccessToken(sessionId),
+      b.getAccessToken(sessionId),
+    ])
+    expect(first).toBe(second)
+    expect((await b.getStatus(sessionId)).state).toBe('viewOnly')
+    await b.logout(sessionId)
+    expect((await a.getStatus(sessionId)).state).toBe('unauthenticated')
+    expect([...a.errors, ...b.errors]).toEqual([])
+    expect(bolt.stats).toEqual(expect.objectContaining({ refreshes: 1, reuseDetected: 0 }))
+  })
+
   it('stampede: 4 managers with their own cluster clients × 50 callers on an expired session → one refresh', async () => {
     const bolt = await startEmulator()
     const prefix = randomPrefix()

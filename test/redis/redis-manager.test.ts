@@ -2,7 +2,9 @@ import { Redis } from 'ioredis'
 import { afterEach, expect, it } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
+import { EMULATOR_DEFAULTS } from '../../src/emulator/options.js'
 import { decodeSessionRecord } from '../../src/manager/session-record.js'
+import { deriveStoreKey } from '../../src/manager/store-keys.js'
 import {
   accountStatus,
   logIn,
@@ -33,8 +35,12 @@ function redisStore(client: Redis, prefix: string): RedisStore {
   return store
 }
 
+/** The Redis key of a session of a manager keyed by the emulator's default API key. */
+const redisKey = (prefix: string, sessionId: string) =>
+  `${prefix}{${deriveStoreKey(EMULATOR_DEFAULTS.clientSecret, sessionId)}}`
+
 async function storedRecord(client: Redis, prefix: string, sessionId: string) {
-  const raw = await rawSession(client, `${prefix}{${sessionId}}`)
+  const raw = await rawSession(client, redisKey(prefix, sessionId))
   return raw === undefined ? undefined : decodeSessionRecord(raw.value)
 }
 
@@ -72,9 +78,43 @@ describeRedis('token manager on Redis', () => {
       'fullyScoped',
       'unauthenticated',
     ])
-    // The session sits in one hash under the prefix, with its id as the hash tag.
-    expect(await client.keys(`${prefix}*`)).toEqual([`${prefix}{s1}`])
-    expect(await client.pttl(`${prefix}{s1}`)).toBeGreaterThan(0)
+    // The session sits in one string under the prefix, with its derived key as the hash tag.
+    expect(await client.keys(`${prefix}*`)).toEqual([redisKey(prefix, 's1')])
+    expect(await client.pttl(redisKey(prefix, 's1'))).toBeGreaterThan(0)
+  })
+
+  it('a reader of Redis learns no session id: no key, channel or command argument of a whole lifecycle holds it', async () => {
+    const bolt = await startEmulator()
+    const prefix = randomPrefix()
+    const cookie = 'c00kie-value-the-examples-use-as-session-id'
+    const monitor = await createTestRedis().monitor()
+    extraClients.push(monitor)
+    const seen: string[] = []
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.some((arg) => arg.includes(prefix))) seen.push(...args)
+    })
+    const tokens = managerFor(bolt, createFetchTransport(), {
+      store: redisStore(createTestRedis(), prefix),
+    })
+    const other = managerFor(bolt, createFetchTransport(), {
+      store: redisStore(createTestRedis(), prefix),
+    })
+    await logIn(bolt, tokens, cookie)
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    bolt.injectFault({ type: 'delay', ms: 100 })
+    // Two instances at once: one refreshes, the other subscribes to the change channel.
+    const [a, b] = await Promise.all([tokens.getAccessToken(cookie), other.getAccessToken(cookie)])
+    expect(a).toBe(b)
+    await tokens.logout(cookie)
+    await createTestRedis().get(`${prefix}marker`)
+    await expect.poll(() => seen.includes(`${prefix}marker`)).toBe(true)
+
+    expect(seen).toContain(redisKey(prefix, cookie))
+    expect(seen).toContain(`${redisKey(prefix, cookie)}:changed`)
+    const names = seen.filter((arg) => arg.startsWith(prefix) && arg !== `${prefix}marker`)
+    expect(names.every((name) => /^[^{]*\{[A-Za-z0-9_-]{43}\}(:changed)?$/.test(name))).toBe(true)
+    expect(seen.filter((arg) => arg.includes(cookie))).toEqual([])
+    expect(await createTestRedis().keys(`*${cookie}*`)).toEqual([])
   })
 
   it('a valid-token getAccessToken costs exactly one Redis command (GET)', async () => {
@@ -99,7 +139,9 @@ describeRedis('token manager on Redis', () => {
     const reads = seen.filter((args) => args[1] !== `${prefix}marker`)
     expect(reads).toHaveLength(10)
     expect(
-      reads.every(([command, key]) => command?.toLowerCase() === 'get' && key === `${prefix}{s1}`),
+      reads.every(
+        ([command, key]) => command?.toLowerCase() === 'get' && key === redisKey(prefix, 's1'),
+      ),
     ).toBe(true)
   })
 

@@ -16,6 +16,7 @@ import type {
   TransitionEvent,
 } from '../../src/manager/lifecycle-events.js'
 import type { TokenManagerOptions } from '../../src/manager/options.js'
+import { deriveStoreKey } from '../../src/manager/store-keys.js'
 import { createTokenManager, type TokenManager } from '../../src/manager/token-manager.js'
 
 /** The HTTP adapters every manager test runs through. */
@@ -66,6 +67,11 @@ export function managerFor(
     else if (event.type === 'leaseTakenOver') takeovers.push(event)
   })
   return Object.assign(tokens, { transitions, errors, takeovers })
+}
+
+/** The key a session of a manager made by {@link managerFor} is stored under (keyed by the API key). */
+export function storeKey(bolt: BoltEmulator, sessionId: string): string {
+  return deriveStoreKey(bolt.clientSecret, sessionId)
 }
 
 /** Logs the shopper in through the emulator's login stand-in and exchanges the code. */
