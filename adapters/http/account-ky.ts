@@ -5,21 +5,18 @@
  * @module
  */
 import ky, { type KyInstance } from 'ky'
-import {
-  type AccountClientOptions,
-  accessTokenFor,
-  accountApiRoot,
-  bearer,
-  isScopeRefusal,
-  replacementToken,
-  scopeRefused,
-  stillRefused,
-} from '../../src/account/account-auth.js'
+import type { AccountClientOptions } from '../../src/account/account-auth.js'
+import { accountApiRoot } from '../../src/account/api-root.js'
+import { sendAuthorized } from '../../src/account/authorized-request.js'
 import type { TokenManager } from '../../src/manager/token-manager.js'
 
 /** Options of {@link createAccountClient}. */
 export interface AccountKyOptions extends AccountClientOptions {
-  /** The ky instance to extend (its hooks and defaults are kept). @default ky */
+  /**
+   * The ky instance to extend: its hooks, defaults and `fetch` are kept (its `fetch` is the
+   * one that reaches the network).
+   * @default ky
+   */
   ky?: KyInstance
 }
 
@@ -27,15 +24,25 @@ export interface AccountKyOptions extends AccountClientOptions {
  * Creates a ky instance for Bolt's Account API that acts for one shopper session (its
  * `prefixUrl` is the API root: call it with paths such as `v1/account`):
  *
- * - it adds the session's access token, refreshing it first when it has expired;
+ * - it adds the session's access token, refreshing it first when it has expired, only to
+ *   requests whose final URL (after `prefixUrl`, `searchParams` and hooks) is under the API
+ *   root: the same origin as `baseUrl` and a path under its path. Anything else (a full
+ *   URL, a `URL` or `Request` for another address, another `prefixUrl`, `../`) rejects
+ *   with `INVALID_ARGUMENT` before the token is read;
+ * - the token is added in this instance's `fetch`, on a copy of the request that only the
+ *   network sees: ky's hooks (yours included), its `HTTPError` and `TimeoutError` hold
+ *   requests without it;
+ * - it never follows a redirect (its target could be any host): a `3xx` redirect rejects
+ *   with `INVALID_RESPONSE`;
  * - on a `401` it has the token refreshed once (however many requests are refused at the
  *   same time) and sends the request again, once; a second `401` rejects with
  *   `NOT_AUTHENTICATED`;
  * - a `403 insufficient_scope` rejects with `SCOPE_REQUIRED` (show the login modal again).
  *
- * Every other answer behaves as ky's (an `HTTPError` for other statuses, by default).
- * ky's own retries are off in this instance (`retry: 0`): ky would retry the library's
- * errors thrown from its hooks as network failures. Retry at your level if you want to.
+ * Every other answer behaves as ky's (an `HTTPError` for other statuses, by default); your
+ * `afterResponse` hooks see the answer after the retry. ky's own retries are off in this
+ * instance (`retry: 0`): ky would retry the library's errors as network failures. Retry at
+ * your level if you want to.
  *
  * @example
  * ```ts
@@ -50,43 +57,24 @@ export function createAccountClient(
   sessionId: string,
   options: AccountKyOptions = {},
 ): KyInstance {
-  const base = options.ky ?? ky
-  return base.extend({
-    prefixUrl: accountApiRoot(tokens, options),
-    // ky retries whatever a hook throws as if the network had failed (after a backoff):
-    // SCOPE_REQUIRED or INVALID_GRANT must reach the caller at once, and only once.
-    retry: 0,
-    hooks: {
-      beforeRequest: [
-        async (request) => {
-          const accessToken = await accessTokenFor(tokens, sessionId, options)
-          request.headers.set('authorization', bearer(accessToken))
-        },
-      ],
-      afterResponse: [
-        async (request, _options, response) => {
-          const path = new URL(request.url).pathname
-          if (response.status === 401) {
-            const refused = request.headers.get('authorization')?.replace(/^Bearer /, '') ?? ''
-            const replacement = await replacementToken(tokens, sessionId, refused, options)
-            request.headers.set('authorization', bearer(replacement))
-            // The retry goes through the merchant's instance, not this one: no second retry.
-            const retried = await base(request, { throwHttpErrors: false, retry: 0 })
-            if (retried.status === 401) throw stillRefused(request.method, path)
-            if (await isScopeRefusal(retried)) throw scopeRefused(request.method, path)
-            return retried
-          }
-          if (await isScopeRefusal(response)) throw scopeRefused(request.method, path)
-          return response
-        },
-      ],
-      // ky's HTTPError keeps the request, bearer token included: drop it before anyone logs it.
-      beforeError: [
-        (error) => {
-          error.request.headers.delete('authorization')
-          return error
-        },
-      ],
-    },
+  const root = accountApiRoot(tokens, options)
+  return (options.ky ?? ky).extend((defaults) => {
+    const network = defaults.fetch ?? ((input, init) => globalThis.fetch(input, init))
+    const config = { tokens, sessionId, options, root, send: network }
+    return {
+      prefixUrl: root,
+      // ky retries whatever its fetch throws as if the network had failed (after a backoff):
+      // SCOPE_REQUIRED or INVALID_GRANT must reach the caller at once, and only once.
+      retry: 0,
+      // ky hands its fetch the final request, after every hook: the one place to check where
+      // it goes, and to add a token that ky itself never holds.
+      fetch: (input, init) =>
+        sendAuthorized(
+          config,
+          input instanceof Request ? input : new Request(input, init),
+          true,
+          init,
+        ),
+    }
   })
 }

@@ -1,5 +1,5 @@
 /**
- * What both Account API clients share: how a request is authorized, and how Bolt's answers
+ * What both Account API clients share: which token a request gets, and how Bolt's answers
  * that concern the token are recognised and turned into this library's errors.
  *
  * @module
@@ -21,29 +21,6 @@ export interface AccountClientOptions {
    * usable token is sent, and Bolt's own `403 insufficient_scope` becomes `SCOPE_REQUIRED`.
    */
   scope?: typeof SCOPE_MANAGE | typeof SCOPE_VIEW
-}
-
-/** The Account API root, without a trailing slash: `options.baseUrl`, else the manager's. */
-export function accountApiRoot(tokens: TokenManager, options: AccountClientOptions): string {
-  return (options.baseUrl ?? tokens.baseUrl).replace(/\/+$/, '')
-}
-
-/**
- * The URL of `path` under `root`. Only a path that starts with one `/` is accepted: anything
- * else (`@host/…`, `.host/…`, `//host/…`, a full URL) could send the bearer token elsewhere.
- */
-export function accountUrl(root: string, path: string): string {
-  if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) {
-    throw new BoltTokenError(
-      'INVALID_ARGUMENT',
-      'Account API paths must start with a single "/" (e.g. "/v1/account"): the bearer token only goes to the Bolt API root.',
-    )
-  }
-  const url = new URL(`${root}${path}`)
-  if (url.origin !== new URL(root).origin) {
-    throw new BoltTokenError('INVALID_ARGUMENT', 'That Account API path leaves the Bolt API root.')
-  }
-  return url.href
 }
 
 /** The session's access token, as the options ask for it. */
@@ -108,5 +85,19 @@ export function stillRefused(method: string, path: string): BoltTokenError {
     'NOT_AUTHENTICATED',
     `Bolt refused ${method} ${path} with 401 again after the session's token was refreshed: the shopper's Bolt session is no longer valid. Show the login modal and pass its code to exchangeCode().`,
     { status: 401 },
+  )
+}
+
+/** Whether `response` is a redirect (a `Location` to follow, or fetch's opaque redirect). */
+export function isRedirect(response: Response): boolean {
+  return response.type === 'opaqueredirect' || [301, 302, 303, 307, 308].includes(response.status)
+}
+
+/** The error for a redirect from the Account API: the clients never follow one. */
+export function redirectRefused(method: string, path: string, status: number): BoltTokenError {
+  return new BoltTokenError(
+    'INVALID_RESPONSE',
+    `The Account API answered ${method} ${path} with a redirect (${status || 'opaque'}); the client does not follow redirects, so the shopper's token was not sent on. Check baseUrl: it must be Bolt's API root itself (e.g. https://api.bolt.com), not an address that redirects.`,
+    status > 0 ? { status } : {},
   )
 }

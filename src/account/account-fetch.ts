@@ -4,17 +4,9 @@
  * @module
  */
 import type { TokenManager } from '../manager/token-manager.js'
-import {
-  type AccountClientOptions,
-  accessTokenFor,
-  accountApiRoot,
-  accountUrl,
-  bearer,
-  isScopeRefusal,
-  replacementToken,
-  scopeRefused,
-  stillRefused,
-} from './account-auth.js'
+import type { AccountClientOptions } from './account-auth.js'
+import { accountApiRoot, accountUrl } from './api-root.js'
+import { sendAuthorized } from './authorized-request.js'
 
 /** Options of {@link createAccountFetch}. */
 export interface AccountFetchOptions extends AccountClientOptions {
@@ -24,8 +16,9 @@ export interface AccountFetchOptions extends AccountClientOptions {
 
 /**
  * Calls Bolt's Account API: `path` is relative to the API root and starts with `/` (e.g.
- * `/v1/account`; anything else rejects with `INVALID_ARGUMENT`, so the token never leaves the
- * root); `init` is fetch's, without `Authorization` (it is added).
+ * `/v1/account`); a path that is not, or that resolves outside the root (`/../x`), rejects
+ * with `INVALID_ARGUMENT` before the token is read. `init` is fetch's, without
+ * `Authorization` (it is added) and without `redirect` (redirects are never followed).
  */
 export type AccountFetch = (path: string, init?: RequestInit) => Promise<Response>
 
@@ -33,7 +26,10 @@ export type AccountFetch = (path: string, init?: RequestInit) => Promise<Respons
  * Creates a `fetch` for Bolt's Account API that acts for one shopper session:
  *
  * - it adds the session's access token (`Authorization: Bearer …`), refreshing it first
- *   when it has expired;
+ *   when it has expired, and only to requests under the API root (`baseUrl`'s origin and
+ *   path); the token is on the request handed to `options.fetch` and nowhere else;
+ * - it never follows a redirect (a redirect's target could be any host): a `3xx` redirect
+ *   rejects with `INVALID_RESPONSE`;
  * - on a `401` it has the token refreshed once (however many requests are refused at the
  *   same time) and sends the request again, once; a second `401` rejects with
  *   `NOT_AUTHENTICATED`. A body that is a stream cannot be sent twice: the `401` is returned;
@@ -47,7 +43,7 @@ export type AccountFetch = (path: string, init?: RequestInit) => Promise<Respons
  * const profile = await (await account('/v1/account')).json()
  * ```
  * @throws {BoltTokenError} from the returned function: what `getAccessToken` throws,
- *   `SCOPE_REQUIRED`, `NOT_AUTHENTICATED`.
+ *   `INVALID_ARGUMENT`, `SCOPE_REQUIRED`, `NOT_AUTHENTICATED`, `INVALID_RESPONSE`.
  */
 export function createAccountFetch(
   tokens: TokenManager,
@@ -56,29 +52,12 @@ export function createAccountFetch(
 ): AccountFetch {
   const root = accountApiRoot(tokens, options)
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
-
-  return async (path, init = {}) => {
-    const method = (init.method ?? 'GET').toUpperCase()
-    const url = accountUrl(root, path)
-    const call = (accessToken: string) => {
-      const headers = new Headers(init.headers)
-      headers.set('authorization', bearer(accessToken))
-      return send(url, { ...init, headers })
-    }
-    const first = await accessTokenFor(tokens, sessionId, options)
-    let response = await call(first)
-    if (response.status === 401 && !(init.body instanceof ReadableStream)) {
-      await response.body?.cancel()
-      response = await call(await replacementToken(tokens, sessionId, first, options))
-      if (response.status === 401) {
-        await response.body?.cancel()
-        throw stillRefused(method, path)
-      }
-    }
-    if (await isScopeRefusal(response)) {
-      await response.body?.cancel()
-      throw scopeRefused(method, path)
-    }
-    return response
-  }
+  const config = { tokens, sessionId, options, root, send }
+  return async (path, init = {}) =>
+    sendAuthorized(
+      config,
+      new Request(accountUrl(root, path), init),
+      // A stream cannot be read twice without holding all of it: its 401 is returned instead.
+      !(init.body instanceof ReadableStream),
+    )
 }
