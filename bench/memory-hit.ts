@@ -4,9 +4,11 @@
  *
  * @module
  */
+
 import { OAuth2Client } from 'google-auth-library'
 import { createMemoryStore } from '../adapters/storage/memory.js'
 import type { StoredTokenSet } from '../src/machine/token-set.js'
+import { deriveStoreKey } from '../src/manager/store-keys.js'
 import { createTokenManager } from '../src/manager/token-manager.js'
 import type { Section } from './context.js'
 import { heading, int, ratio, table } from './format.js'
@@ -32,7 +34,9 @@ export const memoryHit: Section = async ({ settings, emulator }) => {
   const tokens = await logInAll(emulator, manager, ids)
 
   // The same sessions, held as each alternative would hold them.
-  const stored = await Promise.all(ids.map((id) => store.get(id)))
+  const stored = await Promise.all(
+    ids.map((id) => store.get(deriveStoreKey(emulator.clientSecret, id))),
+  )
   const tokenSets = stored.map((entry) => {
     const record = JSON.parse(entry?.value ?? 'null') as { context: { tokens: StoredTokenSet } }
     return record.context.tokens

@@ -5,15 +5,21 @@
  *
  * @module
  */
+
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { createRedisStore } from '../adapters/storage/redis.js'
+import { EMULATOR_DEFAULTS } from '../src/emulator/options.js'
+import { deriveStoreKey } from '../src/manager/store-keys.js'
 import { createTokenManager, type TokenManager } from '../src/manager/token-manager.js'
 import type { Section } from './context.js'
 import { heading, int, ratio, table } from './format.js'
 import { type Metric, measured, notMeasured } from './metrics.js'
 import { interleave, median, pairedRatios, runLoops } from './rounds.js'
 import { logInAll, sessionIds } from './sessions.js'
+
+/** The bench emulator runs on the defaults: the API key the managers' store keys derive from. */
+const EMULATOR_SECRET = EMULATOR_DEFAULTS.clientSecret
 
 const CONCURRENCY = 100
 const READS_COUNTED = 100
@@ -144,8 +150,8 @@ async function readThroughput(
 ): Promise<Record<'redis.hit.ops' | 'redis.raw-get.ops' | 'redis.hit.vs-raw-get', Metric>> {
   // For each session, a copy of its stored string under another key: the raw GET reads as
   // many bytes as the store's own GET, without the library around it.
-  const keys = ids.map((id) => `${prefix}{${id}}`)
-  const copies = ids.map((id) => `${prefix}{${id}}:copy`)
+  const keys = ids.map((id) => `${prefix}{${deriveStoreKey(EMULATOR_SECRET, id)}}`)
+  const copies = ids.map((id) => `${prefix}{${deriveStoreKey(EMULATOR_SECRET, id)}}:copy`)
   let recordBytes = 0
   for (const [i, key] of keys.entries()) {
     const stored = await client.get(key)

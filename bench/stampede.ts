@@ -5,10 +5,13 @@
  *
  * @module
  */
+
 import { AuthorizationCode } from 'simple-oauth2'
 import { createRedisStore } from '../adapters/storage/redis.js'
 import type { TokenStore } from '../src/contracts.js'
 import { accountStatus } from '../src/emulator/index.js'
+import { EMULATOR_DEFAULTS } from '../src/emulator/options.js'
+import { deriveStoreKey } from '../src/manager/store-keys.js'
 import { createTokenManager } from '../src/manager/token-manager.js'
 import { type Child, spawnChild } from './child.js'
 import type { Section, SectionContext } from './context.js'
@@ -18,6 +21,9 @@ import { type Metrics, measured, notMeasured } from './metrics.js'
 import type { RedisTarget } from './redis-target.js'
 import { median, percentile } from './rounds.js'
 import { type Done, type Go, WORKER_CONFIG_ENV, type WorkerConfig } from './stampede-protocol.js'
+
+/** The bench emulator runs on the defaults: the API key the managers' store keys derive from. */
+const EMULATOR_SECRET = EMULATOR_DEFAULTS.clientSecret
 
 const PROCESSES = 4
 const CALLERS_PER_PROCESS = 50
@@ -141,7 +147,7 @@ function runsTable(runs: readonly Run[], solo?: readonly number[]): string {
 
 /** The access token a session's stored record holds, read without going through a manager. */
 async function storedAccessToken(store: TokenStore, sessionId: string): Promise<string | null> {
-  const stored = await store.get(sessionId)
+  const stored = await store.get(deriveStoreKey(EMULATOR_SECRET, sessionId))
   if (stored === undefined) return null
   const record = JSON.parse(stored.value) as { context: { tokens: { accessToken: string } | null } }
   return record.context.tokens?.accessToken ?? null

@@ -146,10 +146,11 @@ type RefreshOutcome = Extract<TokenEvent, { type: 'REFRESH_SUCCEEDED' | 'REFRESH
 /** The interpreter: the only code that moves a session from one state to another. */
 export function createInterpreter(deps: InterpreterDeps) {
   const { options, endpoint, owner, emit } = deps
-  const { store, clock, cipher, storeKeyOf } = options
+  const { store, clock, cipher } = options
   const records = createRecordCache({
     cipher,
     acceptsPlaintext: () => clock() < options.plaintextAcceptedUntil,
+    storeKeyOf: options.storeKeyOf,
     onUnreadable: (sessionId, reason, keyId) => {
       const error = new BoltTokenError(
         'RECORD_UNREADABLE',
@@ -180,7 +181,7 @@ export function createInterpreter(deps: InterpreterDeps) {
   // Not async and no closure per call: this is the valid-token path.
   function read(sessionId: string): Promise<VersionedValue | undefined> {
     try {
-      return store.get(storeKeyOf(sessionId)).catch(readFailed)
+      return store.get(records.keyOf(sessionId)).catch(readFailed)
     } catch (cause) {
       return Promise.reject(storeUnavailable('read the session', cause))
     }
@@ -239,7 +240,7 @@ export function createInterpreter(deps: InterpreterDeps) {
     try {
       const plaintext = encodeSessionRecord(snapshot)
       const value = cipher === null ? plaintext : await cipher.encrypt(plaintext, sessionId)
-      version = await store.compareAndSet(storeKeyOf(sessionId), value, {
+      version = await store.compareAndSet(records.keyOf(sessionId), value, {
         expectedVersion: loaded.version,
         ttlMs,
       })
@@ -271,7 +272,7 @@ export function createInterpreter(deps: InterpreterDeps) {
     let wake: (() => void) | undefined
     let unsubscribe: () => void
     try {
-      unsubscribe = await store.subscribe(storeKeyOf(sessionId), () => {
+      unsubscribe = await store.subscribe(records.keyOf(sessionId), () => {
         notified = true
         wake?.()
       })

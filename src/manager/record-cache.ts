@@ -12,12 +12,17 @@ import {
   RecordDecryptionError,
 } from '../crypto/encryption.js'
 import { decodeSessionRecord, type SessionRecord } from './session-record.js'
+import type { StoreKeyOf } from './store-keys.js'
 
 type Decoded = SessionRecord | undefined
 
-interface Entry {
+/** What this process remembers of one session: where it is stored, and its last decoded record. */
+export interface CachedSession {
+  /** The session's store key (see `store-keys.ts`). */
+  readonly key: string
+  /** The version and raw value `record` was decoded from; `-1` and `undefined` before any. */
   version: number
-  raw: string
+  raw: string | undefined
   record: Decoded | Promise<Decoded>
 }
 
@@ -32,23 +37,37 @@ export interface RecordCacheOptions {
    * `encryption.acceptPlaintextUntil`). Without one, plaintext is what is written.
    */
   acceptsPlaintext: () => boolean
+  /** Derives a session's store key (remembered here, with the record). */
+  storeKeyOf: StoreKeyOf
   onUnreadable: UnreadableRecordReporter
   /** @default 10_000 */
   maxEntries?: number
 }
 
-/** A bounded cache of decoded session records, keyed by session, version and raw value. */
+/**
+ * A bounded cache of sessions: each one's store key, and its decoded record keyed by version
+ * and raw value. One map lookup serves the valid-token path both.
+ */
 export function createRecordCache(options: RecordCacheOptions) {
-  const { cipher, onUnreadable, acceptsPlaintext } = options
+  const { cipher, onUnreadable, acceptsPlaintext, storeKeyOf } = options
   const maxEntries = options.maxEntries ?? 10_000
-  const entries = new Map<string, Entry>()
+  const entries = new Map<string, CachedSession>()
 
-  function remember(sessionId: string, stored: VersionedValue, record: Entry['record']): void {
-    if (!entries.has(sessionId) && entries.size >= maxEntries) {
+  function session(sessionId: string): CachedSession {
+    const known = entries.get(sessionId)
+    if (known !== undefined) return known
+    if (entries.size >= maxEntries) {
       const oldest = entries.keys().next()
       if (oldest.done !== true) entries.delete(oldest.value)
     }
-    entries.set(sessionId, { version: stored.version, raw: stored.value, record })
+    const created: CachedSession = {
+      key: storeKeyOf(sessionId),
+      version: -1,
+      raw: undefined,
+      record: undefined,
+    }
+    entries.set(sessionId, created)
+    return created
   }
 
   function parse(sessionId: string, plaintext: string): Decoded {
@@ -87,39 +106,50 @@ export function createRecordCache(options: RecordCacheOptions) {
     }
   }
 
+  /**
+   * The record `stored` holds, or `undefined` when it cannot be read (reported once per
+   * stored value). Synchronous when the record is cached or not encrypted.
+   */
+  function decodeIn(
+    entry: CachedSession,
+    sessionId: string,
+    stored: VersionedValue,
+  ): Decoded | Promise<Decoded> {
+    // The raw comparison guards stores whose versions could repeat after a key expires.
+    if (entry.version === stored.version && entry.raw === stored.value) return entry.record
+    entry.version = stored.version
+    entry.raw = stored.value
+    if (!isEncryptedRecord(stored.value)) {
+      entry.record =
+        cipher === null || acceptsPlaintext()
+          ? parse(sessionId, stored.value)
+          : refusePlaintext(sessionId)
+      return entry.record
+    }
+    const pending = decrypt(sessionId, stored)
+    entry.record = pending
+    pending.then(
+      (record) => {
+        if (entry.record === pending) entry.record = record
+      },
+      () => {
+        if (entry.record !== pending) return
+        entry.version = -1
+        entry.raw = undefined
+        entry.record = undefined
+      },
+    )
+    return pending
+  }
+
   return {
-    /**
-     * The record `stored` holds, or `undefined` when it cannot be read (reported once per
-     * stored value). Synchronous when the record is cached or not encrypted.
-     */
-    decode(sessionId: string, stored: VersionedValue): Decoded | Promise<Decoded> {
-      const cached = entries.get(sessionId)
-      // The raw comparison guards stores whose versions could repeat after a key expires.
-      if (
-        cached !== undefined &&
-        cached.version === stored.version &&
-        cached.raw === stored.value
-      ) {
-        return cached.record
-      }
-      if (!isEncryptedRecord(stored.value)) {
-        const record =
-          cipher === null || acceptsPlaintext()
-            ? parse(sessionId, stored.value)
-            : refusePlaintext(sessionId)
-        remember(sessionId, stored, record)
-        return record
-      }
-      const pending = decrypt(sessionId, stored)
-      remember(sessionId, stored, pending)
-      pending.then(
-        (record) => {
-          const entry = entries.get(sessionId)
-          if (entry?.record === pending) entry.record = record
-        },
-        () => entries.delete(sessionId),
-      )
-      return pending
-    },
+    /** The session's cache entry (created, with its store key, on first use). */
+    session,
+    /** The store key of a session. */
+    keyOf: (sessionId: string): string => session(sessionId).key,
+    /** {@link decodeIn} for a session looked up by id. */
+    decode: (sessionId: string, stored: VersionedValue) =>
+      decodeIn(session(sessionId), sessionId, stored),
+    decodeIn,
   }
 }

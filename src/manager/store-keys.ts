@@ -8,8 +8,8 @@
  * Keys are 43 characters of base64url (`A-Z a-z 0-9 - _`): nothing a store gives meaning to
  * (a Redis Cluster hash tag's braces, a path separator, a SQL wildcard).
  *
- * Synchronous (`@noble/hashes`, not WebCrypto's promise), and remembered per session in a
- * bounded map, because the valid-token path derives the key before its one store read.
+ * Synchronous (`@noble/hashes`, not WebCrypto's promise): the valid-token path needs the key
+ * before its one store read (the record cache remembers it per session).
  *
  * @module
  */
@@ -45,26 +45,16 @@ export function deriveStoreKey(secret: string | Uint8Array, sessionId: string): 
 }
 
 /**
- * Creates the manager's key derivation: {@link deriveStoreKey} with the key's HMAC state
- * prepared once, remembering the last `maxEntries` sessions' keys.
+ * Creates the manager's key derivation: {@link deriveStoreKey} with the secret's HMAC state
+ * prepared once. (The record cache remembers each session's key.)
  */
-export function createStoreKeys(secret: string | Uint8Array, maxEntries = 10_000): StoreKeyOf {
+export function createStoreKeys(secret: string | Uint8Array): StoreKeyOf {
   const keyed = hmac.create(sha256, secretBytes(secret))
-  const known = new Map<string, string>()
-  return (sessionId) => {
-    const cached = known.get(sessionId)
-    if (cached !== undefined) return cached
-    const key = toBase64Url(
+  return (sessionId) =>
+    toBase64Url(
       keyed
         .clone()
         .update(encoder.encode(`${LABEL}${sessionId}`))
         .digest(),
     )
-    if (known.size >= maxEntries) {
-      const oldest = known.keys().next()
-      if (oldest.done !== true) known.delete(oldest.value)
-    }
-    known.set(sessionId, key)
-    return key
-  }
 }
