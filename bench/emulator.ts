@@ -40,9 +40,8 @@ export async function startRemoteEmulator(): Promise<RemoteEmulator> {
   const send = (method: string, path: string, body?: unknown) =>
     fetch(`${url}/__emulator/${path}`, {
       method,
-      ...(body === undefined
-        ? {}
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
   const control = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     // A keep-alive connection the emulator closed while this process was busy fails on reuse;

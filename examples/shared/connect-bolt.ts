@@ -66,10 +66,10 @@ export function tryItInstructions(appUrl: string, bolt: BoltConnection): string 
     '',
     'Try it (curl keeps the session cookie in ./cookies.txt):',
     `  curl -c cookies.txt -b cookies.txt ${appUrl}/bolt/login-state`,
-    `  curl -X POST ${boltUrl}/__emulator/login -d '{"state":"<state>"}'   # the login modal`,
+    `  curl -X POST ${boltUrl}/__emulator/login -H 'content-type: application/json' -d '{"state":"<state>"}'   # the login modal`,
     `  curl -c cookies.txt -b cookies.txt -X POST ${appUrl}/bolt/login-callback \\`,
     `    -H 'content-type: application/json' -d '{"code":"<code>","state":"<state>"}'`,
     `  curl -b cookies.txt ${appUrl}/account`,
-    `  curl -X POST ${boltUrl}/__emulator/clock/advance -d '{"ms":3660000}'   # an hour passes`,
+    `  curl -X POST ${boltUrl}/__emulator/clock/advance -H 'content-type: application/json' -d '{"ms":3660000}'   # an hour passes`,
   ].join('\n')
 }

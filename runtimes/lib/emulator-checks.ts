@@ -40,7 +40,7 @@ export function emulatorProblems(bolt: BoltEmulator, expected = LIFECYCLE_STATS)
       problems.push(`a refresh asked for scope ${JSON.stringify(request.scope)}`)
     }
   }
-  const presented = requests.flatMap((request) => request.refreshToken ?? [])
+  const presented = requests.flatMap((request) => request.refreshTokenHash ?? [])
   if (new Set(presented).size !== presented.length) {
     problems.push('a refresh token was presented twice')
   }

@@ -14,8 +14,15 @@
 export { accountStatus, requestAccount, SAMPLE_ADDRESS } from './account-request.js'
 export { startBoltEmulator } from './emulator.js'
 export { faults } from './faults.js'
+export {
+  checkLocalRequest,
+  type LocalRequestHeaders,
+  type LocalRequestRefusal,
+  type LocalRouteKind,
+} from './local-request.js'
 export { EMULATOR_DEFAULTS } from './options.js'
 export { BOLT_SCOPES, type BoltScope } from './scopes.js'
+export { tokenHash } from './token-hash.js'
 export type {
   BoltEmulator,
   BoltEmulatorOptions,

@@ -6,6 +6,7 @@ import type { EmulatorClock } from './clock.js'
 import { answerControlRequest, CONTROL_PREFIX } from './control-api.js'
 import type { FaultQueue } from './fault-queue.js'
 import { BodyTooLargeError, errorReply, type Reply, readBody, sendReply } from './http.js'
+import { checkLocalRequest } from './local-request.js'
 import { describeTokenRequest, type RequestLog } from './stats.js'
 import { answerTokenRequest, TOKEN_PATH, type TokenEndpointContext } from './token-endpoint.js'
 import type { BoltEmulator, EmulatorFault, FaultRoute } from './types.js'
@@ -94,6 +95,16 @@ async function route(
       ...errorReply(413, 'invalid_request', error.message),
       headers: { 'content-type': 'application/json', connection: 'close' },
     })
+    return
+  }
+
+  const refusal = checkLocalRequest(
+    method,
+    req.headers,
+    path.startsWith(CONTROL_PREFIX) ? 'control' : 'api',
+  )
+  if (refusal !== undefined) {
+    sendReply(res, errorReply(refusal.status, refusal.error, refusal.description))
     return
   }
 

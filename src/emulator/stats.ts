@@ -1,3 +1,4 @@
+import { tokenHash } from './token-hash.js'
 import type { EmulatorStats, RecordedTokenRequest } from './types.js'
 
 /** A fresh set of counters, all zero. */
@@ -42,9 +43,10 @@ export function createRequestLog(): RequestLog {
 }
 
 /**
- * What the log keeps of a token request body: the grant type, the scope,
- * whether a `state` came along, and the refresh token presented (the one
- * secret kept, so tests can prove no refresh token was presented twice).
+ * What the log keeps of a token request body: the grant type, the scope, whether a `state`
+ * came along, and the hash of the refresh token presented (so tests can prove no refresh token
+ * was presented twice). Never the token itself: with a grace window, a spent refresh token
+ * still buys live tokens, and the log is readable over HTTP.
  */
 export function describeTokenRequest(
   body: string,
@@ -56,7 +58,7 @@ export function describeTokenRequest(
     grantType: form.get('grant_type') ?? '',
     scope: form.get('scope') ?? undefined,
     hasState: form.has('state'),
-    ...(refreshToken === null ? {} : { refreshToken }),
+    ...(refreshToken === null ? {} : { refreshTokenHash: tokenHash(refreshToken) }),
     at,
   }
 }

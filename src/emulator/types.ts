@@ -172,8 +172,11 @@ export interface RecordedTokenRequest {
   scope: string | undefined
   /** Whether the form carried a `state` field. */
   hasState: boolean
-  /** The refresh token presented, for a request that carried one. */
-  refreshToken?: string
+  /**
+   * The hash of the refresh token presented ({@link tokenHash}: `sha256:` and 16 hex digits),
+   * for a request that carried one. Never the token: the log is readable over HTTP.
+   */
+  refreshTokenHash?: string
   /** The status answered, or `0` when the connection closed without an answer. */
   status: number
   /** When the request arrived, by the emulator clock (ms). */

@@ -37,7 +37,11 @@ describe('control API over HTTP', () => {
       error_description:
         'scope must be space-separated scopes from: bolt.account.manage, bolt.account.view, openid',
     })
-    const notJson = await fetch(`${bolt.url}/__emulator/login`, { method: 'POST', body: '{' })
+    const notJson = await fetch(`${bolt.url}/__emulator/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{',
+    })
     expect(notJson.status).toBe(400)
   })
 

@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type BoltEmulator, faults, startBoltEmulator } from '../../src/emulator/index.js'
+import {
+  type BoltEmulator,
+  faults,
+  startBoltEmulator,
+  tokenHash,
+} from '../../src/emulator/index.js'
 import { control, exchangeCode, getAccount, refresh, signIn, T0 } from './helpers.js'
 
 let bolt: BoltEmulator
@@ -136,7 +141,7 @@ describe('fault injection', () => {
     expect(bolt.stats.refreshes).toBe(1)
     const lost = bolt.requests.at(-1)
     expect(lost).toMatchObject({ grantType: 'refresh_token', status: 0 })
-    expect(lost?.refreshToken).toBe(tokens.refresh_token)
+    expect(lost?.refreshTokenHash).toBe(tokenHash(tokens.refresh_token))
     const retry = await refresh(bolt, tokens.refresh_token)
     expect(retry.status).toBe(400)
     expect(retry.json.error).toBe('invalid_grant')

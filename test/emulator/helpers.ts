@@ -119,9 +119,9 @@ export async function control(
 ): Promise<Answer> {
   const response = await fetch(`${bolt.url}/__emulator/${path}`, {
     method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    // The control API takes only JSON requests, bodiless ones too: no cross-site form can send one.
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
   return toAnswer(response)
 }

@@ -1,6 +1,6 @@
 import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { startBoltEmulator } from '../../src/emulator/index.js'
+import { startBoltEmulator, tokenHash } from '../../src/emulator/index.js'
 import { exchangeCode, getAccount, postToken, refresh, signIn, T0 } from './helpers.js'
 
 describe('emulator lifecycle', () => {
@@ -88,14 +88,14 @@ describe('emulator lifecycle', () => {
           grantType: 'refresh_token',
           scope: 'bolt.account.view',
           hasState: false,
-          refreshToken: tokens.refresh_token,
+          refreshTokenHash: tokenHash(tokens.refresh_token as string),
           status: 200,
         },
         {
           grantType: 'refresh_token',
           scope: 'bolt.account.view',
           hasState: false,
-          refreshToken: tokens.refresh_token,
+          refreshTokenHash: tokenHash(tokens.refresh_token as string),
           status: 400,
         },
       ])
@@ -105,6 +105,7 @@ describe('emulator lifecycle', () => {
       }
       expect(JSON.stringify(requests)).not.toContain(bolt.clientSecret)
       expect(JSON.stringify(requests)).not.toContain(code)
+      expect(JSON.stringify(requests)).not.toContain(tokens.refresh_token as string)
 
       const snapshot = bolt.stats
       snapshot.refreshes = 99
@@ -135,7 +136,9 @@ describe('emulator lifecycle', () => {
     await signIn(bolt)
     const socket = connect(bolt.port, '127.0.0.1')
     await new Promise<void>((resolve) => socket.once('connect', resolve))
-    socket.write(`GET /__emulator/stats HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n`)
+    socket.write(
+      `GET /__emulator/stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`,
+    )
     await new Promise((resolve) => socket.once('data', resolve))
     const socketClosed = new Promise((resolve) => socket.once('close', resolve))
 

@@ -9,7 +9,7 @@ import { inspect } from 'node:util'
 import { expect } from 'vitest'
 import { createMemoryStore, type MemoryStore } from '../../adapters/storage/memory.js'
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../src/contracts.js'
-import type { BoltEmulator, BoltEmulatorOptions } from '../../src/emulator/index.js'
+import { type BoltEmulator, type BoltEmulatorOptions, tokenHash } from '../../src/emulator/index.js'
 import type { ErrorCode } from '../../src/errors.js'
 import type { Logger } from '../../src/manager/logger.js'
 import type { TokenManagerOptions } from '../../src/manager/options.js'
@@ -296,7 +296,7 @@ export async function expectNextCallRefreshes(scene: RefreshScene): Promise<void
   expect(next).toEqual([
     expect.objectContaining({
       grantType: 'refresh_token',
-      refreshToken: scene.presented,
+      refreshTokenHash: tokenHash(scene.presented),
       status: 200,
     }),
   ])

@@ -14,7 +14,12 @@
  * - `Retry-After` dates are read against the manager's clock (here the emulator's).
  */
 import { describe, expect, it } from 'vitest'
-import { type BoltEmulator, type EmulatorFault, faults } from '../../src/emulator/index.js'
+import {
+  type BoltEmulator,
+  type EmulatorFault,
+  faults,
+  tokenHash,
+} from '../../src/emulator/index.js'
 import type { TokenManagerOptions } from '../../src/manager/options.js'
 import { accountStatus, PAST_EXPIRY_MS, transports } from '../support/harness.js'
 import { rejection } from '../support/rejection.js'
@@ -387,8 +392,8 @@ async function failRefresh(row: FailureRow, create: Create, label: string) {
   )
 
   expect(seen(scene.bolt)).toEqual(row.seen.refresh)
-  expect(scene.bolt.requests.map((request) => request.refreshToken)).toEqual(
-    row.seen.refresh?.map(() => scene.presented),
+  expect(scene.bolt.requests.map((request) => request.refreshTokenHash)).toEqual(
+    row.seen.refresh?.map(() => tokenHash(scene.presented)),
   )
   if ((row.refresh ?? 'kept') === 'kept') {
     await expectKeptExpired(scene, row.error)
@@ -476,7 +481,7 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
       scene.bolt.advanceClock(120_000)
       expect(await scene.tokens.getAccessToken(SESSION)).not.toBe(token)
       expect(scene.bolt.requests.at(-1)).toMatchObject({
-        refreshToken: stored?.refreshToken,
+        refreshTokenHash: tokenHash(stored?.refreshToken ?? ''),
         status: 200,
       })
       expect(scene.bolt.stats).toMatchObject({ refreshes: 2, reuseDetected: 0 })
@@ -519,7 +524,7 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
       const next = await scene.tokens.getAccessToken(SESSION)
       expect(next).not.toBe(token)
       expect(scene.bolt.requests.at(-1)).toMatchObject({
-        refreshToken: scene.presented,
+        refreshTokenHash: tokenHash(scene.presented),
         status: 200,
       })
       expect(scene.bolt.stats).toMatchObject({ refreshes: 1, reuseDetected: 0, invalidGrants: 0 })
@@ -537,7 +542,7 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
       scene.bolt.advanceClock(PAST_EXPIRY_MS)
       expect(await scene.tokens.getAccessToken(SESSION)).not.toBe(token)
       expect(scene.bolt.requests.at(-1)).toMatchObject({
-        refreshToken: scene.presented,
+        refreshTokenHash: tokenHash(scene.presented),
         status: 200,
       })
     })
@@ -568,9 +573,9 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
 
       expect(performance.now() - started).toBeGreaterThanOrEqual(950)
       expect(seen(scene.bolt)).toEqual([429, 200])
-      expect(scene.bolt.requests.map((request) => request.refreshToken)).toEqual([
-        scene.presented,
-        scene.presented,
+      expect(scene.bolt.requests.map((request) => request.refreshTokenHash)).toEqual([
+        tokenHash(scene.presented),
+        tokenHash(scene.presented),
       ])
       const stored = await storedRecord(scene.store)
       expect(stored).toMatchObject({ value: 'viewOnly', context: { lease: null, lastError: null } })
@@ -597,7 +602,8 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
         scene.bolt.injectFault(fault)
         const token = await scene.tokens.getAccessToken(SESSION)
         expect(seen(scene.bolt)).toEqual([status, 200])
-        expect(scene.bolt.requests.every((r) => r.refreshToken === scene.presented)).toBe(true)
+        const hash = tokenHash(scene.presented)
+        expect(scene.bolt.requests.every((r) => r.refreshTokenHash === hash)).toBe(true)
         const stored = await storedRecord(scene.store)
         expect(stored).toMatchObject({
           value: 'viewOnly',
@@ -660,9 +666,9 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
 
       expectError(error, { code: 'INVALID_GRANT', status: 400, oauthError: 'invalid_grant' })
       expect(seen(scene.bolt)).toEqual([0, 400])
-      expect(scene.bolt.requests.map((r) => r.refreshToken)).toEqual([
-        scene.presented,
-        scene.presented,
+      expect(scene.bolt.requests.map((r) => r.refreshTokenHash)).toEqual([
+        tokenHash(scene.presented),
+        tokenHash(scene.presented),
       ])
       expect(scene.bolt.stats).toMatchObject({ refreshes: 1, reuseDetected: 1 })
       expect(leakedSecrets(ledger, error)).toEqual([])
@@ -695,7 +701,7 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
       scene.bolt.advanceClock(DAY_MS)
       await scene.tokens.getAccessToken(SESSION)
       expect(scene.bolt.requests.at(-1)).toMatchObject({
-        refreshToken: stored?.refreshToken,
+        refreshTokenHash: tokenHash(stored?.refreshToken ?? ''),
         status: 200,
       })
     })

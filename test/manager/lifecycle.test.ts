@@ -171,7 +171,7 @@ describe.each(transports)('token manager lifecycle over $name', ({ create }) => 
     }
     const presented = bolt.requests
       .filter((r) => r.grantType === 'refresh_token')
-      .map((r) => r.refreshToken)
+      .map((r) => r.refreshTokenHash)
     expect(presented).toHaveLength(4)
     expect(new Set(presented).size).toBe(4)
     expect(bolt.stats).toEqual(

@@ -6,7 +6,12 @@
 import type { Scheduler } from 'fast-check'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import type { TokenStore } from '../../src/contracts.js'
-import { type BoltEmulator, startBoltEmulator } from '../../src/emulator/index.js'
+import {
+  type BoltEmulator,
+  type RecordedTokenRequest,
+  startBoltEmulator,
+  tokenHash,
+} from '../../src/emulator/index.js'
 import { isBoltTokenError } from '../../src/errors.js'
 import { decodeSessionRecord } from '../../src/manager/session-record.js'
 import {
@@ -464,6 +469,15 @@ export class RaceWorld {
     )
   }
 
+  /** The refresh token a logged request presented: Bolt's log has only its hash, the ledger has every token. */
+  private presentedToken(request: RecordedTokenRequest): string | undefined {
+    const hash = request.refreshTokenHash
+    if (hash === undefined) return undefined
+    for (const token of this.ledger.familyOfRefresh.keys())
+      if (tokenHash(token) === hash) return token
+    return hash
+  }
+
   // ---- invariants -----------------------------------------------------------------------
 
   /** Invariant 1: each refresh token reaches Bolt at most once; Bolt never saw a reuse. */
@@ -471,14 +485,14 @@ export class RaceWorld {
     const seen = new Map<string, number>()
     const requests = this.bolt.requests
     for (const [index, request] of requests.entries()) {
-      if (request.grantType !== 'refresh_token' || request.refreshToken === undefined) continue
-      const first = seen.get(request.refreshToken)
+      if (request.grantType !== 'refresh_token' || request.refreshTokenHash === undefined) continue
+      const first = seen.get(request.refreshTokenHash)
       if (first !== undefined) {
         this.violations.push(
-          `refresh token ${this.ledger.name(request.refreshToken)} was presented to Bolt twice (requests #${first + 1} and #${index + 1}; answers ${requests[first]?.status} and ${request.status})`,
+          `refresh token ${this.ledger.name(this.presentedToken(request))} was presented to Bolt twice (requests #${first + 1} and #${index + 1}; answers ${requests[first]?.status} and ${request.status})`,
         )
       }
-      seen.set(request.refreshToken, index)
+      seen.set(request.refreshTokenHash, index)
     }
     const { reuseDetected } = this.bolt.stats
     if (reuseDetected !== 0) {
@@ -559,7 +573,7 @@ export class RaceWorld {
       )
       return
     }
-    const presented = request.refreshToken ?? ''
+    const presented = this.presentedToken(request) ?? ''
     const family = this.ledger.familyOfRefresh.get(presented)
     const name = this.ledger.name(presented)
     if (family === undefined) {
