@@ -23,7 +23,7 @@ export interface PackedPackage {
   dir: string
   /** Its `node_modules`, where `bolt-token-lifecycle` is installed from the tarball. */
   nodeModules: string
-  /** The tarball's file name, e.g. `bolt-token-lifecycle-0.1.0.tgz`. */
+  /** The tarball's file name, e.g. `bolt-token-lifecycle-0.2.0.tgz`. */
   tarball: string
   /** The smoke test's entry for Node, Bun and Deno. */
   smokeMain: string
