@@ -16,7 +16,7 @@ export function accountApiRoot(tokens: TokenManager, options: AccountClientOptio
 /**
  * The URL of `path` under `root`. Only a path that starts with one `/` is accepted: anything
  * else (`@host/…`, `.host/…`, `//host/…`, a full URL) could send the bearer token elsewhere.
- * Where the result lands is checked again, with {@link requireUnderApiRoot}, before the
+ * Where the result lands is checked again, by {@link requireUnderApiRoot}, before the
  * token is read.
  *
  * @throws {BoltTokenError} `INVALID_ARGUMENT` for any other `path`.
@@ -36,7 +36,7 @@ export function accountUrl(root: string, path: string): string {
  * below it. `url` is parsed first, so `..`, `%2e%2e` and backslashes are already resolved
  * to where the request would really go.
  */
-export function isUnderApiRoot(url: string, root: string): boolean {
+function isUnderApiRoot(url: string, root: string): boolean {
   let target: URL
   try {
     target = new URL(url)

@@ -20,8 +20,11 @@ import { requireUnderApiRoot } from './api-root.js'
 
 /** Who the request acts for, where it may go and how it reaches the network. */
 export interface AuthorizedRequestConfig {
+  /** The manager that holds the session's tokens. */
   tokens: TokenManager
+  /** The shopper session the request acts for. */
   sessionId: string
+  /** The client's options (`scope` decides which token is asked for). */
   options: AccountClientOptions
   /** The API root (see `accountApiRoot`): the only place the token goes. */
   root: string

@@ -93,7 +93,7 @@ describe('both clients: a path that climbs out of the API root’s path is refus
   ]
 
   it.each(clients)(
-    '%s: ../, %%2e%%2e and v1/../../ under a base URL with a path',
+    '%s: dot-dot segments (plain, percent-encoded, after v1/) under a base URL with a path',
     async (_name, call) => {
       const scene = await accountScene()
       const bolt = await startSinkServer()
