@@ -33,6 +33,10 @@ export interface CompareAndSetOptions {
 /**
  * Where session records live. One small contract for every backend (memory, Redis, …).
  *
+ * Keys are opaque: the token manager names each session by an HMAC of its id (43 characters
+ * of `A-Z a-z 0-9 - _`), never by the id itself, so a store may use a key in any name (a
+ * Redis hash tag, a channel, a table row) without leaking or escaping anything.
+ *
  * Semantics every implementation keeps:
  * - versions of a key only grow while the key exists; a write bumps it by one;
  * - `compareAndSet` is atomic: of concurrent calls naming the same version, exactly one wins;
