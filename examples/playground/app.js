@@ -155,7 +155,8 @@ for (const button of buttons) {
     try {
       const response = await fetch(`/api/${button.dataset.action}`, {
         method: 'POST',
-        headers: { 'x-playground': '1' },
+        headers: { 'x-playground': '1', 'content-type': 'application/json' },
+        body: '{}',
       })
       if (!response.ok) throw new Error(`HTTP ${response.status}`)
     } catch (error) {

@@ -6,7 +6,8 @@
  * session's status, the transition log and one button per shopper action. Updates reach the
  * page over Server-Sent Events (`/events`); the page never polls. Nothing leaves the machine:
  * Mermaid is served from node_modules and the page's Content-Security-Policy allows only this
- * origin.
+ * origin. Nothing reaches it from elsewhere either: it answers only requests addressed to a
+ * loopback name (`Host`, against DNS rebinding), and its buttons only same-origin JSON requests.
  *
  * Run it: `npm run playground` (`PORT=8080 npm run playground` to choose the port).
  */
@@ -15,6 +16,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { checkLocalRequest } from 'bolt-token-lifecycle/emulator'
 import { ACTIONS, type ActionName, type PlaygroundMessage, startBackend } from './backend.js'
 
 /** Options of {@link startPlayground}. */
@@ -113,6 +115,16 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname
+    // A loopback Host on every route, the event stream too (a DNS-rebound page must not read
+    // it); a JSON, same-origin request to press a button.
+    const refusal = checkLocalRequest(request.method ?? 'GET', request.headers, 'control')
+    if (refusal !== undefined) {
+      sendJson(response, refusal.status, {
+        error: refusal.error,
+        error_description: refusal.description,
+      })
+      return
+    }
     const asset = assets[path]
     if (request.method === 'GET' && asset !== undefined) {
       send(response, 200, asset.type, asset.body)

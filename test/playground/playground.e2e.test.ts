@@ -212,8 +212,16 @@ describe.skipIf(!hasChromium)(
     })
 
     it('refuses a button press from another site', async () => {
+      // Without a JSON content type (a form or text/plain post needs no preflight): 415.
       const response = await fetch(`${playground.url}/api/advance`, { method: 'POST' })
-      expect(response.status).toBe(405)
+      expect(response.status).toBe(415)
+      // JSON but without the page's custom header: 405.
+      const headerless = await fetch(`${playground.url}/api/advance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+      expect(headerless.status).toBe(405)
       const outcome = await fetch(`${playground.url}/api/advance`, { method: 'GET' })
       expect(outcome.status).toBe(405)
     })
