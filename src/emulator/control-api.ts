@@ -16,12 +16,14 @@ export interface ControlRequest {
  * Answers the control API, the HTTP twin of {@link BoltEmulator}'s methods for
  * a test runner or CLI in another process. **Local testing only**: it has no
  * authentication, and anyone who reaches it can mint login codes, move the
- * clock and revoke sessions.
+ * clock and revoke sessions. The server lets through only requests addressed to
+ * a loopback `Host`, and state changes only as same-origin JSON requests
+ * (`checkLocalRequest`), so a web page cannot drive it from a browser.
  *
  * - `POST /__emulator/login` `{email?, state?, scope?}` → `{code, state?}`
  * - `POST /__emulator/clock/advance` `{ms}` → `{now}`; `GET /__emulator/clock` → `{now}`
  * - `GET /__emulator/stats` → the counters; `DELETE /__emulator/stats` resets them and the request log
- * - `GET /__emulator/requests` → the recorded token requests
+ * - `GET /__emulator/requests` → the recorded token requests (refresh tokens as `tokenHash` hashes)
  * - `POST /__emulator/faults` `{fault, times?, route?}` → 204; `DELETE /__emulator/faults` → 204
  * - `POST /__emulator/revoke` `{token}` → 204 (404 for an unknown token)
  */

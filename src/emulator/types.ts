@@ -9,6 +9,8 @@ export interface BoltEmulatorOptions {
   /**
    * The interface to listen on. Keep it on loopback: the control API under
    * `/__emulator/` lets anyone who can reach it mint codes and move the clock.
+   * Whatever the interface, requests must name a loopback `Host` (`localhost`,
+   * 127.0.0.0/8, `[::1]`); others are answered `421` (against DNS rebinding).
    * @default '127.0.0.1'
    */
   host?: string
@@ -173,7 +175,7 @@ export interface RecordedTokenRequest {
   /** Whether the form carried a `state` field. */
   hasState: boolean
   /**
-   * The hash of the refresh token presented ({@link tokenHash}: `sha256:` and 16 hex digits),
+   * The hash of the refresh token presented (`tokenHash`: `sha256:` and 16 hex digits),
    * for a request that carried one. Never the token: the log is readable over HTTP.
    */
   refreshTokenHash?: string
@@ -225,7 +227,10 @@ export interface BoltEmulator {
   clearFaults(): void
   /** A snapshot of the counters. */
   readonly stats: EmulatorStats
-  /** A snapshot of every token-endpoint request seen since start (or {@link BoltEmulator.resetStats}), in order. */
+  /**
+   * A snapshot of every token-endpoint request seen since start (or {@link BoltEmulator.resetStats}),
+   * in order. Presented refresh tokens appear as hashes ({@link RecordedTokenRequest.refreshTokenHash}).
+   */
   readonly requests: readonly RecordedTokenRequest[]
   /**
    * Revokes every token of the session the given access or refresh token
