@@ -4,16 +4,19 @@
  * runs in (a refresh of an expired session, a first code exchange), token answers to break
  * field by field, and the assertions on the stored session.
  */
+
 import { createServer } from 'node:net'
 import { inspect } from 'node:util'
 import { expect } from 'vitest'
 import { createMemoryStore, type MemoryStore } from '../../adapters/storage/memory.js'
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../src/contracts.js'
 import { type BoltEmulator, type BoltEmulatorOptions, tokenHash } from '../../src/emulator/index.js'
+import { EMULATOR_DEFAULTS } from '../../src/emulator/options.js'
 import type { ErrorCode } from '../../src/errors.js'
 import type { Logger } from '../../src/manager/logger.js'
 import type { TokenManagerOptions } from '../../src/manager/options.js'
 import { decodeSessionRecord, type SessionRecord } from '../../src/manager/session-record.js'
+import { deriveStoreKey } from '../../src/manager/store-keys.js'
 import { managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
 import { rejection } from '../support/rejection.js'
 
@@ -143,7 +146,9 @@ export async function closedOrigin(): Promise<string> {
 
 /** The stored session record (undefined when absent). */
 export async function storedRecord(store: MemoryStore): Promise<SessionRecord | undefined> {
-  return decodeSessionRecord((await store.get(SESSION))?.value ?? '')
+  return decodeSessionRecord(
+    (await store.get(deriveStoreKey(EMULATOR_DEFAULTS.clientSecret, SESSION)))?.value ?? '',
+  )
 }
 
 /** What a row's scene needs. */
