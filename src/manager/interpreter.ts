@@ -25,7 +25,7 @@ import {
   REFRESH_SCOPE,
   type TokenSet,
 } from '../machine/token-set.js'
-import { excerpt } from '../oauth/redact.js'
+import { quoteServerText } from '../oauth/redact.js'
 import type { TokenEndpoint } from '../oauth/token-endpoint.js'
 import type { Secret } from '../secret.js'
 import type {
@@ -68,7 +68,7 @@ export function toBoltTokenError(error: unknown): BoltTokenError {
   const message = error instanceof Error ? error.message : String(error)
   return new BoltTokenError(
     'NETWORK_ERROR',
-    `The token request failed unexpectedly: ${excerpt(message, 160)}. Retry later.`,
+    `The token request failed unexpectedly: ${quoteServerText(message, [], 160)}. Retry later.`,
     { cause: error },
   )
 }

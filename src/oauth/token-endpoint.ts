@@ -6,7 +6,7 @@
  * @module
  */
 import type { HttpTransport } from '../contracts.js'
-import { BoltTokenError } from '../errors.js'
+import { BoltTokenError, isBoltTokenError } from '../errors.js'
 import type { TokenSet } from '../machine/token-set.js'
 import { startTokenRequestSpan, type TracerLike } from '../telemetry/tracing.js'
 import { quoteServerText } from './redact.js'
@@ -107,6 +107,9 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
         maxBodyBytes: MAX_TOKEN_RESPONSE_BYTES,
       })
     } catch (cause) {
+      // The transport refused to send (e.g. a ky instance that would send it elsewhere): a
+      // configuration error the merchant must fix, and certainly nothing reached Bolt.
+      if (isBoltTokenError(cause, 'INVALID_ARGUMENT')) return { error: cause, notSent: true }
       if (signal.aborted) {
         const error = new BoltTokenError(
           'TIMEOUT',
