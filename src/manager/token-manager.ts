@@ -19,6 +19,7 @@ import {
 import { createTokenEndpoint } from '../oauth/token-endpoint.js'
 import { Secret } from '../secret.js'
 import { constantTimeEqual } from './constant-time.js'
+import { registerCredentials } from './credentials.js'
 import {
   createInterpreter,
   notAuthenticated,
@@ -328,7 +329,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     })
   }
 
-  return {
+  const manager: TokenManager = {
     baseUrl: resolved.baseUrl,
 
     async exchangeCode(sessionId, input) {
@@ -403,4 +404,6 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       }
     },
   }
+  registerCredentials(manager, { clientId: resolved.clientId, apiKey: resolved.clientSecret })
+  return manager
 }
