@@ -15,6 +15,7 @@ import {
   type ResolvedRetryOptions,
   type RetryOptions,
 } from '../oauth/retry-policy.js'
+import { DEFAULT_TOKEN_PATH } from '../oauth/token-request.js'
 import { Secret } from '../secret.js'
 import { resolveTracer, type TracerLike } from '../telemetry/tracing.js'
 import type { Logger } from './logger.js'
@@ -39,6 +40,12 @@ export interface TokenManagerOptions {
    * @default 'https://api.bolt.com'
    */
   baseUrl?: string
+  /**
+   * The token endpoint's path under `baseUrl`. Bolt's token endpoint guide and v1 API use
+   * `/v1/oauth/token`; Bolt's OpenID discovery document (its v3 API) names `/v3/oauth/token`.
+   * @default '/v1/oauth/token'
+   */
+  tokenPath?: string
   /**
    * Where session records live. Share one store between instances (Redis) so that they
    * refresh each session exactly once.
@@ -198,6 +205,11 @@ export function resolveOptions(
     throw invalid('baseUrl', 'must be an absolute http(s) URL such as https://api.bolt.com')
   }
 
+  const tokenPath = options.tokenPath ?? DEFAULT_TOKEN_PATH
+  if (typeof tokenPath !== 'string' || !/^(?:\/[A-Za-z0-9._~-]+)+$/.test(tokenPath)) {
+    throw invalid('tokenPath', "must be a path such as '/v1/oauth/token' or '/v3/oauth/token'")
+  }
+
   const timeoutMs = options.timeoutMs ?? 10_000
   requirePositive('timeoutMs', timeoutMs)
   const leaseMs = options.leaseMs ?? timeoutMs + 5_000
@@ -243,6 +255,7 @@ export function resolveOptions(
     clientId: options.clientId,
     clientSecret: new Secret(options.clientSecret),
     baseUrl,
+    tokenPath,
     store: options.store ?? defaults.store(),
     http: options.http ?? defaults.http(),
     clock,

@@ -1,6 +1,6 @@
 /**
  * Builds Bolt's token requests exactly as Bolt's docs show them: a form-encoded
- * `POST {baseUrl}/v1/oauth/token` with `X-API-Key`, and the client credentials in the body.
+ * `POST {baseUrl}/v1/oauth/token` (or the `tokenPath` option's path) with `X-API-Key`, and the client credentials in the body.
  *
  * @module
  */
@@ -14,7 +14,12 @@ export interface ClientCredentials {
   clientId: string
   /** The merchant's API key (`client_secret` and the `X-API-Key` header). */
   clientSecret: Secret
+  /** The token endpoint's path under `baseUrl`. @default {@link DEFAULT_TOKEN_PATH} */
+  tokenPath?: string
 }
+
+/** The token endpoint's path in Bolt's token endpoint guide and v1 API. */
+export const DEFAULT_TOKEN_PATH = '/v1/oauth/token'
 
 /** One of the two grants the library uses. */
 export type TokenGrant =
@@ -29,8 +34,8 @@ export interface TokenRequestParts {
 }
 
 /** The token endpoint's URL for a base URL (a trailing slash is tolerated). */
-export function tokenEndpointUrl(baseUrl: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/v1/oauth/token`
+export function tokenEndpointUrl(baseUrl: string, tokenPath = DEFAULT_TOKEN_PATH): string {
+  return `${baseUrl.replace(/\/+$/, '')}${tokenPath}`
 }
 
 /** Builds the form request for `grant`. */
@@ -51,7 +56,7 @@ export function buildTokenRequest(
     form.set('refresh_token', grant.refreshToken.reveal())
   }
   return {
-    url: tokenEndpointUrl(credentials.baseUrl),
+    url: tokenEndpointUrl(credentials.baseUrl, credentials.tokenPath),
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       accept: 'application/json',
