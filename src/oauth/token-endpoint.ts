@@ -139,7 +139,7 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
       )
       return { error, notSent }
     }
-    const context = { grant, previous, sentAt, secrets }
+    const context = { grant, previous, sentAt, secrets, url: parts.url }
     seen.status = response.status
     try {
       if (response.status >= 200 && response.status < 300)

@@ -29,6 +29,8 @@ export interface ResponseContext {
   sentAt: number
   /** Secrets the request carried; redacted from every message. */
   secrets: readonly string[]
+  /** Where the request was posted (no secret is in it), for answers that mean a wrong address. */
+  url: string
 }
 
 function describeGrant(grant: TokenGrant): string {
@@ -134,6 +136,8 @@ const oauthErrorCodes: Record<string, ErrorCode> = {
   invalid_request: 'INVALID_REQUEST',
   invalid_scope: 'INVALID_REQUEST',
   unsupported_grant_type: 'INVALID_REQUEST',
+  // Bolt's 403 for a merchant it will not serve ("you are not allowed to perform this action").
+  request_forbidden: 'INVALID_CLIENT',
   server_error: 'SERVER_ERROR',
   temporarily_unavailable: 'SERVER_ERROR',
 }
@@ -155,16 +159,23 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
-function advice(code: ErrorCode, grant: TokenGrant): string {
+function advice(code: ErrorCode, grant: TokenGrant, status: number, url: string): string {
+  if (status === 404) {
+    // Origin and path only: a base URL's user info or query must not reach a message.
+    const { origin, pathname } = new URL(url)
+    return `Nothing answers at ${origin}${pathname}: check baseUrl (Bolt's API root, e.g. https://api.bolt.com, without /v1) and tokenPath.`
+  }
   switch (code) {
     case 'INVALID_GRANT':
       return grant.grantType === 'authorization_code'
         ? 'Authorization codes are single-use and short-lived: ask the shopper to log in again.'
         : 'The session has ended (the refresh token was used, expired or revoked): show the login modal.'
     case 'INVALID_CLIENT':
-      return 'Check clientId (the publishable key) and clientSecret (the API key), and that baseUrl is the environment they belong to (production or sandbox).'
+      return 'Bolt refused this merchant: check clientId (the publishable key) and clientSecret (the API key), that baseUrl is the environment they belong to (production or sandbox), and that the key is enabled for Bolt OAuth in the Merchant Dashboard.'
     case 'INVALID_REQUEST':
-      return 'The request was refused as malformed; check the scope asked for. If it persists, report it as a bug.'
+      return grant.grantType === 'authorization_code' && grant.state !== undefined
+        ? 'The request was refused as malformed: check the scope asked for, and that `state` is the one the login modal returned with this code, unchanged.'
+        : 'The request was refused as malformed; check the scope asked for. If it persists, report it as a bug.'
     case 'RATE_LIMITED':
       return 'Retry after the delay Bolt asked for.'
     default:
@@ -192,11 +203,15 @@ export function errorFromResponse(
       ? quoteServerText(rawDescription, context.secrets)
       : undefined
 
+  // Bolt's own 422 example spells its error `invalid _grant`: the words may vary, so the
+  // status decides, and error strings are compared without spaces.
+  const knownCode =
+    oauthError === undefined ? undefined : oauthErrorCodes[oauthError.replace(/\s+/g, '')]
   let code: ErrorCode
   if (status === 429) code = 'RATE_LIMITED'
-  else if (oauthError !== undefined && oauthErrorCodes[oauthError] !== undefined) {
-    code = oauthErrorCodes[oauthError]
-  } else if (status >= 500) code = 'SERVER_ERROR'
+  else if (status === 422) code = 'INVALID_GRANT'
+  else if (knownCode !== undefined) code = knownCode
+  else if (status >= 500) code = 'SERVER_ERROR'
   else if (status === 401) code = 'INVALID_CLIENT'
   else if (status >= 300 && status < 400) {
     return new BoltTokenError(
@@ -217,7 +232,7 @@ export function errorFromResponse(
       : ''
   return new BoltTokenError(
     code,
-    `Bolt's token endpoint answered the ${describeGrant(context.grant)} with ${what}${said}${shape}. ${advice(code, context.grant)}`,
+    `Bolt's token endpoint answered the ${describeGrant(context.grant)} with ${what}${said}${shape}. ${advice(code, context.grant, status, context.url)}`,
     {
       status,
       ...(oauthError === undefined ? {} : { oauthError }),

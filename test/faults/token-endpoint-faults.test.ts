@@ -314,11 +314,54 @@ const failureRows: FailureRow[] = [
     refresh: 'ended',
   },
   {
+    name: "Bolt's 422 invalid_grant",
+    fault: () => oauthError(422, 'invalid_grant', 'The grant is invalid'),
+    error: { code: 'INVALID_GRANT', status: 422, oauthError: 'invalid_grant' },
+    seen: { refresh: [422], exchange: [422] },
+    refresh: 'ended',
+  },
+  {
+    name: "Bolt's own 422 example, spelled 'invalid _grant' (with a space) → still INVALID_GRANT",
+    fault: () => oauthError(422, 'invalid _grant', 'The grant is invalid'),
+    error: { code: 'INVALID_GRANT', status: 422, oauthError: 'invalid _grant' },
+    seen: { refresh: [422], exchange: [422] },
+    refresh: 'ended',
+  },
+  {
+    name: 'a 422 whatever its body (an HTML page) → the grant was refused',
+    fault: () => respond(422, '<html>Unprocessable</html>', { 'content-type': 'text/html' }),
+    error: { code: 'INVALID_GRANT', status: 422 },
+    seen: { refresh: [422], exchange: [422] },
+    refresh: 'ended',
+  },
+  {
+    name: "Bolt's 403 request_forbidden → INVALID_CLIENT, with what to check",
+    fault: () =>
+      oauthError(403, 'request_forbidden', 'you are not allowed to perform this action'),
+    error: { code: 'INVALID_CLIENT', status: 403, oauthError: 'request_forbidden' },
+    seen: { refresh: [403], exchange: [403] },
+    says: 'Bolt refused this merchant: check clientId',
+  },
+  {
+    name: "Bolt's 403 unsupported_grant_type → INVALID_REQUEST",
+    fault: () => oauthError(403, 'unsupported_grant_type', 'Unknown grant_type'),
+    error: { code: 'INVALID_REQUEST', status: 403, oauthError: 'unsupported_grant_type' },
+    seen: { refresh: [403], exchange: [403] },
+  },
+  {
+    name: 'a 404 (a baseUrl that ends in /v1) → check baseUrl, naming the URL posted to, not the scope',
+    fault: () => respond(404, '<html>Not Found</html>', { 'content-type': 'text/html' }),
+    error: { code: 'INVALID_REQUEST', status: 404 },
+    seen: { refresh: [404], exchange: [404] },
+    says: '/v1/oauth/token: check baseUrl',
+    check: (error) => expect(error.message).not.toContain('check the scope'),
+  },
+  {
     name: 'invalid_client',
     fault: () => oauthError(401, 'invalid_client', 'Client authentication failed'),
     error: { code: 'INVALID_CLIENT', status: 401, oauthError: 'invalid_client' },
     seen: { refresh: [401], exchange: [401] },
-    says: 'Check clientId',
+    says: 'check clientId (the publishable key)',
   },
   {
     name: 'invalid_request',
@@ -754,6 +797,20 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
       expect(stored?.context.tokens).not.toHaveProperty('idToken')
       const token = await scene.tokens.getAccessToken(SESSION, { scope: 'bolt.account.manage' })
       expect(await accountStatus(scene.bolt, token, 'write')).toBe(200)
+    })
+
+    it('a state Bolt refuses (400 invalid_request) → the advice names the state, not a bug report', async () => {
+      const scene = await exchangeScene(ledger, create)
+      scene.bolt.injectFault(oauthError(400, 'invalid_request', 'state does not match'))
+
+      const error = await rejection(
+        scene.tokens.exchangeCode(SESSION, { code: scene.code, state: 'forwarded-state' }),
+      )
+
+      expectError(error, { code: 'INVALID_REQUEST', status: 400, oauthError: 'invalid_request' })
+      expect(error.message).toContain('that `state` is the one the login modal returned')
+      expect(error.message).not.toContain('report it as a bug')
+      expect(seen(scene.bolt)).toEqual([400])
     })
 
     it('429, Retry-After: 1 (once) → retried after ~1 s, succeeds', async () => {
