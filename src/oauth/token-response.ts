@@ -179,7 +179,9 @@ function advice(code: ErrorCode, grant: TokenGrant, status: number, url: string)
     case 'RATE_LIMITED':
       return 'Retry after the delay Bolt asked for.'
     default:
-      return 'Bolt may be having trouble; retry later. The previous refresh token was kept.'
+      return grant.grantType === 'authorization_code'
+        ? 'Bolt may be having trouble; nothing was stored. Ask the shopper to log in again (the code may have been used).'
+        : 'Bolt may be having trouble; retry later. The previous refresh token was kept.'
   }
 }
 

@@ -8,6 +8,7 @@
  * - {@link createBoltTestHelpers}: log in, let an hour pass, fail the next token request.
  * - {@link createGatedTransport}: holds token requests so in-flight states can be seen.
  * - {@link lifecycleTransitions} and {@link transitionTaken}: what to cover, and what a step covered.
+ * - {@link followEmulatorClock}: a token manager's clock for an emulator in another process.
  * - {@link deriveStoreKey}: the key a session's record is stored under, to look at it in a test.
  *
  * @packageDocumentation
@@ -20,6 +21,11 @@ export {
 } from '../emulator/index.js'
 export type { TokenSnapshot } from '../manager/session-record.js'
 export { deriveStoreKey } from '../manager/store-keys.js'
+export {
+  type EmulatorClock,
+  type FollowEmulatorClockOptions,
+  followEmulatorClock,
+} from './emulator-clock.js'
 export {
   type BoltTestHelpers,
   createBoltTestHelpers,
