@@ -24,6 +24,7 @@
  * | `NOT_AUTHENTICATED` | no session, or it ended | show the login modal |
  * | `SCOPE_REQUIRED` | `bolt.account.manage` was asked of a view-only session | show the login modal again (step-up) |
  * | `STATE_MISMATCH` | the `state` returned by the login modal is not the one issued | refuse the login (possible CSRF) |
+ * | `ID_TOKEN_INVALID` | `getIdentity`: the session's ID token failed verification (signature, algorithm, key, issuer, audience, times or claims) | trust no claim of it; ask the shopper to log in again; alert if it repeats |
  * | `SESSION_CHANGED` | a logout or another login won while a code was being exchanged | nothing, or ask the shopper to log in again |
  * | `STORE_UNAVAILABLE` | the session store failed | retry later; check the store |
  * | `REFRESH_WAIT_TIMEOUT` | another instance held the refresh lease for too long | retry |
@@ -42,6 +43,7 @@ export const ErrorCode = {
   NOT_AUTHENTICATED: 'NOT_AUTHENTICATED',
   SCOPE_REQUIRED: 'SCOPE_REQUIRED',
   STATE_MISMATCH: 'STATE_MISMATCH',
+  ID_TOKEN_INVALID: 'ID_TOKEN_INVALID',
   SESSION_CHANGED: 'SESSION_CHANGED',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   REFRESH_WAIT_TIMEOUT: 'REFRESH_WAIT_TIMEOUT',
