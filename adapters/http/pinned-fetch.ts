@@ -13,9 +13,14 @@ type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Resp
 /**
  * Wraps `network` so that it sends only requests whose origin and path are `expected`'s,
  * and never follows a redirect. Anything else rejects with `INVALID_ARGUMENT` before any
- * byte is sent.
+ * byte is sent. `restore` turns the checked request into the one to send (the ky transport
+ * puts back the secrets it kept from ky's hooks).
  */
-export function pinnedFetch(expected: string, network: Fetch): Fetch {
+export function pinnedFetch(
+  expected: string,
+  network: Fetch,
+  restore: (request: Request) => Request = (request) => request,
+): Fetch {
   const target = new URL(expected)
   return async (input, init) => {
     const request = input instanceof Request ? input : new Request(input, init)
@@ -27,6 +32,6 @@ export function pinnedFetch(expected: string, network: Fetch): Fetch {
         'Not sent: the ky instance given to createKyTransport changed the token request’s URL (a prefixUrl, or a hook returning another request). Remove that from the instance you pass; the token request must go to Bolt’s token endpoint.',
       )
     }
-    return network(new Request(request, { redirect: 'manual' }), init)
+    return network(new Request(restore(request), { redirect: 'manual' }), init)
   }
 }

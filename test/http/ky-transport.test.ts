@@ -3,6 +3,7 @@
  * tampered with) to send elsewhere must not carry the token request, with its API key,
  * client secret and the shopper's code, to a sink server on loopback.
  */
+import { inspect } from 'node:util'
 import ky from 'ky'
 import { describe, expect, it } from 'vitest'
 import { createKyTransport } from '../../adapters/http/ky.js'
@@ -70,5 +71,45 @@ describe('createKyTransport sends token requests to Bolt’s token endpoint only
     const error = await rejection(tokens.exchangeCode('s1', { code: bolt.login().code }))
     expect(error.code).toBe('INVALID_ARGUMENT')
     expect(bolt.stats).toMatchObject({ tokenRequests: 0, accountReads: 0 })
+  })
+
+  it('merchant hooks see the token requests with every secret redacted; Bolt gets the real ones', async () => {
+    const bolt = await startEmulator()
+    const seen: unknown[] = []
+    const instance = ky.create({
+      hooks: {
+        beforeRequest: [
+          async (request) => {
+            seen.push(request, [...request.headers], await request.clone().text())
+          },
+        ],
+        afterResponse: [
+          (request, options) => {
+            seen.push(request, options, [...request.headers])
+          },
+        ],
+      },
+    })
+    const tokens = managerFor(bolt, createKyTransport(instance))
+    const { code } = bolt.login()
+    await tokens.exchangeCode('s1', { code })
+    const loginToken = await tokens.getAccessToken('s1')
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    const refreshed = await tokens.getAccessToken('s1')
+
+    expect(bolt.stats).toMatchObject({ codeExchanges: 1, refreshes: 1 })
+    expect((await tokens.getStatus('s1')).state).toBe('viewOnly')
+    expect(seen).toHaveLength(12)
+    const bodies = seen.filter((thing): thing is string => typeof thing === 'string')
+    expect(bodies).toHaveLength(2)
+    expect(bodies[0]).toContain('client_secret=%5Bredacted%5D')
+    expect(bodies[0]).toContain('code=%5Bredacted%5D')
+    expect(bodies[1]).toContain('refresh_token=%5Bredacted%5D')
+    expect(bodies[1]).toContain('grant_type=refresh_token')
+    const text = inspect(seen, { depth: Number.POSITIVE_INFINITY, showHidden: true })
+    for (const secret of [bolt.clientSecret, code, loginToken, refreshed]) {
+      expect(text).not.toContain(secret)
+    }
+    expect(text).not.toContain('rt_')
   })
 })
