@@ -25,6 +25,8 @@ export {
   ErrorCode,
   isBoltTokenError,
 } from './errors.js'
+export type { ShopperIdentity } from './identity/claims.js'
+export type { IdentityOptions } from './identity/options.js'
 export {
   listTransitions,
   type MachineTransition,

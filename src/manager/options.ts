@@ -11,6 +11,11 @@ import {
 } from '../crypto/encryption.js'
 import { BoltTokenError } from '../errors.js'
 import {
+  type IdentityOptions,
+  type ResolvedIdentityOptions,
+  resolveIdentityOptions,
+} from '../identity/options.js'
+import {
   DEFAULT_RETRY,
   type ResolvedRetryOptions,
   type RetryOptions,
@@ -128,12 +133,19 @@ export interface TokenManagerOptions {
    * grant, the outcome, the HTTP status and the attempts, never a token, a code or a key.
    */
   tracer?: TracerLike | false
+  /**
+   * How `getIdentity` checks the shopper's ID token: `verifySignature` (against Bolt's JWKS,
+   * found through `{baseUrl}/.well-known/openid-configuration`), `leewayMs` (clock difference
+   * allowed on `iat`, `nbf`, `exp`) and `timeoutMs` (one discovery or JWKS request).
+   * @default { verifySignature: true, leewayMs: 60_000, timeoutMs: 5_000 }
+   */
+  identity?: IdentityOptions
 }
 
 /** Options with every default applied. */
 export type ResolvedOptions = Omit<
   Required<TokenManagerOptions>,
-  'retry' | 'clientSecret' | 'encryption' | 'logger' | 'tracer' | 'storeKeySecret'
+  'retry' | 'clientSecret' | 'encryption' | 'logger' | 'tracer' | 'storeKeySecret' | 'identity'
 > & {
   /** Until when (epoch ms) a plaintext record is read while encryption is on; `-Infinity`: never. */
   plaintextAcceptedUntil: number
@@ -147,6 +159,8 @@ export type ResolvedOptions = Omit<
   logger: Logger | undefined
   /** Held wrapped, so that printing the options never shows it. */
   clientSecret: Secret
+  /** How `getIdentity` checks ID tokens. */
+  identity: ResolvedIdentityOptions
 }
 
 function invalid(option: string, problem: string): BoltTokenError {
@@ -252,6 +266,7 @@ export function resolveOptions(
     cipher: options.encryption === undefined ? null : createRecordCipher(options.encryption),
     logger: options.logger,
     tracer: resolveTracer(options.tracer),
+    identity: resolveIdentityOptions(options.identity),
     clientId: options.clientId,
     clientSecret: new Secret(options.clientSecret),
     baseUrl,

@@ -7,6 +7,8 @@ import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import type { VersionedValue } from '../contracts.js'
 import { BoltTokenError } from '../errors.js'
+import type { ShopperIdentity } from '../identity/claims.js'
+import { createIdentityReader } from '../identity/identity.js'
 import type { TokenState } from '../machine/token-machine.js'
 import {
   canManage,
@@ -115,6 +117,31 @@ export interface TokenManager {
   getAccessToken(sessionId: string, options?: AccessTokenOptions): Promise<string>
   /** Reads the session's status. Never talks to Bolt and never writes. */
   getStatus(sessionId: string): Promise<SessionStatus>
+  /**
+   * The shopper's identity as Bolt's ID token states it (email, names, phone, and whether
+   * Bolt verified them), after checking the token: its RS256 signature against Bolt's JWKS
+   * (unless `identity.verifySignature` is `false`), its issuer, its times, and `aud` when
+   * present. `null` when the session holds no ID token (logged out, or a login without
+   * `openid`). Refreshes keep the login's ID token, so the identity survives them; a new
+   * login replaces it.
+   *
+   * One store read; never talks to Bolt's token endpoint and never writes. The first call for
+   * an ID token fetches Bolt's discovery document and keys (then cached); later calls for the
+   * same token are answered from memory.
+   *
+   * @example
+   * ```ts
+   * const identity = await tokens.getIdentity(sessionId)
+   * if (identity?.email_verified === true && identity.email !== undefined) {
+   *   const customer = await customers.findByEmail(identity.email)
+   *   if (customer) await customers.linkBoltShopper(customer.id, sessionId)
+   * }
+   * ```
+   * @throws {BoltTokenError} `ID_TOKEN_INVALID` (the token fails a check: trust none of it),
+   *   `NETWORK_ERROR`, `TIMEOUT`, `SERVER_ERROR`, `INVALID_RESPONSE` (Bolt's keys could not be
+   *   had: retry later), `STORE_UNAVAILABLE`, `INVALID_ARGUMENT`.
+   */
+  getIdentity(sessionId: string): Promise<ShopperIdentity | null>
   /** Forgets the session's tokens. A refresh still in flight cannot bring them back. */
   logout(sessionId: string): Promise<void>
   /**
@@ -195,6 +222,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   })
   const { clock, refreshSkewMs } = resolved
   const { records } = interpreter
+  const identityOf = createIdentityReader({
+    baseUrl: resolved.baseUrl,
+    clientId: resolved.clientId,
+    clock,
+    options: resolved.identity,
+  })
 
   function checkAccessRequest(
     sessionId: string,
@@ -390,6 +423,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         state = 'expired'
       }
       return statusOf(state, tokens, lastError)
+    },
+
+    async getIdentity(sessionId) {
+      requireSessionId(sessionId)
+      const { snapshot } = await interpreter.revive(sessionId, await interpreter.read(sessionId))
+      if (snapshot.value === 'unauthenticated') return null
+      return identityOf(snapshot.context.tokens)
     },
 
     async logout(sessionId) {
