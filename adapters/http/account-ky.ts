@@ -8,6 +8,7 @@ import ky, { type KyInstance } from 'ky'
 import type { AccountClientOptions } from '../../src/account/account-auth.js'
 import { accountApiRoot } from '../../src/account/api-root.js'
 import { sendAuthorized } from '../../src/account/authorized-request.js'
+import { merchantKeysFor } from '../../src/account/merchant-keys.js'
 import type { TokenManager } from '../../src/manager/token-manager.js'
 
 /** Options of {@link createAccountClient}. */
@@ -24,22 +25,27 @@ export interface AccountKyOptions extends AccountClientOptions {
  * Creates a ky instance for Bolt's Account API that acts for one shopper session (its
  * `prefixUrl` is the API root: call it with paths such as `v1/account`):
  *
- * - it adds the session's access token, refreshing it first when it has expired, only to
+ * - it adds the session's access token, refreshing it first when it has expired, and your
+ *   API key (`X-API-Key`) and publishable key (`X-Publishable-Key`), as Bolt requires (the
+ *   manager's own; pass `apiKey` for a `TokenManager` of your own making), only to
  *   requests whose final URL (after `prefixUrl`, `searchParams` and hooks) is under the API
  *   root: the same origin as `baseUrl` and a path under its path. Anything else (a full
  *   URL, a `URL` or `Request` for another address, another `prefixUrl`, `../`) rejects
  *   with `INVALID_ARGUMENT` before the token is read;
- * - the token is added in this instance's `fetch`, on a copy of the request that only the
- *   network sees: ky's hooks (yours included), its `HTTPError` and `TimeoutError` hold
- *   requests without it;
+ * - the token and the keys are added in this instance's `fetch`, on a copy of the request
+ *   that only the network sees: ky's hooks (yours included), its `HTTPError` and
+ *   `TimeoutError` hold requests without them;
  * - it never follows a redirect (its target could be any host): a `3xx` redirect rejects
  *   with `INVALID_RESPONSE`;
  * - on a `401` it has the token refreshed once (however many requests are refused at the
  *   same time) and sends the request again, once; a second `401` rejects with
  *   `NOT_AUTHENTICATED`;
- * - a `403 insufficient_scope` rejects with `SCOPE_REQUIRED` (show the login modal again).
+ * - a write refused with `403` (or a `401` the refresh did not cure) while the session cannot
+ *   manage (`getStatus(sessionId).canManage` is false) rejects with `SCOPE_REQUIRED` (show
+ *   the login modal again), whatever the answer's body says.
  *
- * Every other answer behaves as ky's (an `HTTPError` for other statuses, by default); your
+ * Every other answer behaves as ky's (an `HTTPError` for other statuses, by default: a `403`
+ * on a read, or on a write while the session can manage, is Bolt's own refusal); your
  * `afterResponse` hooks see the answer after the retry. ky's own retries are off in this
  * instance (`retry: 0`): ky would retry the library's errors as network failures. Retry at
  * your level if you want to.
@@ -58,9 +64,10 @@ export function createAccountClient(
   options: AccountKyOptions = {},
 ): KyInstance {
   const root = accountApiRoot(tokens, options)
+  const keys = merchantKeysFor(tokens, options)
   return (options.ky ?? ky).extend((defaults) => {
     const network = defaults.fetch ?? ((input, init) => globalThis.fetch(input, init))
-    const config = { tokens, sessionId, options, root, send: network }
+    const config = { tokens, sessionId, options, root, keys, send: network }
     return {
       prefixUrl: root,
       // ky retries whatever its fetch throws as if the network had failed (after a backoff):

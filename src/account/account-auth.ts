@@ -7,6 +7,7 @@
 import { BoltTokenError } from '../errors.js'
 import { SCOPE_MANAGE, type SCOPE_VIEW } from '../machine/token-set.js'
 import type { TokenManager } from '../manager/token-manager.js'
+import type { Secret } from '../secret.js'
 
 /** Options of the Account API clients. */
 export interface AccountClientOptions {
@@ -18,9 +19,21 @@ export interface AccountClientOptions {
   /**
    * Ask the session for a `bolt.account.manage` token before every request, so that a
    * view-only session fails with `SCOPE_REQUIRED` without calling Bolt. Without it any
-   * usable token is sent, and Bolt's own `403 insufficient_scope` becomes `SCOPE_REQUIRED`.
+   * usable token is sent, and a write Bolt refuses (`403`, or a `401` a refresh did not cure)
+   * while the session cannot manage becomes `SCOPE_REQUIRED`.
    */
   scope?: typeof SCOPE_MANAGE | typeof SCOPE_VIEW
+  /**
+   * Your API key, sent as `X-API-Key` (Bolt requires it with the bearer token). Only for a
+   * `tokens` that `createTokenManager` did not make (a wrapper of your own): a manager of
+   * this library supplies its own `clientSecret`, and this option, when given, replaces it.
+   */
+  apiKey?: string | Secret
+  /**
+   * Your publishable key, sent as `X-Publishable-Key`.
+   * @default the manager's `clientId`, for a manager `createTokenManager` made
+   */
+  publishableKey?: string
 }
 
 /** The session's access token, as the options ask for it. */
@@ -52,30 +65,14 @@ export function replacementToken(
 export const bearer = (accessToken: string): string => `Bearer ${accessToken}`
 
 /**
- * Whether Bolt refused a request for lack of scope (`403` with `insufficient_scope` in its
- * `WWW-Authenticate` header or its JSON `error`). Reads a clone: `response` stays unread.
+ * The error for a write Bolt refused (`403`, or a `401` a refresh did not cure) while the
+ * session cannot manage: it needs a login, whatever words Bolt's answer used.
  */
-export async function isScopeRefusal(response: Response): Promise<boolean> {
-  if (response.status !== 403) return false
-  if (/insufficient_scope/i.test(response.headers.get('www-authenticate') ?? '')) return true
-  try {
-    const body: unknown = await response.clone().json()
-    return (
-      typeof body === 'object' &&
-      body !== null &&
-      (body as { error?: unknown }).error === 'insufficient_scope'
-    )
-  } catch {
-    return false
-  }
-}
-
-/** The error for Bolt's `403 insufficient_scope`: the session cannot do this without a login. */
-export function scopeRefused(method: string, path: string): BoltTokenError {
+export function scopeRefused(method: string, path: string, status: number): BoltTokenError {
   return new BoltTokenError(
     'SCOPE_REQUIRED',
-    `Bolt refused ${method} ${path} for lack of scope: it needs bolt.account.manage, which lasts one hour after a login. Show the login modal again and pass its code to exchangeCode() to step up.`,
-    { status: 403 },
+    `Bolt refused ${method} ${path} (${status}) and the session is view-only: changing the account needs bolt.account.manage, which lasts one hour after a login. Show the login modal again and pass its code to exchangeCode() to step up.`,
+    { status },
   )
 }
 

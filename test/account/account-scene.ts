@@ -36,7 +36,10 @@ export async function accountScene(managerClock?: () => number) {
   })
   await logIn(bolt, tokens, SESSION)
   bolt.resetStats()
-  /** The API key and every token the session has held so far. */
+  /**
+   * The API key (which the clients send as `X-API-Key`, so it must be looked for like the
+   * tokens) and every token the session has held so far.
+   */
   const rememberSecrets = async (): Promise<Set<string>> => {
     const secrets = new Set<string>([bolt.clientSecret])
     for (const record of written) {

@@ -3,7 +3,7 @@
  * error reporter, a logger): ky's HTTPError and TimeoutError, and every argument a merchant's
  * beforeRequest, afterResponse and beforeError hook receives, printed with
  * `util.inspect(…, { depth: Infinity, showHidden: true })`, hold no access token, refresh
- * token, id token or API key.
+ * token, id token or API key (which the client now sends as `X-API-Key`).
  */
 import ky, { type Hooks } from 'ky'
 import { describe, expect, it } from 'vitest'
@@ -55,12 +55,19 @@ describe('createAccountClient (ky): errors and merchant hooks never hold a secre
     })
     const error = await rejection(account.get('v1/account'))
     expect(error.name).toBe('TimeoutError')
-    // The token did reach the (silent) API root: the error is about the answer, not the send.
+    // The token and the API key did reach the (silent) API root: the error is about the
+    // answer, not the send.
     expect(silent.requests.map((request) => request.headers.authorization)).toEqual([
       `Bearer ${await scene.tokens.getAccessToken(SESSION)}`,
     ])
+    expect(silent.requests.map((request) => request.headers['x-api-key'])).toEqual([
+      scene.bolt.clientSecret,
+    ])
     expect(record.requests.length).toBeGreaterThan(0)
     expect(record.requests.map((request) => request.headers.get('authorization'))).toEqual(
+      record.requests.map(() => null),
+    )
+    expect(record.requests.map((request) => request.headers.get('x-api-key'))).toEqual(
       record.requests.map(() => null),
     )
     expectNoSecrets([error, ...record.seen], await scene.rememberSecrets())
@@ -85,6 +92,11 @@ describe('createAccountClient (ky): errors and merchant hooks never hold a secre
       null,
       null,
     ])
+    expect(record.requests.map((request) => request.headers.get('x-api-key'))).toEqual([
+      null,
+      null,
+      null,
+    ])
     expectNoSecrets([error, ...record.seen], await scene.rememberSecrets())
   })
 
@@ -103,6 +115,7 @@ describe('createAccountClient (ky): errors and merchant hooks never hold a secre
     const secrets = await scene.rememberSecrets()
     // The API key, the id token, and the login's and the refresh's access and refresh tokens.
     expect(secrets.size).toBe(6)
+    expect(secrets.has(scene.bolt.clientSecret)).toBe(true)
     expectNoSecrets([response, ...record.seen], secrets)
   })
 })

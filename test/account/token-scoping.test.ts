@@ -108,6 +108,7 @@ describe('both clients: a path that climbs out of the API root’s path is refus
       expect(bolt.requests[0]?.headers.authorization).toBe(
         `Bearer ${await scene.tokens.getAccessToken(SESSION)}`,
       )
+      expect(bolt.requests[0]?.headers['x-api-key']).toBe(scene.bolt.clientSecret)
     },
   )
 })
