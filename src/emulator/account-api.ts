@@ -1,7 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { Account, AccountStore, Address } from './accounts.js'
-import { errorReply, jsonReply, type Reply } from './http.js'
-import { randomId } from './random-id.js'
+import { addAddress, deleteAddress, editAddress, replaceAddress } from './account-addresses.js'
+import { ACCOUNT_ERROR_CODES, accountErrorReply } from './account-errors.js'
+import { ACCOUNT_EXISTS_PATH, answerAccountExists } from './account-exists.js'
+import { addPaymentMethod, deletePaymentMethod } from './account-payment-methods.js'
+import { accountDetails, updateProfile } from './account-profile.js'
+import type { Account, AccountStore } from './accounts.js'
+import { jsonReply, type Reply } from './http.js'
+import type { IdempotencyRecords } from './idempotency.js'
+import { secureEqual } from './secure-compare.js'
 import type { AccessGrant, TokenAuthority } from './token-grants.js'
 import type { EmulatorStats } from './types.js'
 
@@ -12,113 +18,192 @@ export const ACCOUNT_PATH = '/v1/account'
 export interface AccountApiContext {
   authority: TokenAuthority
   accounts: AccountStore
+  idempotency: IdempotencyRecords
   stats: EmulatorStats
+  clientId: string
+  clientSecret: string
 }
 
 /** An Account API request, read off the wire. */
 export interface AccountRequest {
   method: string
   path: string
+  query: URLSearchParams
   headers: IncomingHttpHeaders
   body: string
 }
 
-const REQUIRED_ADDRESS_FIELDS = ['street_address1', 'locality', 'postal_code', 'country_code']
+/** One session route: its method, path, whether it writes, and what it does. */
+interface SessionRoute {
+  method: string
+  path: RegExp
+  writes: boolean
+  handle(context: AccountApiContext, account: Account, body: string, id: string): Reply
+}
+
+const ID = '([A-Za-z0-9_-]+)'
+
+/** The routes of Bolt's Account API table that act for a shopper (access token + API key). */
+const SESSION_ROUTES: readonly SessionRoute[] = [
+  {
+    method: 'GET',
+    path: /^\/v1\/account$/,
+    writes: false,
+    handle: (_context, account) => jsonReply(200, accountDetails(account)),
+  },
+  {
+    method: 'PATCH',
+    path: /^\/v1\/account\/profile$/,
+    writes: true,
+    handle: (_context, account, body) => updateProfile(account, body),
+  },
+  {
+    method: 'POST',
+    path: /^\/v1\/account\/addresses$/,
+    writes: true,
+    handle: (_context, account, body) => addAddress(account, body),
+  },
+  {
+    method: 'PUT',
+    path: new RegExp(`^/v1/account/addresses/${ID}$`),
+    writes: true,
+    handle: (_context, account, body, id) => editAddress(account, id, body),
+  },
+  {
+    method: 'POST',
+    path: new RegExp(`^/v1/account/addresses/${ID}$`),
+    writes: true,
+    handle: (_context, account, body, id) => replaceAddress(account, id, body),
+  },
+  {
+    method: 'DELETE',
+    path: new RegExp(`^/v1/account/addresses/${ID}$`),
+    writes: true,
+    handle: (_context, account, _body, id) => deleteAddress(account, id),
+  },
+  {
+    method: 'POST',
+    path: /^\/v1\/account\/payment_methods$/,
+    writes: true,
+    handle: (_context, account, body) => addPaymentMethod(account, body),
+  },
+  {
+    method: 'DELETE',
+    path: new RegExp(`^/v1/account/payment_methods/${ID}$`),
+    writes: true,
+    handle: (context, account, _body, id) =>
+      deletePaymentMethod(account, id, context.accounts.ownerOfPaymentMethod),
+  },
+]
 
 /**
- * Answers the emulator's slice of Bolt's Account API:
- * `GET /v1/account` (needs `bolt.account.view` or `bolt.account.manage`) and
- * `POST /v1/account/addresses` (needs `bolt.account.manage`).
+ * Answers Bolt's Account API (`/v1/account…`, every route of the v1 spec's table). Session
+ * routes check, in order: the merchant's `X-API-Key` (and `X-Publishable-Key` when sent):
+ * `403`; the `Authorization: Bearer` access token: `401`; the token's scope (view or manage to
+ * read, manage to write): `403`. Writes honour `Idempotency-Key`. Every error has Bolt's
+ * body, `{ "result": { "success": false }, "errors": [{ "code", "message" }] }`.
  */
 export function answerAccountRequest(context: AccountApiContext, request: AccountRequest): Reply {
   const { method, path } = request
-  if (path === ACCOUNT_PATH) {
-    if (method !== 'GET') return methodNotAllowed('GET')
-    const auth = authorize(context, request.headers)
-    if ('reply' in auth) return auth.reply
-    if (
-      !auth.grant.scopes.has('bolt.account.view') &&
-      !auth.grant.scopes.has('bolt.account.manage')
-    ) {
-      return insufficientScope('bolt.account.view')
-    }
+  if (path === ACCOUNT_EXISTS_PATH) {
+    if (method !== 'GET') return methodNotAllowed(['GET'])
+    return answerAccountExists(context.accounts, context.clientId, request.headers, request.query)
+  }
+  const onPath = SESSION_ROUTES.filter((route) => route.path.test(path))
+  if (onPath.length === 0) {
+    return accountErrorReply(404, ACCOUNT_ERROR_CODES.notFound, `No route for ${method} ${path}`)
+  }
+  const route = onPath.find((candidate) => candidate.method === method)
+  if (route === undefined) return methodNotAllowed(onPath.map((candidate) => candidate.method))
+
+  const merchantRefusal = checkMerchantKeys(context, request.headers)
+  if (merchantRefusal !== undefined) return merchantRefusal
+  const auth = authenticate(context, request.headers)
+  if ('reply' in auth) return auth.reply
+  if (!isAllowed(auth.grant, route.writes)) return scopeRefusal(route.writes)
+
+  const id = route.path.exec(path)?.[1] ?? ''
+  if (!route.writes) {
     context.stats.accountReads += 1
-    return jsonReply(200, {
-      email: auth.account.email,
-      addresses: auth.account.addresses.map((address) => ({ ...address })),
-    })
+    return route.handle(context, auth.account, request.body, id)
   }
-  if (path === `${ACCOUNT_PATH}/addresses`) {
-    if (method !== 'POST') return methodNotAllowed('POST')
-    const auth = authorize(context, request.headers)
-    if ('reply' in auth) return auth.reply
-    if (!auth.grant.scopes.has('bolt.account.manage'))
-      return insufficientScope('bolt.account.manage')
-    const fields = parseAddress(request.body)
-    if (typeof fields === 'string') return errorReply(400, 'invalid_request', fields)
-    const address: Address = { id: randomId('addr_'), ...fields }
-    auth.account.addresses.push(address)
-    context.stats.accountWrites += 1
-    return jsonReply(200, { ...address })
+  const key = request.headers['idempotency-key']
+  const scope =
+    typeof key === 'string' && key !== ''
+      ? { accountId: auth.account.id, method, path, key }
+      : undefined
+  const recorded = scope === undefined ? undefined : context.idempotency.find(scope)
+  if (recorded !== undefined) {
+    context.stats.idempotentReplays += 1
+    return { ...recorded, headers: { ...recorded.headers, 'idempotent-replayed': 'true' } }
   }
-  return errorReply(404, 'not_found', `No route for ${method} ${path}`)
+  const reply = route.handle(context, auth.account, request.body, id)
+  if (reply.status >= 200 && reply.status < 300) context.stats.accountWrites += 1
+  if (scope !== undefined) context.idempotency.remember(scope, reply)
+  return reply
 }
 
-function authorize(
+/** The `403` for a missing or wrong `X-API-Key`, or a wrong `X-Publishable-Key`. */
+function checkMerchantKeys(
+  context: AccountApiContext,
+  headers: IncomingHttpHeaders,
+): Reply | undefined {
+  const apiKey = headers['x-api-key']
+  const publishableKey = headers['x-publishable-key']
+  const apiKeyWrong = typeof apiKey !== 'string' || !secureEqual(apiKey, context.clientSecret)
+  const publishableKeyWrong =
+    publishableKey !== undefined &&
+    (typeof publishableKey !== 'string' || !secureEqual(publishableKey, context.clientId))
+  if (!apiKeyWrong && !publishableKeyWrong) return undefined
+  return accountErrorReply(
+    403,
+    ACCOUNT_ERROR_CODES.invalidMerchantKey,
+    apiKeyWrong
+      ? 'The X-API-Key header is missing or is not the merchant API key'
+      : 'The X-Publishable-Key header is not the publishable key',
+  )
+}
+
+function authenticate(
   context: AccountApiContext,
   headers: IncomingHttpHeaders,
 ): { grant: AccessGrant; account: Account } | { reply: Reply } {
   const token = /^Bearer +(\S+) *$/i.exec(headers.authorization ?? '')?.[1]
   const grant = token === undefined ? undefined : context.authority.authenticate(token)
   const account = grant === undefined ? undefined : context.accounts.get(grant.accountId)
-  if (grant === undefined || account === undefined) {
-    const description =
-      token === undefined
-        ? 'A Bearer access token is required'
-        : 'The access token is invalid, expired or revoked'
-    return {
-      reply: errorReply(401, 'invalid_token', description, {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      }),
-    }
+  if (grant !== undefined && account !== undefined) return { grant, account }
+  const message =
+    token === undefined
+      ? 'A Bearer access token is required'
+      : 'The access token is invalid, expired or revoked'
+  return {
+    reply: accountErrorReply(401, ACCOUNT_ERROR_CODES.unauthorized, message, {
+      'www-authenticate': 'Bearer error="invalid_token"',
+    }),
   }
-  return { grant, account }
 }
 
-function insufficientScope(scope: 'bolt.account.view' | 'bolt.account.manage'): Reply {
-  const description =
-    scope === 'bolt.account.manage'
-      ? 'This action requires bolt.account.manage; ask the shopper to log in again'
-      : 'This action requires bolt.account.view or bolt.account.manage'
-  return errorReply(403, 'insufficient_scope', description, {
-    'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
-  })
+function isAllowed(grant: AccessGrant, writes: boolean): boolean {
+  if (grant.scopes.has('bolt.account.manage')) return true
+  return !writes && grant.scopes.has('bolt.account.view')
 }
 
-function methodNotAllowed(allowed: string): Reply {
-  return errorReply(405, 'invalid_request', `Use ${allowed}`, { allow: allowed })
-}
-
-/** The address fields to store, or why the body is not an address. */
-function parseAddress(body: string): Record<string, string | boolean> | string {
-  let value: unknown
-  try {
-    value = JSON.parse(body)
-  } catch {
-    return 'The body must be a JSON object'
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return 'The body must be a JSON object'
-  }
-  const fields: Record<string, string | boolean> = {}
-  for (const [name, field] of Object.entries(value)) {
-    if (name !== 'id' && (typeof field === 'string' || typeof field === 'boolean')) {
-      fields[name] = field
-    }
-  }
-  const missing = REQUIRED_ADDRESS_FIELDS.filter(
-    (name) => typeof fields[name] !== 'string' || fields[name] === '',
+/** Bolt documents no particular error for a token whose scope falls short: a `403`, Bolt's body. */
+function scopeRefusal(writes: boolean): Reply {
+  return accountErrorReply(
+    403,
+    ACCOUNT_ERROR_CODES.insufficientSessionLevel,
+    writes
+      ? 'This action needs a token with bolt.account.manage; the shopper must log in again'
+      : 'This action needs a token with bolt.account.view or bolt.account.manage',
   )
-  if (missing.length > 0) return `Missing address fields: ${missing.join(', ')}`
-  return fields
+}
+
+function methodNotAllowed(allowed: readonly string[]): Reply {
+  return accountErrorReply(
+    405,
+    ACCOUNT_ERROR_CODES.methodNotAllowed,
+    `Use ${allowed.join(' or ')}`,
+    { allow: allowed.join(', ') },
+  )
 }

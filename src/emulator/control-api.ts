@@ -9,8 +9,20 @@ export const CONTROL_PREFIX = '/__emulator/'
 export interface ControlRequest {
   method: string
   path: string
+  query: URLSearchParams
   body: string
 }
+
+const LOGIN_FIELDS = [
+  'email',
+  'emailVerified',
+  'firstName',
+  'lastName',
+  'phone',
+  'phoneVerified',
+  'state',
+  'scope',
+] as const
 
 /**
  * Answers the control API, the HTTP twin of {@link BoltEmulator}'s methods for
@@ -20,14 +32,20 @@ export interface ControlRequest {
  * a loopback `Host`, and state changes only as same-origin JSON requests
  * (`checkLocalRequest`), so a web page cannot drive it from a browser.
  *
- * - `POST /__emulator/login` `{email?, state?, scope?}` → `{code, state?}`
+ * - `POST /__emulator/login` `{email?, firstName?, lastName?, phone?, emailVerified?, phoneVerified?, state?, scope?}` → `{code, state?}`
+ * - `GET /__emulator/shopper?email=…` → the shopper account (404 when no login created it)
  * - `POST /__emulator/clock/advance` `{ms}` → `{now}`; `GET /__emulator/clock` → `{now}`
  * - `GET /__emulator/stats` → the counters; `DELETE /__emulator/stats` resets them and the request log
  * - `GET /__emulator/requests` → the recorded token requests (refresh tokens as `tokenHash` hashes)
  * - `POST /__emulator/faults` `{fault, times?, route?}` → 204; `DELETE /__emulator/faults` → 204
  * - `POST /__emulator/revoke` `{token}` → 204 (404 for an unknown token)
+ * - `POST /__emulator/signing-key/rotate` → `{jwk}`, the new public key
+ * - `PUT /__emulator/jwks/available` `{available}` → 204 (`false`: the JWKS answers 503)
  */
-export function answerControlRequest(emulator: BoltEmulator, request: ControlRequest): Reply {
+export async function answerControlRequest(
+  emulator: BoltEmulator,
+  request: ControlRequest,
+): Promise<Reply> {
   const route = `${request.method} ${request.path.slice(CONTROL_PREFIX.length)}`
   let input: Record<string, unknown>
   try {
@@ -38,10 +56,19 @@ export function answerControlRequest(emulator: BoltEmulator, request: ControlReq
   try {
     switch (route) {
       case 'POST login':
-        return jsonReply(
-          200,
-          emulator.login(pick<LoginOptions>(input, ['email', 'state', 'scope'])),
-        )
+        return jsonReply(200, emulator.login(pick<LoginOptions>(input, LOGIN_FIELDS)))
+      case 'GET shopper': {
+        const shopper = emulator.shopper(request.query.get('email') ?? undefined)
+        if (shopper === undefined) {
+          return errorReply(404, 'not_found', 'No shopper with this email has logged in')
+        }
+        return jsonReply(200, shopper)
+      }
+      case 'POST signing-key/rotate':
+        return jsonReply(200, { jwk: await emulator.rotateSigningKey() })
+      case 'PUT jwks/available':
+        emulator.setJwksAvailable(input.available as boolean)
+        return noContentReply()
       case 'POST clock/advance':
         emulator.advanceClock(input.ms as number)
         return jsonReply(200, { now: emulator.now() })

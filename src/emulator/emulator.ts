@@ -1,21 +1,28 @@
-import { createAccountStore } from './accounts.js'
+import { checkShopperProfile, createAccountStore, snapshotAccount } from './accounts.js'
 import { createEmulatorClock } from './clock.js'
 import { createFaultQueue } from './fault-queue.js'
 import { parseFault, resolveFaultOptions } from './faults.js'
+import { createIdempotencyRecords } from './idempotency.js'
 import { resolveOptions } from './options.js'
 import { BOLT_SCOPES, parseScopes } from './scopes.js'
 import { startServer } from './server.js'
+import { createSigningKeyRing } from './signing-keys.js'
 import { createRequestLog, zeroStats } from './stats.js'
 import { createTokenAuthority } from './token-grants.js'
-import type { BoltEmulator, BoltEmulatorOptions, LoginOptions, LoginResult } from './types.js'
+import type {
+  BoltEmulator,
+  BoltEmulatorOptions,
+  LoginOptions,
+  LoginResult,
+  ShopperProfile,
+} from './types.js'
 
-const DEFAULT_EMAIL = 'shopper@example.com'
 const DEFAULT_LOGIN_SCOPE = 'bolt.account.manage bolt.account.view openid'
 
 /**
- * Starts a Bolt emulator: a real HTTP server with Bolt's token endpoint, a
- * small Account API and a control API, for tests, demos and merchants'
- * integration tests. Point a client's base URL at {@link BoltEmulator.url}.
+ * Starts a Bolt emulator: a real HTTP server with Bolt's token endpoint, discovery document,
+ * JWKS, Account API and a control API, for tests, demos and merchants' integration tests.
+ * Point a client's base URL at {@link BoltEmulator.url}.
  *
  * @throws {TypeError} when an option is invalid (the message names it).
  *
@@ -42,16 +49,21 @@ export async function startBoltEmulator(options: BoltEmulatorOptions = {}): Prom
   const log = createRequestLog()
   const accounts = createAccountStore()
   const faultQueue = createFaultQueue()
+  const signingKeys = await createSigningKeyRing()
+  let jwksAvailable = true
   let url = ''
+  const idTokenIssuer = () => config.idTokenIssuer ?? url
   const authority = createTokenAuthority({
     clock,
     stats,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    issuer: () => url,
+    idTokenIssuer,
+    idTokenKid: config.idTokenKid,
+    signingKeys,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     codeTtlSeconds: config.codeTtlSeconds,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     refreshGraceMs: config.refreshGraceMs,
+    reuseRevokesFamily: config.reuseRevokesFamily,
   })
 
   let emulator: BoltEmulator | undefined
@@ -59,12 +71,16 @@ export async function startBoltEmulator(options: BoltEmulatorOptions = {}): Prom
     {
       authority,
       accounts,
+      idempotency: createIdempotencyRecords(),
       stats,
       clock,
       faults: faultQueue,
       log,
       clientId: config.clientId,
       clientSecret: config.clientSecret,
+      baseUrl: () => url,
+      signingKeys,
+      jwksAvailable: () => jwksAvailable,
       emulator: () => emulator as BoltEmulator,
     },
     config.port,
@@ -77,6 +93,8 @@ export async function startBoltEmulator(options: BoltEmulatorOptions = {}): Prom
     port: server.port,
     clientId: config.clientId,
     clientSecret: config.clientSecret,
+    issuer: url,
+    idTokenIssuer: idTokenIssuer(),
     now: () => clock.now(),
     advanceClock(ms) {
       if (typeof ms !== 'number' || !Number.isFinite(ms)) {
@@ -85,8 +103,8 @@ export async function startBoltEmulator(options: BoltEmulatorOptions = {}): Prom
       clock.advance(ms)
     },
     login(loginOptions = {}) {
-      const { email, state, scopes } = resolveLogin(loginOptions)
-      const account = accounts.ensure(email)
+      const { profile, state, scopes } = resolveLogin(loginOptions)
+      const account = accounts.ensure(profile)
       const code = authority.issueCode({
         account,
         scopes,
@@ -95,6 +113,16 @@ export async function startBoltEmulator(options: BoltEmulatorOptions = {}): Prom
       const result: LoginResult = { code }
       if (state !== undefined) result.state = state
       return result
+    },
+    shopper(email = 'shopper@example.com') {
+      const account = accounts.findByEmail(email)
+      return account === undefined ? undefined : snapshotAccount(account)
+    },
+    jwks: () => signingKeys.jwks(),
+    rotateSigningKey: () => signingKeys.rotate(),
+    setJwksAvailable(available) {
+      if (typeof available !== 'boolean') throw new TypeError('available must be a boolean')
+      jwksAvailable = available
     },
     injectFault(fault, faultOptions) {
       const { times, route } = resolveFaultOptions(faultOptions)
@@ -122,10 +150,8 @@ export async function startBoltEmulator(options: BoltEmulatorOptions = {}): Prom
 }
 
 function resolveLogin(options: LoginOptions) {
-  const { email = DEFAULT_EMAIL, state, scope = DEFAULT_LOGIN_SCOPE } = options
-  if (typeof email !== 'string' || email === '') {
-    throw new TypeError('email must be a non-empty string')
-  }
+  const { state, scope = DEFAULT_LOGIN_SCOPE, ...profile } = options
+  checkShopperProfile(profile)
   if (state !== undefined && (typeof state !== 'string' || state === '')) {
     throw new TypeError('state must be a non-empty string')
   }
@@ -133,7 +159,7 @@ function resolveLogin(options: LoginOptions) {
   if (typeof scopes === 'string') {
     throw new TypeError(`scope must be space-separated scopes from: ${BOLT_SCOPES.join(', ')}`)
   }
-  return { email, state, scopes }
+  return { profile: profile as ShopperProfile, state, scopes }
 }
 
 function formatUrl(host: string, port: number): string {

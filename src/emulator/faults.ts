@@ -194,11 +194,13 @@ export function resolveFaultOptions(options: InjectFaultOptions = {}): {
   if (!Number.isInteger(times) || times < 1) {
     throw new TypeError('times must be a positive integer')
   }
-  if (route !== 'token' && route !== 'account') {
-    throw new TypeError("route must be 'token' or 'account'")
+  if (!FAULT_ROUTES.includes(route)) {
+    throw new TypeError("route must be 'token', 'account', 'discovery' or 'jwks'")
   }
   return { times, route }
 }
+
+const FAULT_ROUTES: readonly FaultRoute[] = ['token', 'account', 'discovery', 'jwks']
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

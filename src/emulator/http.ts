@@ -30,6 +30,11 @@ export function errorReply(
   return jsonReply(status, { error, error_description: description }, headers)
 }
 
+/** A reply with an empty body and no `Content-Type` (Bolt's `DELETE` routes answer `200` so). */
+export function emptyReply(status: number): Reply {
+  return { status, headers: {}, body: '' }
+}
+
 /** An empty `204 No Content` reply. */
 export function noContentReply(): Reply {
   return { status: 204, headers: {}, body: '' }

@@ -1,32 +1,56 @@
-import { createHmac } from 'node:crypto'
+import { SignJWT } from 'jose'
+import type { Account } from './accounts.js'
+import type { SigningKey } from './signing-keys.js'
 
-/** The claims of the emulator's OpenID Connect ID token (times in seconds). */
+/**
+ * The claims of an ID token, exactly the set in Bolt's example token (times in seconds):
+ * no `sub` and no `aud`, because Bolt's has none.
+ */
 export interface IdTokenClaims {
-  /** Issuer: the emulator's base URL. */
-  iss: string
-  /** Subject: the shopper's account id. */
-  sub: string
-  /** Audience: the merchant's publishable key (`client_id`). */
-  aud: string
-  /** The shopper's email address. */
   email: string
+  email_verified: boolean
+  first_name: string
+  last_name: string
+  phone_number: string
+  phone_number_verified: boolean
+  /** Issuer ({@link BoltEmulatorOptions.idTokenIssuer}). */
+  iss: string
   /** Issued at, seconds since the epoch. */
   iat: number
   /** Expires at, seconds since the epoch. */
   exp: number
 }
 
-/**
- * Signs `claims` as a compact JWT with HS256, keyed by `secret` (the
- * emulator uses the merchant's API key, so tests can verify it).
- */
-export function signIdToken(claims: IdTokenClaims, secret: string): string {
-  const header = encodeSegment({ alg: 'HS256', typ: 'JWT' })
-  const payload = encodeSegment(claims)
-  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url')
-  return `${header}.${payload}.${signature}`
+/** The claims Bolt puts in an ID token for `account`, issued at `iat` for `ttlSeconds`. */
+export function idTokenClaims(
+  account: Account,
+  iss: string,
+  iat: number,
+  ttlSeconds: number,
+): IdTokenClaims {
+  return {
+    email: account.email,
+    email_verified: account.emailVerified,
+    first_name: account.firstName,
+    last_name: account.lastName,
+    phone_number: account.phone,
+    phone_number_verified: account.phoneVerified,
+    iss,
+    iat,
+    exp: iat + ttlSeconds,
+  }
 }
 
-function encodeSegment(value: object): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url')
+/**
+ * Signs `claims` as a compact RS256 JWT. The header is Bolt's, `{"alg":"RS256","typ":"JWT"}`,
+ * plus the key's `kid` when `withKid`.
+ */
+export function signIdToken(
+  claims: IdTokenClaims,
+  key: SigningKey,
+  withKid: boolean,
+): Promise<string> {
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(withKid ? { kid: key.jwk.kid } : {}) })
+    .sign(key.privateKey)
 }

@@ -1,6 +1,7 @@
 /**
- * The Bolt emulator: a real HTTP server that behaves like Bolt's OAuth token
- * endpoint and Account API, for tests, demos and merchants' integration tests.
+ * The Bolt emulator: a real HTTP server that behaves like Bolt's OAuth token endpoint,
+ * OpenID discovery document and JWKS, and Account API, for tests, demos and merchants'
+ * integration tests. `docs/bolt-api.md` lists, for every behaviour, the Bolt source it follows.
  *
  * @example
  * import { faults, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
@@ -11,9 +12,23 @@
  *
  * @packageDocumentation
  */
-export { accountStatus, requestAccount, SAMPLE_ADDRESS } from './account-request.js'
+export { ACCOUNT_ERROR_CODES } from './account-errors.js'
+export { sha256Email } from './account-exists.js'
+export {
+  type AccountRequestTarget,
+  accountStatus,
+  requestAccount,
+  SAMPLE_ADDRESS,
+} from './account-request.js'
+export {
+  DISCOVERY_PATH,
+  type DiscoveryDocument,
+  discoveryDocument,
+  JWKS_PATH,
+} from './discovery.js'
 export { startBoltEmulator } from './emulator.js'
 export { faults } from './faults.js'
+export type { IdTokenClaims } from './id-token.js'
 export {
   checkLocalRequest,
   type LocalRequestHeaders,
@@ -22,15 +37,26 @@ export {
 } from './local-request.js'
 export { EMULATOR_DEFAULTS } from './options.js'
 export { BOLT_SCOPES, type BoltScope } from './scopes.js'
+export { TOKEN_PATHS } from './token-endpoint.js'
 export { tokenHash } from './token-hash.js'
 export type {
+  AccountAddressView,
+  AccountDetailsView,
+  AccountErrorBody,
+  AccountExistsView,
+  AccountPaymentMethodView,
+  AccountProfileView,
   BoltEmulator,
   BoltEmulatorOptions,
   EmulatorFault,
+  EmulatorJwk,
   EmulatorStats,
   FaultRoute,
   InjectFaultOptions,
   LoginOptions,
   LoginResult,
   RecordedTokenRequest,
+  ShopperAccount,
+  ShopperMetadata,
+  ShopperProfile,
 } from './types.js'

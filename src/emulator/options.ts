@@ -1,17 +1,29 @@
 import type { BoltEmulatorOptions } from './types.js'
 
-/** {@link BoltEmulatorOptions} with every default filled in. */
-export type ResolvedEmulatorOptions = Required<BoltEmulatorOptions>
+/**
+ * {@link BoltEmulatorOptions} with every default filled in; `idTokenIssuer` stays optional
+ * because its default, the emulator's URL, is known only once the server listens.
+ */
+export type ResolvedEmulatorOptions = Required<Omit<BoltEmulatorOptions, 'idTokenIssuer'>> &
+  Pick<BoltEmulatorOptions, 'idTokenIssuer'>
 
-/** The defaults of {@link BoltEmulatorOptions} (except `now`, which is the start time). */
+/**
+ * The defaults of {@link BoltEmulatorOptions} (except `now`, the start time, and
+ * `idTokenIssuer`, the emulator's URL). The lifetimes are Bolt's: codes 5 minutes, access
+ * tokens 1 hour, refresh tokens 1 year. `clientId` and `clientSecret` are the emulator's
+ * public test credentials.
+ */
 export const EMULATOR_DEFAULTS = {
   port: 0,
   host: '127.0.0.1',
   clientId: 'pk_emulator_publishable_key',
   clientSecret: 'sk_emulator_api_key',
   accessTokenTtlSeconds: 3600,
-  codeTtlSeconds: 600,
+  codeTtlSeconds: 300,
+  refreshTokenTtlSeconds: 365 * 24 * 3600,
   refreshGraceMs: 0,
+  reuseRevokesFamily: true,
+  idTokenKid: false,
 } as const
 
 /**
@@ -38,14 +50,24 @@ export function resolveOptions(options: BoltEmulatorOptions = {}): ResolvedEmula
       throw new TypeError(`${name} must be a non-empty string`)
     }
   }
-  if (!isPositive(resolved.accessTokenTtlSeconds)) {
-    throw new TypeError('accessTokenTtlSeconds must be a positive number')
-  }
-  if (!isPositive(resolved.codeTtlSeconds)) {
-    throw new TypeError('codeTtlSeconds must be a positive number')
+  for (const name of [
+    'accessTokenTtlSeconds',
+    'codeTtlSeconds',
+    'refreshTokenTtlSeconds',
+  ] as const) {
+    if (!isPositive(resolved[name])) throw new TypeError(`${name} must be a positive number`)
   }
   if (!Number.isFinite(resolved.refreshGraceMs) || resolved.refreshGraceMs < 0) {
     throw new TypeError('refreshGraceMs must be a non-negative number')
+  }
+  for (const name of ['reuseRevokesFamily', 'idTokenKid'] as const) {
+    if (typeof resolved[name] !== 'boolean') throw new TypeError(`${name} must be a boolean`)
+  }
+  if (
+    resolved.idTokenIssuer !== undefined &&
+    (typeof resolved.idTokenIssuer !== 'string' || resolved.idTokenIssuer === '')
+  ) {
+    throw new TypeError('idTokenIssuer must be a non-empty string')
   }
   if (!Number.isFinite(resolved.now)) throw new TypeError('now must be a finite number of ms')
   return resolved

@@ -10,14 +10,25 @@ export function isBoltScope(value: string): value is BoltScope {
 }
 
 /**
- * Parses a `scope` parameter. Separators are spaces and a literal `+`,
- * because Bolt's guide sends `scope=bolt.account.manage%2Bopenid`.
+ * Parses the `scope` parameters of a token request (already form-decoded), in every form
+ * Bolt's own material sends:
+ * - space-separated (`bolt.account.manage+openid` in a form body decodes to a space);
+ * - a literal `+` (`bolt.account.manage%2Bopenid`, the guide's payload);
+ * - the parameter repeated (`scope=bolt.account.manage&scope=openid`);
+ * - a JSON array (`scope=["bolt.account.manage","openid"]`, as Bolt's v3 SDK sends it).
  *
- * @returns the scopes, `'empty'` when there are none, or `'unknown'` when
- *   any scope is not a Bolt scope.
+ * @returns the scopes, `'empty'` when there are none, `'unknown'` when any scope is not a
+ *   Bolt scope, or `'malformed'` for an array that is not a JSON array of strings.
  */
-export function parseScopes(raw: string): Set<BoltScope> | 'empty' | 'unknown' {
-  const names = raw.split(/[ +]+/).filter((name) => name !== '')
+export function parseScopeParams(
+  values: readonly string[],
+): Set<BoltScope> | 'empty' | 'unknown' | 'malformed' {
+  const names: string[] = []
+  for (const value of values) {
+    const parsed = splitScopeValue(value)
+    if (parsed === undefined) return 'malformed'
+    names.push(...parsed)
+  }
   if (names.length === 0) return 'empty'
   const scopes = new Set<BoltScope>()
   for (const name of names) {
@@ -25,6 +36,30 @@ export function parseScopes(raw: string): Set<BoltScope> | 'empty' | 'unknown' {
     scopes.add(name)
   }
   return scopes
+}
+
+/**
+ * Parses one space- or `+`-separated scope string, as {@link BoltEmulator.login} takes it.
+ *
+ * @returns the scopes, `'empty'` or `'unknown'`.
+ */
+export function parseScopes(raw: string): Set<BoltScope> | 'empty' | 'unknown' {
+  const parsed = parseScopeParams([raw])
+  return parsed === 'malformed' ? 'unknown' : parsed
+}
+
+/** The scope names in one parameter value, or `undefined` for a malformed JSON array. */
+function splitScopeValue(value: string): string[] | undefined {
+  const trimmed = value.trim()
+  if (!trimmed.startsWith('[')) return trimmed.split(/[ +]+/).filter((name) => name !== '')
+  let array: unknown
+  try {
+    array = JSON.parse(trimmed)
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(array) || !array.every((name) => typeof name === 'string')) return undefined
+  return array.map((name: string) => name.trim()).filter((name) => name !== '')
 }
 
 /** Formats scopes space-separated, in the canonical order of {@link BOLT_SCOPES}. */

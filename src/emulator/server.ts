@@ -4,15 +4,25 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ACCOUNT_PATH, type AccountApiContext, answerAccountRequest } from './account-api.js'
 import type { EmulatorClock } from './clock.js'
 import { answerControlRequest, CONTROL_PREFIX } from './control-api.js'
+import {
+  answerDiscovery,
+  answerJwks,
+  DISCOVERY_PATH,
+  type DiscoveryContext,
+  JWKS_PATH,
+} from './discovery.js'
 import type { FaultQueue } from './fault-queue.js'
 import { BodyTooLargeError, errorReply, type Reply, readBody, sendReply } from './http.js'
 import { checkLocalRequest } from './local-request.js'
 import { describeTokenRequest, type RequestLog } from './stats.js'
-import { answerTokenRequest, TOKEN_PATH, type TokenEndpointContext } from './token-endpoint.js'
+import { answerTokenRequest, TOKEN_PATHS, type TokenEndpointContext } from './token-endpoint.js'
 import type { BoltEmulator, EmulatorFault, FaultRoute } from './types.js'
 
 /** Everything the HTTP layer routes requests to. */
-export interface EmulatorServerContext extends TokenEndpointContext, AccountApiContext {
+export interface EmulatorServerContext
+  extends TokenEndpointContext,
+    AccountApiContext,
+    DiscoveryContext {
   clock: EmulatorClock
   faults: FaultQueue
   log: RequestLog
@@ -82,7 +92,8 @@ async function route(
   res: ServerResponse,
 ): Promise<void> {
   const method = req.method ?? 'GET'
-  const path = new URL(req.url ?? '/', 'http://emulator.invalid').pathname
+  const target = new URL(req.url ?? '/', 'http://emulator.invalid')
+  const path = target.pathname
   let body: string
   try {
     body = await readBody(req, MAX_BODY_BYTES)
@@ -108,9 +119,9 @@ async function route(
     return
   }
 
-  if (path === TOKEN_PATH) {
+  if (TOKEN_PATHS.includes(path)) {
     context.stats.tokenRequests += 1
-    const entry = context.log.record(describeTokenRequest(body, context.clock.now()))
+    const entry = context.log.record(describeTokenRequest(path, body, context.clock.now()))
     const answered = await answerWithFault(context, signal, 'token', req, res, () =>
       answerTokenRequest(context, { method, headers: req.headers, body }),
     )
@@ -119,12 +130,37 @@ async function route(
   }
   if (path === ACCOUNT_PATH || path.startsWith(`${ACCOUNT_PATH}/`)) {
     await answerWithFault(context, signal, 'account', req, res, () =>
-      answerAccountRequest(context, { method, path, headers: req.headers, body }),
+      answerAccountRequest(context, {
+        method,
+        path,
+        query: target.searchParams,
+        headers: req.headers,
+        body,
+      }),
     )
     return
   }
+  if (path === DISCOVERY_PATH) {
+    await answerWithFault(context, signal, 'discovery', req, res, () =>
+      answerDiscovery(context, method),
+    )
+    return
+  }
+  if (path === JWKS_PATH) {
+    context.stats.jwksRequests += 1
+    await answerWithFault(context, signal, 'jwks', req, res, () => answerJwks(context, method))
+    return
+  }
   if (path.startsWith(CONTROL_PREFIX)) {
-    sendReply(res, answerControlRequest(context.emulator(), { method, path, body }))
+    sendReply(
+      res,
+      await answerControlRequest(context.emulator(), {
+        method,
+        path,
+        query: target.searchParams,
+        body,
+      }),
+    )
     return
   }
   sendReply(res, errorReply(404, 'not_found', `No route for ${method} ${path}`))
@@ -140,7 +176,7 @@ async function answerWithFault(
   faultRoute: FaultRoute,
   req: IncomingMessage,
   res: ServerResponse,
-  answer: () => Reply,
+  answer: () => Reply | Promise<Reply>,
 ): Promise<number | undefined> {
   const fault = context.faults.take(faultRoute)
   if (fault?.type === 'respond') return send(res, faultReply(fault))
@@ -153,7 +189,7 @@ async function answerWithFault(
     return undefined
   }
   if (fault?.type === 'delay') await sleep(fault.ms, undefined, { signal })
-  const reply = answer()
+  const reply = await answer()
   if (fault?.type === 'drop') {
     req.socket.destroy()
     return undefined

@@ -11,8 +11,11 @@ export function zeroStats(): EmulatorStats {
     reuseDetected: 0,
     invalidGrants: 0,
     invalidClients: 0,
+    idTokensIssued: 0,
     accountReads: 0,
     accountWrites: 0,
+    idempotentReplays: 0,
+    jwksRequests: 0,
   }
 }
 
@@ -43,20 +46,24 @@ export function createRequestLog(): RequestLog {
 }
 
 /**
- * What the log keeps of a token request body: the grant type, the scope, whether a `state`
+ * What the log keeps of a token request: its path, and of its body the grant type, the scope, whether a `state`
  * came along, and the hash of the refresh token presented (so tests can prove no refresh token
  * was presented twice). Never the token itself: with a grace window, a spent refresh token
  * still buys live tokens, and the log is readable over HTTP.
  */
 export function describeTokenRequest(
+  path: string,
   body: string,
   at: number,
 ): Omit<RecordedTokenRequest, 'status'> {
   const form = new URLSearchParams(body)
   const refreshToken = form.get('refresh_token')
+  const scopes = form.getAll('scope')
   return {
+    path,
     grantType: form.get('grant_type') ?? '',
-    scope: form.get('scope') ?? undefined,
+    // A repeated `scope` (one of Bolt's forms) is recorded as its values joined by spaces.
+    scope: scopes.length === 0 ? undefined : scopes.join(' '),
     hasState: form.has('state'),
     ...(refreshToken === null ? {} : { refreshTokenHash: tokenHash(refreshToken) }),
     at,

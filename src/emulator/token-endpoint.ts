@@ -1,12 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { errorReply, type Reply } from './http.js'
-import { parseScopes } from './scopes.js'
+import { parseScopeParams } from './scopes.js'
 import { secureEqual } from './secure-compare.js'
 import type { TokenAuthority } from './token-grants.js'
 import type { EmulatorStats } from './types.js'
 
-/** The path of Bolt's token endpoint. */
-export const TOKEN_PATH = '/v1/oauth/token'
+/** The paths of Bolt's token endpoint: `/v1` (the seeds, the v1 spec) and `/v3` (discovery). */
+export const TOKEN_PATHS: readonly string[] = ['/v1/oauth/token', '/v3/oauth/token']
 
 /** What the token endpoint needs from the emulator around it. */
 export interface TokenEndpointContext {
@@ -24,23 +24,21 @@ export interface TokenRequest {
 }
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
-// RFC 6749 §3.2: request parameters must not be repeated.
-const SINGLE_VALUED = [
-  'client_id',
-  'client_secret',
-  'grant_type',
-  'scope',
-  'state',
-  'code',
-  'refresh_token',
-]
+// RFC 6749 §3.2: request parameters must not be repeated. `scope` is the exception: one of
+// the forms Bolt's material shows is the parameter repeated.
+const SINGLE_VALUED = ['client_id', 'client_secret', 'grant_type', 'state', 'code', 'refresh_token']
 
 /**
- * Answers `POST /v1/oauth/token` the way Bolt does: form body only, client
- * authenticated by `X-API-Key` plus `client_id`/`client_secret`, then the
- * `authorization_code` or `refresh_token` grant.
+ * Answers `POST /v1/oauth/token` (and `/v3/oauth/token`) with the statuses and bodies of
+ * Bolt's v1 spec: form body only; client authenticated by `X-API-Key` plus
+ * `client_id`/`client_secret` (`403 request_forbidden` otherwise); `403
+ * unsupported_grant_type`; `400 invalid_request` / `invalid_scope`; then the
+ * `authorization_code` or `refresh_token` grant (`422 invalid_grant` when refused).
  */
-export function answerTokenRequest(context: TokenEndpointContext, request: TokenRequest): Reply {
+export async function answerTokenRequest(
+  context: TokenEndpointContext,
+  request: TokenRequest,
+): Promise<Reply> {
   if (request.method !== 'POST') {
     return errorReply(405, 'invalid_request', 'The token endpoint only accepts POST', {
       allow: 'POST',
@@ -62,21 +60,29 @@ export function answerTokenRequest(context: TokenEndpointContext, request: Token
   const failure = clientAuthenticationFailure(context, request.headers, form)
   if (failure !== undefined) {
     context.stats.invalidClients += 1
-    return errorReply(401, 'invalid_client', `Client authentication failed: ${failure}`, NO_STORE)
+    return errorReply(
+      403,
+      'request_forbidden',
+      `The request is forbidden: client authentication failed: ${failure}`,
+      NO_STORE,
+    )
   }
 
   const grantType = form.get('grant_type')
   if (grantType === null || grantType === '') return badRequest('grant_type is required')
   if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
     return errorReply(
-      400,
+      403,
       'unsupported_grant_type',
       'grant_type must be authorization_code or refresh_token',
       NO_STORE,
     )
   }
-  const scopes = parseScopes(form.get('scope') ?? '')
+  const scopes = parseScopeParams(form.getAll('scope'))
   if (scopes === 'empty') return badRequest('scope is required')
+  if (scopes === 'malformed') {
+    return errorReply(400, 'invalid_scope', 'scope is not a JSON array of scope names', NO_STORE)
+  }
   if (scopes === 'unknown') {
     return errorReply(
       400,

@@ -1,10 +1,11 @@
 import type { Account } from './accounts.js'
 import type { EmulatorClock } from './clock.js'
 import { errorReply, jsonReply, type Reply } from './http.js'
-import { signIdToken } from './id-token.js'
+import { idTokenClaims, signIdToken } from './id-token.js'
 import { randomId, randomToken } from './random-id.js'
 import { type BoltScope, formatScopes } from './scopes.js'
 import { secureEqual } from './secure-compare.js'
+import type { SigningKeyRing } from './signing-keys.js'
 import type { EmulatorStats } from './types.js'
 
 /** What the token authority needs from the emulator around it. */
@@ -12,13 +13,17 @@ export interface TokenAuthorityConfig {
   clock: EmulatorClock
   /** Counters updated in place. */
   stats: EmulatorStats
-  clientId: string
-  clientSecret: string
-  /** The `iss` of ID tokens: the emulator's base URL, known once it listens. */
-  issuer: () => string
+  /** The `iss` of ID tokens (by default the emulator's base URL, known once it listens). */
+  idTokenIssuer: () => string
+  /** Whether ID token headers name the key's `kid`. */
+  idTokenKid: boolean
+  signingKeys: SigningKeyRing
   accessTokenTtlSeconds: number
   codeTtlSeconds: number
+  refreshTokenTtlSeconds: number
   refreshGraceMs: number
+  /** Whether reusing a spent refresh token or code revokes its whole family. */
+  reuseRevokesFamily: boolean
 }
 
 /** What a valid access token lets its bearer do. */
@@ -34,12 +39,15 @@ export interface AccessGrant {
 export interface TokenAuthority {
   /** Issues a single-use authorization code, as the login modal does. */
   issueCode(input: { account: Account; scopes: ReadonlySet<BoltScope>; state?: string }): string
-  /** The `authorization_code` grant; starts a new token family. */
+  /**
+   * The `authorization_code` grant; starts a new token family. Asynchronous only to sign the
+   * ID token: every decision and state change happens before the first `await`.
+   */
   exchangeCode(input: {
     code: string
     state: string | undefined
     scopes: ReadonlySet<BoltScope>
-  }): Reply
+  }): Promise<Reply>
   /** The `refresh_token` grant: rotates the refresh token and issues a view-only access token. */
   refresh(input: { refreshToken: string; scopes: ReadonlySet<BoltScope> }): Reply
   /** The grant behind a live access token, or `undefined` if unknown, revoked or expired. */
@@ -48,7 +56,7 @@ export interface TokenAuthority {
   revokeFamilyOf(token: string): boolean
 }
 
-/** The token response body, in the field order of Bolt's docs. */
+/** The token response body, in the field order of Bolt's docs (`id_token` second when present). */
 interface TokenResponse {
   access_token: string
   expires_in: number
@@ -83,6 +91,7 @@ interface AccessRecord {
 
 interface RefreshRecord {
   familyId: string
+  expiresAt: number
   spent: { at: number; successor: TokenResponse } | undefined
 }
 
@@ -99,7 +108,7 @@ export function createTokenAuthority(config: TokenAuthorityConfig): TokenAuthori
 
   function invalidGrant(description: string): Reply {
     stats.invalidGrants += 1
-    return errorReply(400, 'invalid_grant', description, NO_STORE)
+    return errorReply(422, 'invalid_grant', description, NO_STORE)
   }
 
   function isRevoked(familyId: string): boolean {
@@ -111,41 +120,37 @@ export function createTokenAuthority(config: TokenAuthorityConfig): TokenAuthori
     if (family !== undefined) family.revoked = true
   }
 
-  function issueTokens(
-    familyId: string,
-    account: Account,
-    scopes: ReadonlySet<BoltScope>,
-  ): TokenResponse {
+  function issueTokens(familyId: string, scopes: ReadonlySet<BoltScope>): TokenResponse {
     const now = clock.now()
     const accessToken = randomToken('at_')
     const refreshToken = randomToken('rt_')
     const ttl = config.accessTokenTtlSeconds
     const accessScopes = new Set([...scopes].filter((scope) => scope !== 'openid'))
     accessTokens.set(accessToken, { familyId, scopes: accessScopes, expiresAt: now + ttl * 1000 })
-    refreshTokens.set(refreshToken, { familyId, spent: undefined })
-    const issuedAt = Math.floor(now / 1000)
-    const idToken = scopes.has('openid')
-      ? signIdToken(
-          {
-            iss: config.issuer(),
-            sub: account.id,
-            aud: config.clientId,
-            email: account.email,
-            iat: issuedAt,
-            exp: issuedAt + ttl,
-          },
-          config.clientSecret,
-        )
-      : undefined
+    refreshTokens.set(refreshToken, {
+      familyId,
+      expiresAt: now + config.refreshTokenTtlSeconds * 1000,
+      spent: undefined,
+    })
     return {
       access_token: accessToken,
       expires_in: ttl,
-      ...(idToken === undefined ? {} : { id_token: idToken }),
       refresh_token: refreshToken,
       refresh_token_scope: 'bolt.account.view',
       scope: formatScopes(scopes),
       token_type: 'bearer',
     }
+  }
+
+  /** The token response with an ID token, its fields in the order of Bolt's docs. */
+  async function withIdToken(tokens: TokenResponse, account: Account): Promise<TokenResponse> {
+    const iat = Math.floor(clock.now() / 1000)
+    const claims = idTokenClaims(account, config.idTokenIssuer(), iat, config.accessTokenTtlSeconds)
+    // The key is read now, before the await: a rotation meanwhile does not change this token.
+    const idToken = await signIdToken(claims, config.signingKeys.current(), config.idTokenKid)
+    stats.idTokensIssued += 1
+    const { access_token, expires_in, ...rest } = tokens
+    return { access_token, expires_in, id_token: idToken, ...rest }
   }
 
   return {
@@ -162,10 +167,13 @@ export function createTokenAuthority(config: TokenAuthorityConfig): TokenAuthori
       return code
     },
 
-    exchangeCode({ code, state, scopes }) {
+    async exchangeCode({ code, state, scopes }) {
       const record = codes.get(code)
       if (record === undefined) return invalidGrant('The authorization code is invalid')
       if (record.used) {
+        if (!config.reuseRevokesFamily) {
+          return invalidGrant('The authorization code was already used')
+        }
         if (record.familyId !== undefined) revoke(record.familyId)
         return invalidGrant(
           'The authorization code was already used; the tokens issued for it are revoked',
@@ -201,7 +209,9 @@ export function createTokenAuthority(config: TokenAuthorityConfig): TokenAuthori
       record.used = true
       record.familyId = familyId
       stats.codeExchanges += 1
-      return jsonReply(200, issueTokens(familyId, record.account, scopes), NO_STORE)
+      const tokens = issueTokens(familyId, scopes)
+      const body = scopes.has('openid') ? await withIdToken(tokens, record.account) : tokens
+      return jsonReply(200, body, NO_STORE)
     },
 
     refresh({ refreshToken, scopes }) {
@@ -224,20 +234,21 @@ export function createTokenAuthority(config: TokenAuthorityConfig): TokenAuthori
       const record = refreshTokens.get(refreshToken)
       if (record === undefined) return invalidGrant('The refresh token is invalid')
       if (isRevoked(record.familyId)) return invalidGrant('The refresh token has been revoked')
-      const family = families.get(record.familyId) as Family
       const now = clock.now()
       if (record.spent !== undefined) {
         if (config.refreshGraceMs > 0 && now - record.spent.at <= config.refreshGraceMs) {
           stats.graceReissues += 1
           return jsonReply(200, record.spent.successor, NO_STORE)
         }
-        revoke(record.familyId)
         stats.reuseDetected += 1
+        if (!config.reuseRevokesFamily) return invalidGrant('The refresh token was already used')
+        revoke(record.familyId)
         return invalidGrant(
           'The refresh token was already used; every token of this session is revoked',
         )
       }
-      const successor = issueTokens(record.familyId, family.account, VIEW_ONLY)
+      if (now >= record.expiresAt) return invalidGrant('The refresh token has expired')
+      const successor = issueTokens(record.familyId, VIEW_ONLY)
       record.spent = { at: now, successor }
       stats.refreshes += 1
       return jsonReply(200, successor, NO_STORE)

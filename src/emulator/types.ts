@@ -1,4 +1,4 @@
-/** Options of {@link startBoltEmulator}. Every option has a default. */
+/** Options of {@link startBoltEmulator}. Every option has a default; the defaults are Bolt's. */
 export interface BoltEmulatorOptions {
   /**
    * The TCP port to listen on; `0` picks a free port (read it back from
@@ -16,34 +16,59 @@ export interface BoltEmulatorOptions {
   host?: string
   /**
    * The merchant's publishable key, expected as the `client_id` form field
-   * (and as `X-Publishable-Key` when that header is sent).
+   * (and as `X-Publishable-Key` when that header is sent; required by `GET /v1/account/exists`).
    * @default 'pk_emulator_publishable_key'
    */
   clientId?: string
   /**
    * The merchant's API key, expected both in the `X-API-Key` header and as
-   * the `client_secret` form field. It also signs the ID tokens (HS256).
+   * the `client_secret` form field, and in `X-API-Key` on every Account API session route.
    * @default 'sk_emulator_api_key'
    */
   clientSecret?: string
   /**
-   * Lifetime of every access token, returned as `expires_in`.
+   * Lifetime of every access token, returned as `expires_in`. Bolt: 1 hour.
    * @default 3600
    */
   accessTokenTtlSeconds?: number
   /**
-   * Lifetime of an authorization code issued by {@link BoltEmulator.login}.
-   * @default 600
+   * Lifetime of an authorization code issued by {@link BoltEmulator.login}. Bolt: 5 minutes.
+   * @default 300
    */
   codeTtlSeconds?: number
   /**
+   * Lifetime of a refresh token, from its issue (each rotation issues a new one). Bolt: 1 year.
+   * @default 31536000
+   */
+  refreshTokenTtlSeconds?: number
+  /**
    * A spent refresh token presented again within this many ms of its
-   * rotation gets the same successor response again instead of revoking its
-   * session (a grace window for lost rotation responses). `0` disables it:
-   * any reuse revokes the session.
+   * rotation gets the same successor response again instead of being refused
+   * (a grace window for lost rotation responses; not Bolt's documented behaviour).
+   * `0` disables it.
    * @default 0
    */
   refreshGraceMs?: number
+  /**
+   * Whether a spent refresh token presented again (after any grace window), or an
+   * authorization code exchanged twice, revokes every token of its session (RFC 6749 §4.1.2,
+   * OAuth 2.0 Security BCP §4.14). Bolt documents single use but not what reuse does:
+   * with `false`, reuse is refused (`422 invalid_grant`) and nothing else changes.
+   * @default true
+   */
+  reuseRevokesFamily?: boolean
+  /**
+   * The `iss` claim of ID tokens. Bolt's example token says `http://api.bolt.com` while its
+   * discovery document says `https://api.bolt.com`; set this to play that mismatch.
+   * @default the emulator's base URL (the discovery document's `issuer`)
+   */
+  idTokenIssuer?: string
+  /**
+   * Whether ID token headers carry the signing key's `kid`. Bolt's example header has none
+   * (`{"alg":"RS256","typ":"JWT"}`); the JWKS always gives the key a `kid`.
+   * @default false
+   */
+  idTokenKid?: boolean
   /**
    * The emulator clock's start time in ms since the epoch; the clock then
    * moves with real time plus {@link BoltEmulator.advanceClock}.
@@ -52,13 +77,30 @@ export interface BoltEmulatorOptions {
   now?: number
 }
 
-/** Options of {@link BoltEmulator.login}: what the shopper did in the login modal. */
-export interface LoginOptions {
+/**
+ * A shopper's identity in the emulator, as the ID token and `GET /v1/account` give it.
+ * {@link BoltEmulator.login} creates the account on first use and applies the fields given.
+ */
+export interface ShopperProfile {
   /**
-   * The shopper's email; the account is created on first use.
+   * The shopper's email, the account's unique key (compared case-insensitively).
    * @default 'shopper@example.com'
    */
   email?: string
+  /** @default true */
+  emailVerified?: boolean
+  /** @default 'Alan' */
+  firstName?: string
+  /** @default 'Watts' */
+  lastName?: string
+  /** E.164, e.g. `'+14155550199'`. @default '+14155550199' */
+  phone?: string
+  /** @default true */
+  phoneVerified?: boolean
+}
+
+/** Options of {@link BoltEmulator.login}: what the shopper did in the login modal. */
+export interface LoginOptions extends ShopperProfile {
   /** The `state` the login modal was opened with; the code exchange must then send it back. */
   state?: string
   /**
@@ -69,6 +111,94 @@ export interface LoginOptions {
   scope?: string
 }
 
+/** A shopper account as the emulator holds it (a snapshot), from {@link BoltEmulator.shopper}. */
+export interface ShopperAccount {
+  /** `acct_…`: the emulator's own id (Bolt's ID token carries no `sub`). */
+  id: string
+  email: string
+  emailVerified: boolean
+  firstName: string
+  lastName: string
+  phone: string
+  phoneVerified: boolean
+  /** The saved addresses, as `GET /v1/account` reads them back. */
+  addresses: AccountAddressView[]
+  /** The saved payment methods, as `GET /v1/account` reads them back. */
+  paymentMethods: AccountPaymentMethodView[]
+}
+
+/** Shopper metadata: string keys to string values (Bolt's `shopper_metadata`). */
+export type ShopperMetadata = Record<string, string>
+
+/** `profile` in `GET /v1/account` and the answer of `PATCH /v1/account/profile` (Bolt's `profile_view`). */
+export interface AccountProfileView {
+  first_name: string
+  last_name: string
+  name: string
+  email: string
+  phone: string
+  metadata?: ShopperMetadata
+}
+
+/**
+ * An address as Bolt reads it back (`address_view` plus `default` and `metadata`): the
+ * sent `email` and `phone` come back as `email_address` and `phone_number`, plus `id`.
+ */
+export interface AccountAddressView {
+  id: string
+  first_name?: string
+  last_name?: string
+  name?: string
+  company?: string
+  street_address1?: string
+  street_address2?: string
+  street_address3?: string | null
+  street_address4?: string | null
+  locality?: string
+  region?: string
+  region_code?: string | null
+  postal_code?: string
+  country?: string
+  country_code?: string
+  email_address?: string
+  phone_number?: string
+  door_code?: string | null
+  default: boolean
+  metadata?: ShopperMetadata
+}
+
+/** A saved card as Bolt reads it back (`saved_credit_card_view`). */
+export interface AccountPaymentMethodView {
+  id: string
+  type: 'card'
+  last4: string
+  exp_month: number
+  exp_year: number
+  network: string
+  billing_address: Omit<AccountAddressView, 'default' | 'metadata'>
+  default: boolean
+  metadata?: ShopperMetadata
+}
+
+/** The answer of `GET /v1/account` (Bolt's `account_details`). */
+export interface AccountDetailsView {
+  profile: AccountProfileView
+  addresses: AccountAddressView[]
+  payment_methods: AccountPaymentMethodView[]
+  has_bolt_account: boolean
+}
+
+/** The answer of `GET /v1/account/exists` (Bolt's `v1_accounts_view`). */
+export interface AccountExistsView {
+  has_bolt_account: boolean
+}
+
+/** Every Account API error answer (Bolt's `errors_bolt_api_response`). */
+export interface AccountErrorBody {
+  result: { success: false }
+  errors: { code: number; message: string }[]
+}
+
 /** What the login modal hands the storefront: a single-use authorization code. */
 export interface LoginResult {
   /** The authorization code (`code_…`); single use, expires after `codeTtlSeconds`. */
@@ -77,8 +207,12 @@ export interface LoginResult {
   state?: string
 }
 
-/** The endpoints faults can be injected into. */
-export type FaultRoute = 'token' | 'account'
+/**
+ * The endpoints faults can be injected into: `'token'` (`POST /v1/oauth/token` and
+ * `/v3/oauth/token`), `'account'` (everything under `/v1/account`), `'discovery'`
+ * (`GET /.well-known/openid-configuration`), `'jwks'` (`GET /v3/oauth/jwks.json`).
+ */
+export type FaultRoute = 'token' | 'account' | 'discovery' | 'jwks'
 
 /** Options of {@link BoltEmulator.injectFault}. */
 export interface InjectFaultOptions {
@@ -88,7 +222,7 @@ export interface InjectFaultOptions {
    */
   times?: number
   /**
-   * `'token'` is `POST /v1/oauth/token`; `'account'` is everything under `/v1/account`.
+   * The route whose requests get the fault (see {@link FaultRoute}).
    * @default 'token'
    */
   route?: FaultRoute
@@ -146,7 +280,7 @@ export type EmulatorFault =
 
 /** Live counters of what the emulator has seen and done. */
 export interface EmulatorStats {
-  /** Every request to `/v1/oauth/token`, whatever its outcome (faulted ones too). */
+  /** Every request to the token endpoint (`/v1` or `/v3`), whatever its outcome (faulted ones too). */
   tokenRequests: number
   /** Successful `authorization_code` grants. */
   codeExchanges: number
@@ -154,20 +288,28 @@ export interface EmulatorStats {
   refreshes: number
   /** Spent refresh tokens answered again within `refreshGraceMs`. */
   graceReissues: number
-  /** Spent refresh tokens presented after the grace window: their session was revoked. */
+  /** Spent refresh tokens presented again after the grace window. */
   reuseDetected: number
-  /** Every `invalid_grant` answer. */
+  /** Every `422 invalid_grant` answer. */
   invalidGrants: number
-  /** Every `invalid_client` answer. */
+  /** Every answer to bad client credentials (`403 request_forbidden`). */
   invalidClients: number
+  /** ID tokens signed. */
+  idTokensIssued: number
   /** Successful `GET /v1/account`. */
   accountReads: number
-  /** Successful Account API writes (`POST /v1/account/addresses`). */
+  /** Successful Account API writes (profile, addresses, payment methods), idempotent replays excluded. */
   accountWrites: number
+  /** Writes answered from the `Idempotency-Key` record instead of being performed again. */
+  idempotentReplays: number
+  /** Requests to `GET /v3/oauth/jwks.json`, faulted ones too. */
+  jwksRequests: number
 }
 
 /** One request to the token endpoint, as the emulator saw it. */
 export interface RecordedTokenRequest {
+  /** The path the request was sent to: `/v1/oauth/token` or `/v3/oauth/token`. */
+  path: string
   /** The `grant_type` form field (`''` when missing). */
   grantType: string
   /** The `scope` form field as decoded, when present. */
@@ -185,20 +327,34 @@ export interface RecordedTokenRequest {
   at: number
 }
 
+/** The public half of the emulator's ID-token signing key, as its JWKS lists it. */
+export interface EmulatorJwk {
+  kty: 'RSA'
+  n: string
+  e: string
+  kid: string
+  alg: 'RS256'
+  use: 'sig'
+}
+
 /**
  * A running Bolt emulator: a real HTTP server with Bolt's token endpoint
- * (`POST /v1/oauth/token`), a small Account API (`/v1/account`) and, for
- * local testing only, a control API under `/__emulator/`.
+ * (`POST /v1/oauth/token` and `/v3/oauth/token`), its OpenID discovery document and JWKS,
+ * the Account API (`/v1/account…`) and, for local testing only, a control API under `/__emulator/`.
  */
 export interface BoltEmulator {
   /** The base URL to give clients, e.g. `http://127.0.0.1:43121` (no trailing slash). */
   readonly url: string
   /** The port the server listens on. */
   readonly port: number
-  /** The publishable key the emulator expects as `client_id`. */
+  /** The publishable key the emulator expects as `client_id` (and in `X-Publishable-Key`). */
   readonly clientId: string
   /** The API key the emulator expects in `X-API-Key` and as `client_secret`. */
   readonly clientSecret: string
+  /** The `issuer` of the discovery document: {@link BoltEmulator.url}. */
+  readonly issuer: string
+  /** The `iss` claim of the ID tokens ({@link BoltEmulatorOptions.idTokenIssuer}). */
+  readonly idTokenIssuer: string
   /** The emulator clock in ms since the epoch. */
   now(): number
   /**
@@ -208,12 +364,35 @@ export interface BoltEmulator {
   advanceClock(ms: number): void
   /**
    * Stands in for the login modal: the shopper logs in (the account is
-   * created if new) and the storefront receives a single-use authorization code.
+   * created if new, and the profile fields given are applied) and the storefront
+   * receives a single-use authorization code.
    *
    * @example
-   * const { code } = emulator.login({ state: 'xyzABC123' })
+   * const { code } = emulator.login({ state: 'xyzABC123', firstName: 'Ada' })
    */
   login(options?: LoginOptions): LoginResult
+  /**
+   * A snapshot of the shopper account with this email (default `shopper@example.com`),
+   * or `undefined` when no login created it.
+   */
+  shopper(email?: string): ShopperAccount | undefined
+  /**
+   * The JWKS the emulator serves at `jwks_uri`: `{ keys: [the current public key] }`.
+   *
+   * @example
+   * const verify = createLocalJWKSet(bolt.jwks())
+   */
+  jwks(): { keys: EmulatorJwk[] }
+  /**
+   * Replaces the ID-token signing key with a fresh RSA key (new `kid`). Tokens signed
+   * before no longer verify against the served JWKS. Resolves with the new public key.
+   */
+  rotateSigningKey(): Promise<EmulatorJwk>
+  /**
+   * Makes `GET /v3/oauth/jwks.json` answer `503` (`true`) until set back to `false`, for
+   * "JWKS unreachable" tests. For one-off failures use `injectFault(…, { route: 'jwks' })`.
+   */
+  setJwksAvailable(available: boolean): void
   /**
    * Queues a fault for the next requests of a route, in FIFO order after
    * those already queued.

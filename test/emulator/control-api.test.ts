@@ -23,7 +23,7 @@ describe('control API over HTTP', () => {
     })
     expect(exchanged.status).toBe(200)
     const account = await getAccount(bolt, exchanged.json.access_token as string)
-    expect(account.json.email).toBe('remote@example.com')
+    expect(account.json.profile).toMatchObject({ email: 'remote@example.com' })
 
     const defaults = await control(bolt, 'POST', 'login')
     expect(Object.keys(defaults.json)).toEqual(['code'])
@@ -59,6 +59,49 @@ describe('control API over HTTP', () => {
     expect(bad.json.error_description).toBe('ms must be a finite number')
   })
 
+  it('POST /__emulator/login sets the shopper profile; GET /__emulator/shopper reads it back', async () => {
+    const login = await control(bolt, 'POST', 'login', {
+      email: 'grace@example.com',
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      phone: '+12125550100',
+      phoneVerified: false,
+    })
+    expect(login.status).toBe(200)
+    const shopper = await control(bolt, 'GET', 'shopper?email=grace%40example.com')
+    expect(shopper.status).toBe(200)
+    expect(shopper.json).toEqual({
+      id: expect.stringMatching(/^acct_[0-9a-f]{16}$/),
+      email: 'grace@example.com',
+      emailVerified: true,
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      phone: '+12125550100',
+      phoneVerified: false,
+      addresses: [],
+      paymentMethods: [],
+    })
+    expect((await control(bolt, 'GET', 'shopper?email=nobody%40example.com')).status).toBe(404)
+    const bad = await control(bolt, 'POST', 'login', { firstName: 7 })
+    expect(bad.status).toBe(400)
+    expect(bad.json.error_description).toBe('firstName must be a non-empty string')
+  })
+
+  it('POST /__emulator/signing-key/rotate and PUT /__emulator/jwks/available', async () => {
+    const before = bolt.jwks().keys[0]?.kid
+    const rotated = await control(bolt, 'POST', 'signing-key/rotate')
+    expect(rotated.status).toBe(200)
+    const jwk = rotated.json.jwk as Record<string, unknown>
+    expect(jwk.kid).not.toBe(before)
+    expect(bolt.jwks().keys).toEqual([jwk])
+
+    expect((await control(bolt, 'PUT', 'jwks/available', { available: false })).status).toBe(204)
+    expect((await fetch(`${bolt.url}/v3/oauth/jwks.json`)).status).toBe(503)
+    expect((await control(bolt, 'PUT', 'jwks/available', { available: true })).status).toBe(204)
+    expect((await fetch(`${bolt.url}/v3/oauth/jwks.json`)).status).toBe(200)
+    expect((await control(bolt, 'PUT', 'jwks/available', { available: 'no' })).status).toBe(400)
+  })
+
   it('GET /__emulator/stats and /requests, DELETE /__emulator/stats', async () => {
     const tokens = await signIn(bolt)
     await refresh(bolt, tokens.refresh_token)
@@ -72,8 +115,11 @@ describe('control API over HTTP', () => {
       reuseDetected: 0,
       invalidGrants: 0,
       invalidClients: 0,
+      idTokensIssued: 1,
       accountReads: 0,
       accountWrites: 0,
+      idempotentReplays: 0,
+      jwksRequests: 0,
     })
     const requests = await control(bolt, 'GET', 'requests')
     expect((requests.json as unknown as unknown[]).length).toBe(2)
@@ -88,7 +134,7 @@ describe('control API over HTTP', () => {
     expect(queued.status).toBe(204)
     expect((await refresh(bolt, 'rt_x')).status).toBe(502)
     expect((await control(bolt, 'DELETE', 'faults')).status).toBe(204)
-    expect((await refresh(bolt, 'rt_x')).status).toBe(400)
+    expect((await refresh(bolt, 'rt_x')).status).toBe(422)
 
     await control(bolt, 'POST', 'faults', { fault: faults.serverError(503), route: 'account' })
     expect((await getAccount(bolt)).status).toBe(503)

@@ -143,7 +143,7 @@ describe('fault injection', () => {
     expect(lost).toMatchObject({ grantType: 'refresh_token', status: 0 })
     expect(lost?.refreshTokenHash).toBe(tokenHash(tokens.refresh_token))
     const retry = await refresh(bolt, tokens.refresh_token)
-    expect(retry.status).toBe(400)
+    expect(retry.status).toBe(422)
     expect(retry.json.error).toBe('invalid_grant')
     expect(bolt.stats.reuseDetected).toBe(1)
   })
@@ -166,13 +166,13 @@ describe('fault injection', () => {
     bolt.injectFault(faults.serverError(503))
     const statuses = []
     for (let i = 0; i < 4; i += 1) statuses.push((await refresh(bolt, 'rt_x')).status)
-    expect(statuses).toEqual([500, 500, 503, 400])
+    expect(statuses).toEqual([500, 500, 503, 422])
   })
 
   it('keeps token and account faults apart', async () => {
     const tokens = await signIn(bolt)
     bolt.injectFault(faults.html(502), { route: 'account' })
-    expect((await refresh(bolt, 'rt_x')).status).toBe(400)
+    expect((await refresh(bolt, 'rt_x')).status).toBe(422)
     expect((await getAccount(bolt, tokens.access_token)).status).toBe(502)
     expect((await getAccount(bolt, tokens.access_token)).status).toBe(200)
     expect(bolt.stats.accountReads).toBe(1)
@@ -182,7 +182,7 @@ describe('fault injection', () => {
     bolt.injectFault(faults.serverError(), { times: 5 })
     bolt.injectFault(faults.html(502), { route: 'account' })
     bolt.clearFaults()
-    expect((await refresh(bolt, 'rt_x')).status).toBe(400)
+    expect((await refresh(bolt, 'rt_x')).status).toBe(422)
     expect((await getAccount(bolt)).status).toBe(401)
   })
 
@@ -262,7 +262,7 @@ describe('fault injection', () => {
   it('transform: rewrites error answers and Account API answers, with a matching Content-Length', async () => {
     bolt.injectFault(faults.transform({ set: { '.tag': 'invalid_grant' }, omit: ['error'] }))
     const rewritten = await refresh(bolt, 'rt_unknown')
-    expect(rewritten.status).toBe(400)
+    expect(rewritten.status).toBe(422)
     expect(rewritten.json).toEqual({
       '.tag': 'invalid_grant',
       error_description: 'The refresh token is invalid',
@@ -271,7 +271,7 @@ describe('fault injection', () => {
     bolt.injectFault(faults.transform({ set: { added: true } }), { route: 'account' })
     const tokens = await signIn(bolt)
     const response = await fetch(`${bolt.url}/v1/account`, {
-      headers: { authorization: `Bearer ${tokens.access_token}` },
+      headers: { authorization: `Bearer ${tokens.access_token}`, 'x-api-key': bolt.clientSecret },
     })
     const text = await response.text()
     expect(response.status).toBe(200)

@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto'
-import type { BoltEmulator } from '../../src/emulator/index.js'
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
+import { type BoltEmulator, SAMPLE_ADDRESS } from '../../src/emulator/index.js'
 
 /** A fixed start for the emulator clock, so expiry arithmetic is readable. */
 export const T0 = Date.parse('2030-01-01T00:00:00Z')
@@ -84,30 +84,44 @@ export async function signIn(bolt: BoltEmulator, scope = 'bolt.account.manage op
   return answer.json as unknown as TokenBody
 }
 
-/** `GET /v1/account` with a Bearer token. */
-export async function getAccount(bolt: BoltEmulator, accessToken?: string): Promise<Answer> {
-  const headers: Record<string, string> =
-    accessToken === undefined ? {} : { authorization: `Bearer ${accessToken}` }
-  return toAnswer(await fetch(`${bolt.url}/v1/account`, { headers }))
-}
-
-/** `POST /v1/account/addresses` with a Bearer token. */
-export async function addAddress(
+/**
+ * Calls the Account API as a merchant backend does: `Authorization: Bearer` (when a token is
+ * given) and the emulator's `X-API-Key`, a JSON body when given; `headers` override.
+ */
+export async function callAccount(
   bolt: BoltEmulator,
-  accessToken: string,
-  address: Record<string, unknown> = {
-    street_address1: '535 Mission St',
-    locality: 'San Francisco',
-    postal_code: '94105',
-    country_code: 'US',
-  },
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
-  const response = await fetch(`${bolt.url}/v1/account/addresses`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(address),
+  const headers: Record<string, string> = { 'x-api-key': bolt.clientSecret }
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+  if (options.body !== undefined) headers['content-type'] = 'application/json'
+  const response = await fetch(`${bolt.url}${path}`, {
+    method,
+    headers: { ...headers, ...options.headers },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
   })
   return toAnswer(response)
+}
+
+/** `GET /v1/account` with a Bearer token and the API key. */
+export function getAccount(bolt: BoltEmulator, accessToken?: string): Promise<Answer> {
+  return callAccount(
+    bolt,
+    'GET',
+    '/v1/account',
+    accessToken === undefined ? {} : { token: accessToken },
+  )
+}
+
+/** `POST /v1/account/addresses` with a Bearer token and the API key. */
+export function addAddress(
+  bolt: BoltEmulator,
+  accessToken: string,
+  address: Record<string, unknown> = { ...SAMPLE_ADDRESS },
+): Promise<Answer> {
+  return callAccount(bolt, 'POST', '/v1/account/addresses', { token: accessToken, body: address })
 }
 
 /** Calls the control API. */
@@ -126,17 +140,10 @@ export async function control(
   return toAnswer(response)
 }
 
-/** Decodes a JWT and checks its HS256 signature with `secret`. */
-export function decodeJwt(token: string, secret: string) {
-  const [header, payload, signature] = token.split('.')
-  if (header === undefined || payload === undefined || signature === undefined) {
-    throw new Error('not a compact JWT')
-  }
-  const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url')
-  return {
-    parts: token.split('.').length,
-    header: JSON.parse(Buffer.from(header, 'base64url').toString()) as Record<string, unknown>,
-    claims: JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>,
-    signatureValid: expected === signature,
-  }
+/** Verifies an ID token against the emulator's JWKS (RS256) and returns its header and claims. */
+export async function verifyIdToken(bolt: BoltEmulator, token: string) {
+  const { payload } = await jwtVerify(token, createLocalJWKSet(bolt.jwks()), {
+    algorithms: ['RS256'],
+  })
+  return { header: decodeProtectedHeader(token), claims: payload as Record<string, unknown> }
 }

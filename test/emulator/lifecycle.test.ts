@@ -67,24 +67,30 @@ describe('emulator lifecycle', () => {
         reuseDetected: 1,
         invalidGrants: 1,
         invalidClients: 1,
+        idTokensIssued: 1,
         accountReads: 0,
         accountWrites: 0,
+        idempotentReplays: 0,
+        jwksRequests: 0,
       })
       const requests = bolt.requests
       expect(requests.map(({ at, ...rest }) => rest)).toEqual([
         {
+          path: '/v1/oauth/token',
           grantType: 'authorization_code',
           scope: 'bolt.account.manage openid',
           hasState: false,
-          status: 401,
+          status: 403,
         },
         {
+          path: '/v1/oauth/token',
           grantType: 'authorization_code',
           scope: 'bolt.account.manage openid',
           hasState: true,
           status: 200,
         },
         {
+          path: '/v1/oauth/token',
           grantType: 'refresh_token',
           scope: 'bolt.account.view',
           hasState: false,
@@ -92,11 +98,12 @@ describe('emulator lifecycle', () => {
           status: 200,
         },
         {
+          path: '/v1/oauth/token',
           grantType: 'refresh_token',
           scope: 'bolt.account.view',
           hasState: false,
           refreshTokenHash: tokenHash(tokens.refresh_token as string),
-          status: 400,
+          status: 422,
         },
       ])
       for (const request of requests) {
@@ -124,7 +131,14 @@ describe('emulator lifecycle', () => {
     try {
       await postToken(bolt, {}, { 'content-type': 'text/plain' })
       expect(bolt.requests).toEqual([
-        { grantType: '', scope: undefined, hasState: false, status: 400, at: expect.any(Number) },
+        {
+          path: '/v1/oauth/token',
+          grantType: '',
+          scope: undefined,
+          hasState: false,
+          status: 400,
+          at: expect.any(Number),
+        },
       ])
     } finally {
       await bolt.close()

@@ -61,14 +61,14 @@ describe('refresh_token grant', () => {
 
     expectOAuthError(
       reuse,
-      400,
+      422,
       'invalid_grant',
       'The refresh token was already used; every token of this session is revoked',
     )
     expect((await getAccount(bolt, tokens.access_token)).status).toBe(401)
     expect((await getAccount(bolt, successorAccess)).status).toBe(401)
     const successor = await refresh(bolt, successorRefresh)
-    expectOAuthError(successor, 400, 'invalid_grant', 'The refresh token has been revoked')
+    expectOAuthError(successor, 422, 'invalid_grant', 'The refresh token has been revoked')
     expect(bolt.stats).toMatchObject({ refreshes: 1, reuseDetected: 1, invalidGrants: 2 })
   })
 
@@ -107,10 +107,40 @@ describe('refresh_token grant', () => {
 
       const late = await refresh(bolt, tokens.refresh_token)
 
-      expect(late.status).toBe(400)
+      expect(late.status).toBe(422)
       expect(late.json.error).toBe('invalid_grant')
       expect(bolt.stats).toMatchObject({ graceReissues: 0, reuseDetected: 1 })
     })
+  })
+
+  it("expires a refresh token after Bolt's year (refreshTokenTtlSeconds)", async () => {
+    const tokens = await signIn(bolt)
+    bolt.advanceClock(365 * 24 * 3_600_000 - 1_000)
+    const successor = await refresh(bolt, tokens.refresh_token)
+    expect(successor.status).toBe(200)
+    bolt.advanceClock(365 * 24 * 3_600_000)
+    const late = await refresh(bolt, successor.json.refresh_token as string)
+    expectOAuthError(late, 422, 'invalid_grant', 'The refresh token has expired')
+
+    await bolt.close()
+    bolt = await startBoltEmulator({ now: T0, refreshTokenTtlSeconds: 60 })
+    const short = await signIn(bolt)
+    bolt.advanceClock(60_000)
+    expect((await refresh(bolt, short.refresh_token)).status).toBe(422)
+  })
+
+  it('reuseRevokesFamily: false refuses a spent refresh token and revokes nothing', async () => {
+    await bolt.close()
+    bolt = await startBoltEmulator({ now: T0, reuseRevokesFamily: false })
+    const tokens = await signIn(bolt)
+    const rotated = await refresh(bolt, tokens.refresh_token)
+
+    const reuse = await refresh(bolt, tokens.refresh_token)
+
+    expectOAuthError(reuse, 422, 'invalid_grant', 'The refresh token was already used')
+    expect((await getAccount(bolt, rotated.json.access_token as string)).status).toBe(200)
+    expect((await refresh(bolt, rotated.json.refresh_token as string)).status).toBe(200)
+    expect(bolt.stats.reuseDetected).toBe(1)
   })
 
   it('refuses bolt.account.manage without spending the refresh token', async () => {
@@ -140,7 +170,7 @@ describe('refresh_token grant', () => {
 
   it('rejects an unknown refresh token and a missing one', async () => {
     const unknown = await refresh(bolt, 'rt_not_issued')
-    expectOAuthError(unknown, 400, 'invalid_grant', 'The refresh token is invalid')
+    expectOAuthError(unknown, 422, 'invalid_grant', 'The refresh token is invalid')
     const missing = await postToken(bolt, {
       grant_type: 'refresh_token',
       scope: 'bolt.account.view',

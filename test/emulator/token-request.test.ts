@@ -70,16 +70,18 @@ describe('token endpoint request checks', () => {
     ['a wrong client_secret', { client_secret: 'sk_guess_two' }, {}],
     ['a wrong client_id', { client_id: 'pk_guess_three' }, {}],
     ['a wrong X-Publishable-Key', {}, { 'x-publishable-key': 'pk_guess_four' }],
-  ])('answers 401 invalid_client to %s, echoing nothing', async (_, fields, headers) => {
+  ])('answers 403 request_forbidden to %s, echoing nothing', async (_, fields, headers) => {
     const { code } = bolt.login()
     const answer = await postToken(
       bolt,
       { grant_type: 'authorization_code', code, scope: 'openid', ...fields },
       headers,
     )
-    expect(answer.status).toBe(401)
-    expect(answer.json.error).toBe('invalid_client')
-    expect(answer.json.error_description).toMatch(/^Client authentication failed: /)
+    expect(answer.status).toBe(403)
+    expect(answer.json.error).toBe('request_forbidden')
+    expect(answer.json.error_description).toMatch(
+      /^The request is forbidden: client authentication failed: /,
+    )
     expect(Object.keys(answer.json)).toEqual(['error', 'error_description'])
     for (const secret of ['sk_test_very_secret', 'sk_guess', 'pk_guess', 'pk_test', code]) {
       expect(answer.text).not.toContain(secret)
@@ -115,7 +117,7 @@ describe('token endpoint request checks', () => {
 
   it('rejects an unknown or missing grant_type', async () => {
     const unknown = await postToken(bolt, { grant_type: 'password', scope: 'openid' })
-    expect(unknown.status).toBe(400)
+    expect(unknown.status).toBe(403)
     expect(unknown.json).toEqual({
       error: 'unsupported_grant_type',
       error_description: 'grant_type must be authorization_code or refresh_token',
@@ -126,6 +128,61 @@ describe('token endpoint request checks', () => {
       error: 'invalid_request',
       error_description: 'grant_type is required',
     })
+  })
+
+  it.each([
+    [
+      'space-separated (bolt.account.manage+openid in the form body)',
+      'scope=bolt.account.manage+openid',
+    ],
+    ["a literal '+' (bolt.account.manage%2Bopenid)", 'scope=bolt.account.manage%2Bopenid'],
+    ['the parameter repeated', 'scope=bolt.account.manage&scope=openid'],
+    [
+      "a JSON array, as Bolt's v3 SDK sends it",
+      `scope=${encodeURIComponent('["bolt.account.manage","openid"]')}`,
+    ],
+  ])('accepts the scope %s', async (_, scopeParams) => {
+    const { code } = bolt.login()
+    const response = await fetch(`${bolt.url}/v1/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-api-key': bolt.clientSecret,
+      },
+      body: `client_id=${bolt.clientId}&client_secret=${bolt.clientSecret}&grant_type=authorization_code&code=${code}&${scopeParams}`,
+    })
+    expect(response.status).toBe(200)
+    const body = (await response.json()) as Record<string, unknown>
+    expect(body.scope).toBe('bolt.account.manage openid')
+    expect(body).toHaveProperty('id_token')
+  })
+
+  it('refuses a scope array that is not JSON (400 invalid_scope)', async () => {
+    const answer = await exchangeCode(bolt, bolt.login().code, { scope: '["openid",' })
+    expect(answer.status).toBe(400)
+    expect(answer.json).toEqual({
+      error: 'invalid_scope',
+      error_description: 'scope is not a JSON array of scope names',
+    })
+  })
+
+  it('serves the same grants on /v3/oauth/token (the discovery document names it)', async () => {
+    const { code } = bolt.login()
+    const form = new URLSearchParams({
+      client_id: bolt.clientId,
+      client_secret: bolt.clientSecret,
+      grant_type: 'authorization_code',
+      code,
+      scope: 'bolt.account.manage openid',
+    })
+    const response = await fetch(`${bolt.url}/v3/oauth/token`, {
+      method: 'POST',
+      headers: { 'x-api-key': bolt.clientSecret },
+      body: form,
+    })
+    expect(response.status).toBe(200)
+    expect(bolt.requests.map((request) => request.path)).toEqual(['/v3/oauth/token'])
+    expect(bolt.stats).toMatchObject({ tokenRequests: 1, codeExchanges: 1 })
   })
 
   it('rejects a repeated parameter (RFC 6749 §3.2)', async () => {
