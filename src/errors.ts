@@ -30,6 +30,7 @@
  * | `REFRESH_WAIT_TIMEOUT` | another instance held the refresh lease for too long | retry |
  * | `INVALID_ARGUMENT` | the library was called or configured wrongly | fix the call |
  * | `RECORD_UNREADABLE` | a stored session does not decrypt (unknown key id, failed tag) or decode; reported through `subscribe`, the session reads as absent | check the encryption keys |
+ * | `ACCOUNT_API_ERROR` | a typed Account API method (`createAccountApi`, `accountExists`) got a non-2xx answer other than a scope refusal; Bolt's `errors[]` are on the error (`BoltAccountError`) | depends on `status` and Bolt's `errors[].code`: fix the input (4xx), retry later (429, 5xx) |
  */
 export const ErrorCode = {
   INVALID_GRANT: 'INVALID_GRANT',
@@ -49,6 +50,7 @@ export const ErrorCode = {
   REFRESH_WAIT_TIMEOUT: 'REFRESH_WAIT_TIMEOUT',
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
   RECORD_UNREADABLE: 'RECORD_UNREADABLE',
+  ACCOUNT_API_ERROR: 'ACCOUNT_API_ERROR',
 } as const
 
 /** One of the stable error codes in {@link ErrorCode}. */

@@ -4,12 +4,34 @@
  *
  * @packageDocumentation
  */
+export {
+  type AccountApi,
+  type AccountApiOptions,
+  type AccountReadOptions,
+  type AccountWriteOptions,
+  createAccountApi,
+} from './account/account-api.js'
 export type { AccountClientOptions } from './account/account-auth.js'
+export { BoltAccountError, isBoltAccountError } from './account/account-error.js'
+export { type AccountExistsOptions, accountExists } from './account/account-exists.js'
 export {
   type AccountFetch,
   type AccountFetchOptions,
   createAccountFetch,
 } from './account/account-fetch.js'
+export type {
+  AccountDetails,
+  AccountError,
+  AccountErrorEntry,
+  Address,
+  AddressInput,
+  CardInput,
+  CardNetwork,
+  PaymentMethod,
+  Profile,
+  ProfileUpdate,
+  ShopperMetadata,
+} from './account/types.js'
 export type {
   CompareAndSetOptions,
   HttpRequest,
