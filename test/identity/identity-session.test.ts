@@ -98,6 +98,8 @@ describe('getIdentity over a session', () => {
     expect(fake.hits['/v1/oauth/token']).toBe(tokenRequests)
     expect(fake.hits['/.well-known/openid-configuration']).toBe(1)
     expect(fake.hits['/v3/oauth/jwks.json']).toBe(1)
+    // Answered from the cache of verified tokens: the very same (frozen) identity.
+    expect(await tokens.getIdentity('s')).toBe(await tokens.getIdentity('s'))
   })
 
   it('an unknown key fetches the JWKS again at most once a minute', async () => {

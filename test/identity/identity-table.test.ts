@@ -213,25 +213,26 @@ const rows: Row[] = [
 ]
 
 describe('getIdentity: the identity table (a loopback Bolt, RS256 JWKS with a kid)', () => {
-  it.each(rows)('$name', async ({ token, outcome }) => {
-    const { fake, tokens } = await scene()
-    const result = identityAfterLogin(fake, tokens, token(fake.url))
-    if (outcome === 'accepted') {
-      const identity = await result
-      expect(identity).toMatchObject({
-        email: 'zanzibar.quill@claims.example',
-        email_verified: true,
-        first_name: 'Zanzibar',
-        last_name: 'Quillfeather',
-        phone_number: '+14155550199',
-        phone_number_verified: true,
-      })
-      return
-    }
-    const error = await refusal(result)
-    expect(error.code).toBe(outcome.code)
-    expect(error.message).toMatch(outcome.reason)
-  })
+  for (const { name, token, outcome } of rows)
+    it(name, async () => {
+      const { fake, tokens } = await scene()
+      const result = identityAfterLogin(fake, tokens, token(fake.url))
+      if (outcome === 'accepted') {
+        const identity = await result
+        expect(identity).toMatchObject({
+          email: 'zanzibar.quill@claims.example',
+          email_verified: true,
+          first_name: 'Zanzibar',
+          last_name: 'Quillfeather',
+          phone_number: '+14155550199',
+          phone_number_verified: true,
+        })
+        return
+      }
+      const error = await refusal(result)
+      expect(error.code).toBe(outcome.code)
+      expect(error.message).toMatch(outcome.reason)
+    })
 
   it('a JWKS without kid (as Bolt publishes it) verifies a token without kid', async () => {
     const { kid: _, ...withoutKid } = bolt.jwk
