@@ -3,7 +3,7 @@
  * It uses the built-in Bolt emulator so it runs anywhere; in production, drop the
  * emulator and pass your own keys (and `baseUrl: BOLT_SANDBOX_URL` for the sandbox).
  */
-import { createTokenManager, isBoltTokenError } from 'bolt-token-lifecycle'
+import { createAccountApi, createTokenManager, isBoltTokenError } from 'bolt-token-lifecycle'
 import { startBoltEmulator } from 'bolt-token-lifecycle/emulator'
 
 export async function quickStart(): Promise<string[]> {
@@ -22,12 +22,11 @@ export async function quickStart(): Promise<string[]> {
   const { code } = bolt.login()
   await tokens.exchangeCode('session-123', { code })
 
-  // Any route that calls the Bolt Account API.
-  const accessToken = await tokens.getAccessToken('session-123')
-  const account = await fetch(`${bolt.url}/v1/account`, {
-    headers: { authorization: `Bearer ${accessToken}` },
-  })
-  seen.push(`GET /v1/account → ${account.status}`)
+  // Any route that calls the Bolt Account API: the session's token (refreshed when expired)
+  // and your API key are sent for you.
+  const account = createAccountApi(tokens, 'session-123')
+  const { profile } = await account.getDetails()
+  seen.push(`GET /v1/account → ${profile?.email}`)
 
   // Changing the account needs bolt.account.manage, which only a fresh login grants.
   try {

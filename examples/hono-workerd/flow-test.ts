@@ -33,10 +33,14 @@ const CONFIG = fileURLToPath(new URL('./config.capnp', import.meta.url))
 const TOKEN_TTL_SECONDS = 62
 const UNTIL_EXPIRED_MS = 2_300
 const ADDRESS = {
+  first_name: 'Alan',
+  last_name: 'Watts',
   street_address1: '1 Market St',
   locality: 'San Francisco',
+  region: 'California',
   postal_code: '94105',
   country_code: 'US',
+  email: 'shopper@example.com',
 }
 
 function expect(condition: boolean, message: string): void {
@@ -132,11 +136,12 @@ export async function runHonoWorkerdFlow(options: HonoWorkerdFlowOptions): Promi
     })
     await step('login: the callback exchanges the code (fullyScoped)', async () => {
       expectAnswer(await login(), 200, { state: 'fullyScoped', canManage: true }, 'login')
-      expectAnswer(
-        await browser.get('/account'),
-        200,
-        { email: 'shopper@example.com' },
-        'GET /account',
+      const account = await browser.get('/account')
+      expectAnswer(account, 200, { has_bolt_account: true }, 'GET /account')
+      const { profile } = account.json as { profile?: { email?: unknown } }
+      expect(
+        profile?.email === 'shopper@example.com',
+        `GET /account: expected profile.email = "shopper@example.com", got ${JSON.stringify(profile)}`,
       )
       expectAnswer(
         await browser.post('/account/addresses', ADDRESS),

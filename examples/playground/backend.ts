@@ -5,14 +5,16 @@
  * or a secret).
  */
 import {
+  type AddressInput,
+  createAccountApi,
   createTokenManager,
+  isBoltAccountError,
   isBoltTokenError,
-  SCOPE_MANAGE,
   type TokenState,
   tokenMachine,
   toMermaid,
 } from 'bolt-token-lifecycle'
-import { type BoltEmulator, requestAccount, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
+import { startBoltEmulator } from 'bolt-token-lifecycle/emulator'
 import { createMemoryStore } from 'bolt-token-lifecycle/memory'
 
 /** The one shopper session of the playground (a real backend takes it from its session cookie). */
@@ -62,20 +64,16 @@ export interface PlaygroundBackend {
   close(): Promise<void>
 }
 
-async function callAccountApi(
-  bolt: BoltEmulator,
-  accessToken: string,
-  action: 'read' | 'write',
-): Promise<{ ok: boolean; text: string }> {
-  const response = await requestAccount(bolt.url, accessToken, action)
-  if (response.status !== 200) {
-    await response.body?.cancel()
-    return { ok: false, text: `HTTP ${response.status}` }
-  }
-  const body = (await response.json()) as { addresses?: unknown[] }
-  if (action === 'write') return { ok: true, text: 'HTTP 200 (address added)' }
-  const count = body.addresses?.length ?? 0
-  return { ok: true, text: `HTTP 200 (${count} address${count === 1 ? '' : 'es'})` }
+/** The address the "write" button adds. */
+const ADDRESS: AddressInput = {
+  first_name: 'Alan',
+  last_name: 'Watts',
+  street_address1: '1 Market St',
+  locality: 'San Francisco',
+  region: 'California',
+  postal_code: '94105',
+  country_code: 'US',
+  email: 'shopper@example.com',
 }
 
 /** Starts the emulator and the token manager behind the playground. */
@@ -90,6 +88,8 @@ export async function startBackend(
     clock: bolt.now,
     store: createMemoryStore(),
   })
+  // The Account API for the playground's one session: it sends the token and the API key.
+  const account = createAccountApi(tokens, SESSION)
   const history: LogEntry[] = []
   let seq = 0
   let queue: Promise<unknown> = Promise.resolve()
@@ -134,14 +134,15 @@ export async function startBackend(
         const after = await tokens.exchangeCode(SESSION, { code, state, expectedState: state })
         return { ok: true, text: `now ${after.state}` }
       }
-      case 'read':
-        return callAccountApi(bolt, await tokens.getAccessToken(SESSION), 'read')
+      case 'read': {
+        const { addresses = [] } = await account.getDetails()
+        const count = addresses.length
+        return { ok: true, text: `HTTP 200 (${count} address${count === 1 ? '' : 'es'})` }
+      }
       case 'write':
-        return callAccountApi(
-          bolt,
-          await tokens.getAccessToken(SESSION, { scope: SCOPE_MANAGE }),
-          'write',
-        )
+        // Asks for a bolt.account.manage token first: SCOPE_REQUIRED on a view-only session.
+        await account.addAddress(ADDRESS)
+        return { ok: true, text: 'HTTP 200 (address added)' }
       case 'advance':
         bolt.advanceClock(CLOCK_STEP_MS)
         return { ok: true, text: `Bolt clock +${CLOCK_STEP_MS / 60_000} min` }
@@ -158,6 +159,8 @@ export async function startBackend(
     if (isBoltTokenError(error, 'NOT_AUTHENTICATED')) {
       return { ok: false, text: 'NOT_AUTHENTICATED: log in first' }
     }
+    // Bolt's own refusal: its status is what the page shows.
+    if (isBoltAccountError(error)) return { ok: false, text: `HTTP ${error.status}` }
     // The library's errors never carry a token, a code or a secret: their code is safe to show.
     if (isBoltTokenError(error)) return { ok: false, text: error.code }
     throw error

@@ -3,13 +3,12 @@
  * framework's error handler calls {@link errorResponse} and writes what it returns.
  *
  * Bodies are built from constants (plus the library's secret-free SCOPE_REQUIRED message
- * and Bolt's description of a rejected address): no token, code or secret can reach the
- * browser. Details go to the server log, for 5xx answers only, through {@link errorForLog}.
+ * and Bolt's message for a rejected address, quoted by the library with secrets removed): no
+ * token, code or secret can reach the browser. Details go to the server log, for 5xx answers only, through {@link errorForLog}.
  *
  * See docs/errors.md for what every code means.
  */
-import { type BoltTokenError, isBoltTokenError } from 'bolt-token-lifecycle'
-import { AccountApiError } from './bolt-account-api.js'
+import { type BoltTokenError, isBoltAccountError, isBoltTokenError } from 'bolt-token-lifecycle'
 import { BadRequestError } from './requests.js'
 
 /** `Retry-After` (seconds) for a transient failure when Bolt did not say how long to wait. */
@@ -88,30 +87,27 @@ function fromBoltTokenError(error: BoltTokenError): ErrorResponse {
     // Only reported through subscribe (the session then reads as logged out); listed for completeness.
     case 'RECORD_UNREADABLE':
       return internalError()
+    // The session's ID token failed verification (getIdentity): trust none of it, log in again.
+    case 'ID_TOKEN_INVALID':
+      return answer(401, { error: 'ID_TOKEN_INVALID', action: showLoginModal })
+    // Bolt's Account API refused the call itself (a bad address, an unknown id, Bolt down).
+    case 'ACCOUNT_API_ERROR':
+      return fromAccountApiError(error)
   }
 }
 
-function fromAccountApiError(error: AccountApiError): ErrorResponse {
-  switch (error.status) {
-    case 401: // Bolt no longer accepts the token (e.g. the shopper signed out at Bolt)
-      return answer(401, { error: 'NOT_AUTHENTICATED', action: showLoginModal })
-    case 403:
-      return answer(403, {
-        error: 'SCOPE_REQUIRED',
-        action: showLoginModal,
-        message: 'Bolt requires bolt.account.manage for this: log in again.',
-      })
-    case 400:
-    case 422:
-      return answer(400, {
-        error: 'BAD_REQUEST',
-        message: error.description ?? 'Bolt rejected the request.',
-      })
-    default:
-      return error.status === 0 || error.status === 429 || error.status >= 500
-        ? retryLater(error.retryAfterMs)
-        : internalError()
+/** Bolt's own refusal of an Account API call, by its status (scope refusals never get here). */
+function fromAccountApiError(error: BoltTokenError): ErrorResponse {
+  const status = error.status ?? 0
+  if (status === 400 || status === 422) {
+    const said = isBoltAccountError(error) ? error.errors[0]?.message : undefined
+    return answer(400, { error: 'BAD_REQUEST', message: said || 'Bolt rejected the request.' })
   }
+  if (status === 404) return answer(404, { error: 'NOT_FOUND' })
+  // A refusal a login would not cure (the session can manage): nothing for the shopper to do.
+  if (status === 403) return answer(403, { error: 'FORBIDDEN' })
+  if (status === 429 || status >= 500) return retryLater(error.retryAfterMs)
+  return internalError()
 }
 
 /** A 4xx the framework itself raised (unparsable JSON, unsupported media type, too large). */
@@ -125,7 +121,6 @@ function frameworkClientError(error: unknown): number | undefined {
 /** The HTTP answer for anything a route threw. */
 export function errorResponse(error: unknown): ErrorResponse {
   if (isBoltTokenError(error)) return fromBoltTokenError(error)
-  if (error instanceof AccountApiError) return fromAccountApiError(error)
   if (error instanceof BadRequestError) {
     return answer(400, { error: 'BAD_REQUEST', message: error.message })
   }
@@ -137,14 +132,6 @@ export function errorResponse(error: unknown): ErrorResponse {
 /** A secret-free description of `error` for the server log. */
 export function errorForLog(error: unknown): Record<string, unknown> {
   if (isBoltTokenError(error)) return error.toJSON()
-  if (error instanceof AccountApiError) {
-    return {
-      name: error.name,
-      message: error.message,
-      status: error.status,
-      ...(error.boltError === undefined ? {} : { boltError: error.boltError }),
-    }
-  }
   if (error instanceof Error) return { name: error.name, message: error.message }
   return { name: typeof error }
 }

@@ -2,6 +2,7 @@
  * Reads the JSON bodies the examples accept. A body that is not what a route expects is the
  * client's mistake (400), never a reason to call Bolt.
  */
+import type { AddressInput } from 'bolt-token-lifecycle'
 
 /** A request body the route cannot use: answered 400 `BAD_REQUEST` with this message. */
 export class BadRequestError extends Error {
@@ -41,15 +42,16 @@ export function readLoginCallback(body: unknown): LoginCallbackBody {
 
 /**
  * Reads a new address: a JSON object, passed on to Bolt's Account API, which checks the
- * fields (`street_address1`, `locality`, `postal_code`, `country_code`, …).
+ * fields (`first_name`, `last_name`, `street_address1`, `locality`, `region`, `postal_code`,
+ * `country_code`, `email`, …) and answers a `422` the error mapping turns into a 400.
  *
  * @throws {BadRequestError}
  */
-export function readAddress(body: unknown): Record<string, unknown> {
+export function readAddress(body: unknown): AddressInput {
   if (!isObject(body)) {
     throw new BadRequestError(
-      'Expected a JSON object with the address fields (street_address1, locality, postal_code, country_code).',
+      'Expected a JSON object with the address fields (first_name, last_name, street_address1, locality, region, postal_code, country_code, email).',
     )
   }
-  return body
+  return body as unknown as AddressInput
 }

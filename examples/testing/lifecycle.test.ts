@@ -80,10 +80,14 @@ async function startBackend(bolt: BoltEmulator) {
 }
 
 const address = {
+  first_name: 'Alan',
+  last_name: 'Watts',
   street_address1: '1 Main St',
   locality: 'Springfield',
-  postal_code: '12345',
+  region: 'Illinois',
+  postal_code: '62701',
   country_code: 'US',
+  email: 'shopper@example.com',
 }
 
 for (const path of paths) {

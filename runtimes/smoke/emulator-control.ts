@@ -11,17 +11,27 @@ export interface EmulatorControl {
   advanceClock(ms: number): Promise<void>
   /** Stands in for the login modal: a single-use authorization code issued for `state`. */
   login(state: string): Promise<string>
-  /** `GET /v1/account` with the token: Bolt's HTTP status. */
+  /** `GET /v1/account` with the token (and the merchant's keys): Bolt's HTTP status. */
   readAccount(accessToken: string): Promise<number>
-  /** `POST /v1/account/addresses` with the token: Bolt's HTTP status. */
+  /** `POST /v1/account/addresses` with the token (and the merchant's keys): Bolt's HTTP status. */
   addAddress(accessToken: string): Promise<number>
 }
 
+/** The merchant's keys, which Bolt requires with the token on every Account API call. */
+export interface MerchantKeys {
+  apiKey: string
+  publishableKey: string
+}
+
 const ADDRESS = {
+  first_name: 'Alan',
+  last_name: 'Watts',
   street_address1: '1 Market St',
   locality: 'San Francisco',
+  region: 'California',
   postal_code: '94105',
   country_code: 'US',
+  email: 'shopper@example.com',
 }
 
 async function json(response: Response, what: string): Promise<Record<string, unknown>> {
@@ -34,8 +44,13 @@ async function status(response: Response): Promise<number> {
   return response.status
 }
 
-/** A control client for the emulator at `baseUrl`. */
-export function emulatorControl(baseUrl: string): EmulatorControl {
+/** A control client for the emulator at `baseUrl`; its Account API calls carry `keys`. */
+export function emulatorControl(baseUrl: string, keys: MerchantKeys): EmulatorControl {
+  const accountHeaders = (accessToken: string) => ({
+    authorization: `Bearer ${accessToken}`,
+    'x-api-key': keys.apiKey,
+    'x-publishable-key': keys.publishableKey,
+  })
   const control = (method: string, path: string, body?: unknown) =>
     fetch(`${baseUrl}/__emulator/${path}`, {
       method,
@@ -57,17 +72,17 @@ export function emulatorControl(baseUrl: string): EmulatorControl {
       return code
     },
     async readAccount(accessToken) {
-      return status(
-        await fetch(`${baseUrl}/v1/account`, {
-          headers: { authorization: `Bearer ${accessToken}` },
-        }),
-      )
+      return status(await fetch(`${baseUrl}/v1/account`, { headers: accountHeaders(accessToken) }))
     },
     async addAddress(accessToken) {
       return status(
         await fetch(`${baseUrl}/v1/account/addresses`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+          headers: {
+            ...accountHeaders(accessToken),
+            'content-type': 'application/json',
+            'idempotency-key': crypto.randomUUID(),
+          },
           body: JSON.stringify(ADDRESS),
         }),
       )

@@ -60,7 +60,10 @@ export async function runSmoke(
       clientSecret: request.clientSecret,
       store,
       http: transportOf(request.scenario),
-      emulator: emulatorControl(request.emulatorUrl),
+      emulator: emulatorControl(request.emulatorUrl, {
+        apiKey: request.clientSecret,
+        publishableKey: request.clientId,
+      }),
       onStep(step) {
         steps.push(step)
         write(`✓ ${step}`)

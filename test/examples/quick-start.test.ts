@@ -5,7 +5,7 @@ it("the README's quick start runs and does what it says", async () => {
   expect(await quickStart()).toEqual([
     'unauthenticated → codeExchange',
     'codeExchange → fullyScoped',
-    'GET /v1/account → 200',
+    'GET /v1/account → shopper@example.com',
     'may manage the account',
     'fullyScoped → unauthenticated',
   ])
