@@ -39,12 +39,26 @@ async function runEmulator(args: string[]): Promise<void> {
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(graceMs === undefined ? {} : { refreshGraceMs: graceMs }),
   })
+  const control = `${bolt.url}/__emulator`
   console.log(`Bolt emulator listening on ${bolt.url}
-  clientId (publishable key): ${bolt.clientId}
-  clientSecret (API key):     the emulator's default test key (see EMULATOR_DEFAULTS)
-  token endpoint:             POST ${bolt.url}/v1/oauth/token
-  account API:                GET ${bolt.url}/v1/account, POST ${bolt.url}/v1/account/addresses
-  get a code:                 curl -s -X POST ${bolt.url}/__emulator/login -H 'content-type: application/json' -d '{}'
+Test credentials (the emulator's public test values, not secrets):
+  client_id / X-Publishable-Key: ${bolt.clientId}
+  client_secret / X-API-Key:     ${bolt.clientSecret}
+Bolt's API:
+  token endpoint:   POST ${bolt.url}/v1/oauth/token (also /v3/oauth/token)
+  discovery:        GET  ${bolt.url}/.well-known/openid-configuration
+  JWKS:             GET  ${bolt.url}/v3/oauth/jwks.json
+  Account API:      ${bolt.url}/v1/account (Bearer token + X-API-Key), /v1/account/exists (X-Publishable-Key)
+Control endpoints (local testing only; JSON bodies):
+  POST   ${control}/login            {email?, firstName?, lastName?, phone?, state?, scope?} -> {code, state?}
+  GET    ${control}/shopper?email=…  the shopper account
+  GET    ${control}/clock            POST ${control}/clock/advance {ms}
+  GET    ${control}/stats            DELETE ${control}/stats (also forgets the request log)
+  GET    ${control}/requests         the token requests seen
+  POST   ${control}/faults           {fault, times?, route?}; DELETE ${control}/faults
+  POST   ${control}/revoke           {token}
+  POST   ${control}/signing-key/rotate; PUT ${control}/jwks/available {available}
+  get a code: curl -s -X POST ${control}/login -H 'content-type: application/json' -d '{}'
 Press Ctrl-C to stop.`)
   const stop = async () => {
     await bolt.close()

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type BoltEmulator, faults } from '../emulator/index.js'
+import { type BoltEmulator, faults, type LoginOptions } from '../emulator/index.js'
 
 /** Ways the next token request can fail. */
 export type TokenFailure =
@@ -23,8 +23,11 @@ export type TokenFailure =
 
 /** What {@link createBoltTestHelpers} returns. */
 export interface BoltTestHelpers {
-  /** Stands in for the login modal: a fresh single-use code (with `state` if given). */
-  login(options?: { state?: string; email?: string }): string
+  /**
+   * Stands in for the login modal: a fresh single-use code (with `state` if given; the
+   * shopper's profile fields, e.g. `firstName`, are applied to the account and its ID token).
+   */
+  login(options?: LoginOptions): string
   /** Moves the emulator clock past the access tokens' hour (61 minutes). */
   expireAccessTokens(): void
   /** Makes the next token request fail as named. */

@@ -20,14 +20,23 @@ it('`bolt-token-lifecycle emulator --port 0` serves Bolt for another process, co
   )
   const stdout = child.stdout
   if (stdout === null) throw new Error('no stdout')
+  const banner: string[] = []
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: stdout })
+    let found: string | undefined
     lines.on('line', (line) => {
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
-      if (match?.[1] !== undefined) resolve(match[1])
+      banner.push(line)
+      found ??= /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1]
+      if (found !== undefined && line.startsWith('Press Ctrl-C')) resolve(found)
     })
     child?.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)))
   })
+  const printed = banner.join('\n')
+  expect(printed).toContain(`client_id / X-Publishable-Key: ${EMULATOR_DEFAULTS.clientId}`)
+  expect(printed).toContain(`client_secret / X-API-Key:     ${EMULATOR_DEFAULTS.clientSecret}`)
+  for (const route of ['login', 'clock/advance', 'stats', 'requests', 'faults', 'revoke']) {
+    expect(printed).toContain(`${url}/__emulator/${route}`)
+  }
 
   const login = await fetch(`${url}/__emulator/login`, {
     method: 'POST',
@@ -42,7 +51,10 @@ it('`bolt-token-lifecycle emulator --port 0` serves Bolt for another process, co
   })
   expect((await tokens.exchangeCode('s1', { code })).state).toBe('fullyScoped')
   const account = await fetch(`${url}/v1/account`, {
-    headers: { authorization: `Bearer ${await tokens.getAccessToken('s1')}` },
+    headers: {
+      authorization: `Bearer ${await tokens.getAccessToken('s1')}`,
+      'x-api-key': EMULATOR_DEFAULTS.clientSecret,
+    },
   })
   expect(account.status).toBe(200)
 })
