@@ -89,6 +89,19 @@ export function decodeWithoutSignature(idToken: string): unknown {
 }
 
 async function verifyWithAnyKey(idToken: string, jwks: RemoteJWKSet) {
+  try {
+    return await verifyWithCachedKeys(idToken, jwks)
+  } catch (error) {
+    // A token without `kid` signed by a key newer than the cached JWKS fails as a bad
+    // signature, not as an unknown key, so jose does not fetch again: fetch here, under the
+    // same once-a-minute cooldown.
+    if (!(error instanceof errors.JWSSignatureVerificationFailed) || jwks.coolingDown) throw error
+    await jwks.reload()
+    return await verifyWithCachedKeys(idToken, jwks)
+  }
+}
+
+async function verifyWithCachedKeys(idToken: string, jwks: RemoteJWKSet) {
   const options = { algorithms: ID_TOKEN_ALGORITHMS }
   try {
     return await compactVerify(idToken, jwks, options)
