@@ -75,9 +75,10 @@ export function createIdentityReader(deps: IdentityReaderDeps): IdentityReader {
     const idToken = tokens?.idToken
     if (tokens === null || tokens === undefined || idToken === undefined) return null
     const identity = await verifiedIdentity(idToken.reveal())
-    // A set that may manage came from the login that delivered this ID token (a refresh
-    // never grants manage), so its obtainedAt is when the session received the token.
-    const receivedAt = canManage(tokens) ? tokens.obtainedAt : undefined
+    // Records written before idTokenReceivedAt existed: a set that may manage came from the
+    // login that delivered this ID token (a refresh never grants manage).
+    const receivedAt =
+      tokens.idTokenReceivedAt ?? (canManage(tokens) ? tokens.obtainedAt : undefined)
     const refused = checkTimes(identity, {
       now: clock(),
       leewayMs: options.leewayMs,

@@ -19,9 +19,9 @@ export interface TimeContext {
   /** Allowed clock difference, milliseconds. */
   leewayMs: number
   /**
-   * When the session received the ID token (epoch ms), when known: the `obtainedAt` of a
-   * token set that came from the code exchange that delivered it. `undefined` for a
-   * refreshed set, which keeps an ID token received earlier at a moment not recorded.
+   * When the session received the ID token (epoch ms): the token set's `idTokenReceivedAt`
+   * (kept through refreshes). `undefined` only for records stored before that field existed
+   * whose set cannot manage (then only `exp > iat` is checked).
    */
   receivedAt: number | undefined
 }

@@ -26,6 +26,11 @@ export interface TokenSet {
   refreshToken: Secret
   /** OpenID Connect id token (JWT), from a code exchange that asked for `openid`. */
   idToken?: Secret
+  /**
+   * When the session received `idToken` (epoch ms): its `exp` is checked as of then, since a
+   * refresh keeps the login's ID token long after it expired.
+   */
+  idTokenReceivedAt?: number
   /** Scopes granted to `accessToken`. */
   scopes: string[]
   /** When `accessToken` expires, in epoch milliseconds. */
@@ -39,6 +44,7 @@ export interface StoredTokenSet {
   accessToken: string
   refreshToken: string
   idToken?: string
+  idTokenReceivedAt?: number
   scopes: string[]
   expiresAt: number
   obtainedAt: number
@@ -50,6 +56,9 @@ export function toStoredTokenSet(tokens: TokenSet): StoredTokenSet {
     accessToken: tokens.accessToken.reveal(),
     refreshToken: tokens.refreshToken.reveal(),
     ...(tokens.idToken === undefined ? {} : { idToken: tokens.idToken.reveal() }),
+    ...(tokens.idTokenReceivedAt === undefined
+      ? {}
+      : { idTokenReceivedAt: tokens.idTokenReceivedAt }),
     scopes: tokens.scopes,
     expiresAt: tokens.expiresAt,
     obtainedAt: tokens.obtainedAt,
@@ -62,6 +71,9 @@ export function fromStoredTokenSet(stored: StoredTokenSet): TokenSet {
     accessToken: new Secret(stored.accessToken),
     refreshToken: new Secret(stored.refreshToken),
     ...(stored.idToken === undefined ? {} : { idToken: new Secret(stored.idToken) }),
+    ...(stored.idTokenReceivedAt === undefined
+      ? {}
+      : { idTokenReceivedAt: stored.idTokenReceivedAt }),
     scopes: stored.scopes,
     expiresAt: stored.expiresAt,
     obtainedAt: stored.obtainedAt,

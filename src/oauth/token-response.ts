@@ -101,12 +101,10 @@ export function parseTokenResponse(response: HttpResponse, context: ResponseCont
   if (rawIdToken !== undefined && typeof rawIdToken !== 'string') {
     return fail('`id_token` is not a string')
   }
-  const idToken =
-    rawIdToken !== undefined
-      ? new Secret(rawIdToken)
-      : grant.grantType === 'refresh_token'
-        ? previous?.idToken
-        : undefined
+  // A refresh carries no ID token: the login's stays, with when it was received.
+  const kept = grant.grantType === 'refresh_token' ? previous : null
+  const idToken = rawIdToken !== undefined ? new Secret(rawIdToken) : kept?.idToken
+  const idTokenReceivedAt = rawIdToken !== undefined ? context.sentAt : kept?.idTokenReceivedAt
   const scope = json.scope ?? grant.scope
   if (typeof scope !== 'string') return fail('`scope` is not a string')
 
@@ -119,6 +117,7 @@ export function parseTokenResponse(response: HttpResponse, context: ResponseCont
     accessToken: new Secret(accessToken),
     refreshToken,
     ...(idToken === undefined ? {} : { idToken }),
+    ...(idToken === undefined || idTokenReceivedAt === undefined ? {} : { idTokenReceivedAt }),
     scopes,
     expiresAt: context.sentAt + lifetimeSeconds * 1000,
     obtainedAt: context.sentAt,

@@ -234,6 +234,21 @@ describe('getIdentity: the identity table (a loopback Bolt, RS256 JWKS with a ki
       expect(error.message).toMatch(outcome.reason)
     })
 
+  it('a view-only login: an ID token expired when received is refused, as of its receipt', async () => {
+    const { fake, tokens } = await scene()
+    const sessionId = 'view-only-login'
+    const expired = rs256(fake.url, {}, NOW - 2 * 3_600_000)
+    await tokens.exchangeCode(sessionId, {
+      code: fake.issue(expired, 'bolt.account.view openid'),
+      scope: 'bolt.account.view openid',
+    })
+    expect((await tokens.getStatus(sessionId)).canManage).toBe(false)
+    expect(await refusal(tokens.getIdentity(sessionId))).toEqual({
+      code: 'ID_TOKEN_INVALID',
+      message: expect.stringMatching(/expired when the session received it/),
+    })
+  })
+
   it('a JWKS without kid (as Bolt publishes it) verifies a token without kid', async () => {
     const { kid: _, ...withoutKid } = bolt.jwk
     const { fake, tokens } = await scene({ jwks: () => ({ keys: [withoutKid] }) })
