@@ -1,7 +1,8 @@
 /**
  * `npm start`: walks one shopper through the whole token lifecycle against the built-in
  * Bolt emulator, on the embedded defaults (memory store, fetch transport), printing every
- * transition and what the Bolt Account API allowed at each step.
+ * transition, the shopper's verified identity, and what the Bolt Account API allowed at each
+ * step.
  *
  * @module
  */
@@ -130,6 +131,19 @@ export async function runTour(options: TourOptions = {}): Promise<TransitionEven
         `   status: ${status.state} · scopes [${status.scopes.join(' ')}] · canManage ${status.canManage}${left}`,
       )
     }
+    // The shopper's verified identity from the ID token: the email and name, never a token.
+    const showIdentity = async () => {
+      const identity = await tokens.getIdentity(SESSION)
+      if (identity === null) {
+        print('   identity: none (no ID token in the session)')
+        return
+      }
+      const name = [identity.first_name, identity.last_name].filter(Boolean).join(' ')
+      const verified = identity.email_verified === true ? 'verified' : 'not verified'
+      print(
+        `   identity: ${identity.email ?? '(no email)'} (${verified})${name ? ` · ${name}` : ''}`,
+      )
+    }
     const tryAccount = async () => {
       const viewToken = await tokens.getAccessToken(SESSION)
       const read = await accountStatus(bolt.url, viewToken, 'read')
@@ -153,6 +167,7 @@ export async function runTour(options: TourOptions = {}): Promise<TransitionEven
     )
     await tokens.exchangeCode(SESSION, { code: bolt.login().code })
     await showStatus()
+    await showIdentity()
     await tryAccount()
 
     print('\n2. An hour passes (the emulator clock moves 61 minutes)')
@@ -162,6 +177,7 @@ export async function runTour(options: TourOptions = {}): Promise<TransitionEven
     print('\n3. The backend asks for a token: it refreshes once and the shopper becomes view-only')
     await tryAccount()
     await showStatus()
+    await showIdentity()
 
     print('\n4. The shopper logs in again to change their account (step-up)')
     await tokens.exchangeCode(SESSION, { code: bolt.login().code })
@@ -171,6 +187,7 @@ export async function runTour(options: TourOptions = {}): Promise<TransitionEven
     print('\n5. The shopper logs out')
     await tokens.logout(SESSION)
     await showStatus()
+    await showIdentity()
     try {
       await tokens.getAccessToken(SESSION)
     } catch (error) {

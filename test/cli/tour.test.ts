@@ -29,9 +29,17 @@ async function checkTour(redisUrl?: string): Promise<string[]> {
     '   Account API: read account → allowed · add address → needs a new login (SCOPE_REQUIRED; Bolt itself: refused (403))',
     '   Account API: read account → allowed · add address → allowed',
   ])
+  // The verified identity from the ID token: after the login, still after the refresh (which
+  // carries none), and gone after the logout.
+  expect(lines.filter((line) => line.includes('identity:'))).toEqual([
+    '   identity: shopper@example.com (verified) · Alan Watts',
+    '   identity: shopper@example.com (verified) · Alan Watts',
+    '   identity: none (no ID token in the session)',
+  ])
   expect(output).toContain('getAccessToken → NOT_AUTHENTICATED')
   expect(output).toContain('Bolt saw 2 code exchanges, 1 refresh, 0 refresh-token reuses.')
   expect(output).not.toMatch(/\b(at|rt|code)_[A-Za-z0-9_-]{20,}/)
+  expect(output).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/)
   return lines
 }
 
