@@ -3,7 +3,7 @@
 // button presses to it. No bundler and no network beyond this origin; Mermaid comes from
 // /vendor/mermaid.min.js (the copy in node_modules). It never polls.
 
-/** @typedef {{ state: string, scopes: string[], expiresInSeconds: number | null, canManage: boolean, lastError: string | null, clock: number }} Status */
+/** @typedef {{ state: string, scopes: string[], expiresInSeconds: number | null, canManage: boolean, lastError: string | null, identity: { email: string | null, emailVerified: boolean } | null, clock: number }} Status */
 /** @typedef {{ kind: 'transition', from: string, to: string, event: string, at: number } | { kind: 'error', code: string, detail: string, at: number } | { kind: 'outcome', seq: number, action: string, ok: boolean, text: string, at: number }} LogEntry */
 
 /** @type {{ initialize(config: object): void, render(id: string, text: string): Promise<{ svg: string }> }} */
@@ -31,6 +31,7 @@ const view = {
   expires: byTestId('expires'),
   canManage: byTestId('can-manage'),
   lastError: byTestId('last-error'),
+  identity: byTestId('identity'),
   clock: byTestId('clock'),
   outcome: byTestId('outcome'),
   log: byTestId('log'),
@@ -79,6 +80,10 @@ async function showStatus(status, diagram) {
   view.expires.textContent = expiresText(status.expiresInSeconds)
   view.canManage.textContent = String(status.canManage)
   view.lastError.textContent = status.lastError ?? '–'
+  view.identity.textContent =
+    status.identity === null
+      ? '–'
+      : `${status.identity.email ?? '(no email)'}${status.identity.emailVerified ? ' (verified)' : ' (not verified)'}`
   view.clock.textContent = clockTime(status.clock)
 }
 

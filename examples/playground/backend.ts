@@ -37,6 +37,8 @@ export interface PlaygroundStatus {
   canManage: boolean
   /** The code of the last failed token request, or `null`. */
   lastError: string | null
+  /** Who is logged in, from the verified ID token: the email, never a token; `null` without one. */
+  identity: { email: string | null; emailVerified: boolean } | null
   /** The Bolt (emulator) clock, epoch ms. */
   clock: number
 }
@@ -110,6 +112,7 @@ export async function startBackend(
 
   const status = async (): Promise<{ status: PlaygroundStatus; diagram: string }> => {
     const current = await tokens.getStatus(SESSION)
+    const verified = await tokens.getIdentity(SESSION).catch(() => null)
     const clock = bolt.now()
     return {
       status: {
@@ -119,6 +122,10 @@ export async function startBackend(
           current.expiresAt === null ? null : Math.round((current.expiresAt - clock) / 1000),
         canManage: current.canManage,
         lastError: current.lastError?.code ?? null,
+        identity:
+          verified === null
+            ? null
+            : { email: verified.email ?? null, emailVerified: verified.email_verified === true },
         clock,
       },
       diagram: toMermaid(tokenMachine, { highlight: current.state }),

@@ -128,6 +128,9 @@ describe.skipIf(!hasChromium)(
       expect(await page.getByTestId('can-manage').textContent()).toBe('true')
       expect(await page.getByTestId('scopes').textContent()).toBe('bolt.account.manage openid')
       expect(await page.getByTestId('expires').textContent()).toBe('60 min')
+      expect(await page.getByTestId('identity').textContent()).toBe(
+        'shopper@example.com (verified)',
+      )
 
       await press('write', 'Write address: HTTP 200 (address added)')
       await expectState('fullyScoped')
@@ -140,6 +143,10 @@ describe.skipIf(!hasChromium)(
       await press('read', 'Read account: HTTP 200 (1 address)')
       await expectState('viewOnly')
       expect(await page.getByTestId('scopes').textContent()).toBe('bolt.account.view')
+      // The refresh carried no ID token: the login's identity stays.
+      expect(await page.getByTestId('identity').textContent()).toBe(
+        'shopper@example.com (verified)',
+      )
       expect(await transitions()).toEqual([
         'unauthenticated → codeExchange (CODE_RECEIVED)',
         'codeExchange → fullyScoped (EXCHANGE_SUCCEEDED)',
@@ -161,6 +168,7 @@ describe.skipIf(!hasChromium)(
 
       await press('logout', 'Log out: logged out')
       await expectState('unauthenticated')
+      expect(await page.getByTestId('identity').textContent()).toBe('–')
       expect((await transitions()).slice(5)).toEqual([
         'viewOnly → codeExchange (CODE_RECEIVED)',
         'codeExchange → fullyScoped (EXCHANGE_SUCCEEDED)',
