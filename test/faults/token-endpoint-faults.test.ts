@@ -707,8 +707,8 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
       const error = await rejection(scene.tokens.getAccessToken(SESSION))
       ledger.recordError(`${transport} refresh: drop after, grace off, retry`, error)
 
-      expectError(error, { code: 'INVALID_GRANT', status: 400, oauthError: 'invalid_grant' })
-      expect(seen(scene.bolt)).toEqual([0, 400])
+      expectError(error, { code: 'INVALID_GRANT', status: 422, oauthError: 'invalid_grant' })
+      expect(seen(scene.bolt)).toEqual([0, 422])
       expect(scene.bolt.requests.map((r) => r.refreshTokenHash)).toEqual([
         tokenHash(scene.presented),
         tokenHash(scene.presented),
@@ -868,7 +868,7 @@ describe.each(transports)('token endpoint faults over $name', ({ name: transport
 
       const replayed = await rejection(scene.tokens.exchangeCode(SESSION, { code: scene.code }))
       ledger.recordError(`${transport} exchange: drop after, replayed`, replayed)
-      expectError(replayed, { code: 'INVALID_GRANT', status: 400, oauthError: 'invalid_grant' })
+      expectError(replayed, { code: 'INVALID_GRANT', status: 422, oauthError: 'invalid_grant' })
       expect(leakedSecrets(ledger, replayed)).toEqual([])
       await expectNoTokens(scene.store, { code: 'INVALID_GRANT' })
       await expectEndedThenLogsIn(scene, ledger, `${transport} exchange: drop after`)

@@ -186,7 +186,7 @@ describe.each(transports)('token manager lifecycle over $name', ({ create }) => 
     await tokens.exchangeCode('s1', { code })
     const error = await rejection(tokens.exchangeCode('s2', { code }))
     expect(isBoltTokenError(error, 'INVALID_GRANT')).toBe(true)
-    expect((error as { status?: number }).status).toBe(400)
+    expect((error as { status?: number }).status).toBe(422)
     expect((error as Error).message).not.toContain(code)
     expect((await tokens.getStatus('s2')).state).toBe('unauthenticated')
     expect((await tokens.getStatus('s2')).lastError?.code).toBe('INVALID_GRANT')
@@ -221,7 +221,7 @@ describe.each(transports)('token manager lifecycle over $name', ({ create }) => 
     const { code } = bolt.login()
     const error = await rejection(tokens.exchangeCode('s1', { code }))
     expect(isBoltTokenError(error, 'INVALID_CLIENT')).toBe(true)
-    expect((error as { status?: number }).status).toBe(401)
+    expect((error as { status?: number }).status).toBe(403)
     for (const text of [
       (error as Error).message,
       (error as Error).stack ?? '',

@@ -125,7 +125,7 @@ it('a refused refresh ends its span with an error status naming the code', async
     status: { code: 2, message: 'INVALID_GRANT' },
     attributes: {
       'bolt.oauth.grant_type': 'refresh_token',
-      'http.response.status_code': 400,
+      'http.response.status_code': 422,
       'bolt.error.code': 'INVALID_GRANT',
       'bolt.oauth.attempts': 1,
     },

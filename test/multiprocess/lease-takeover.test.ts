@@ -125,7 +125,7 @@ describeRedis('lease takeover after the lease holder is SIGKILLed mid-refresh (R
     const presented = refreshRequests(bolt)
     expect(presented).toHaveLength(2)
     expect(presented[1]?.refreshTokenHash === presentedByA).toBe(true)
-    expect(presented[1]?.status).toBe(400)
+    expect(presented[1]?.status).toBe(422)
     expect(bolt.stats).toEqual(
       expect.objectContaining({
         refreshes: 1,

@@ -240,12 +240,12 @@ describe('fault proxy in front of HTTP (the Bolt emulator)', () => {
     expect(proxy.url).toBe(`http://127.0.0.1:${proxy.port}`)
     const account = `${proxy.url}/v1/account`
 
-    // No token: the emulator answers 401, through the proxy.
-    expect(await get(account)).toBe(401)
+    // No API key: the emulator answers 403, through the proxy.
+    expect(await get(account)).toBe(403)
 
     proxy.setMode({ delay: 100 })
     const started = performance.now()
-    expect(await get(account)).toBe(401)
+    expect(await get(account)).toBe(403)
     expect(performance.now() - started).toBeGreaterThanOrEqual(199)
 
     proxy.setMode('blackhole')
@@ -255,7 +255,7 @@ describe('fault proxy in front of HTTP (the Bolt emulator)', () => {
     await expect(get(account)).rejects.toMatchObject({ code: 'ECONNRESET' })
 
     proxy.setMode('pass')
-    expect(await get(account)).toBe(401)
+    expect(await get(account)).toBe(403)
   })
 
   it('a token manager logs in through it, slowed down by delay', async () => {
