@@ -336,8 +336,7 @@ const failureRows: FailureRow[] = [
   },
   {
     name: "Bolt's 403 request_forbidden → INVALID_CLIENT, with what to check",
-    fault: () =>
-      oauthError(403, 'request_forbidden', 'you are not allowed to perform this action'),
+    fault: () => oauthError(403, 'request_forbidden', 'you are not allowed to perform this action'),
     error: { code: 'INVALID_CLIENT', status: 403, oauthError: 'request_forbidden' },
     seen: { refresh: [403], exchange: [403] },
     says: 'Bolt refused this merchant: check clientId',
