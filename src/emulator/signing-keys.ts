@@ -27,9 +27,20 @@ export async function generateSigningKey(): Promise<SigningKey> {
   return { privateKey, jwk: { kty: 'RSA', n, e, kid, alg: 'RS256', use: 'sig' } }
 }
 
-/** Creates a key ring with a freshly generated key. */
+// Generating an RSA key takes about 200 ms: test suites start hundreds of emulators, so they
+// all begin with this process's one key; rotate() gives an emulator a key of its own.
+let firstKey: Promise<SigningKey> | undefined
+
+/**
+ * Creates a key ring. Every ring of a process starts with the same key, generated once;
+ * {@link SigningKeyRing.rotate} replaces it with a fresh one for that ring alone.
+ */
 export async function createSigningKeyRing(): Promise<SigningKeyRing> {
-  let key = await generateSigningKey()
+  firstKey ??= generateSigningKey().catch((error: unknown) => {
+    firstKey = undefined
+    throw error
+  })
+  let key = await firstKey
   return {
     current: () => key,
     async rotate() {

@@ -386,6 +386,9 @@ export interface BoltEmulator {
   /**
    * Replaces the ID-token signing key with a fresh RSA key (new `kid`). Tokens signed
    * before no longer verify against the served JWKS. Resolves with the new public key.
+   * (Emulators of one process start with the same key, generated once: an RSA key takes
+   * about 200 ms, and test suites start hundreds of emulators. After this call, this
+   * emulator's key is its own.)
    */
   rotateSigningKey(): Promise<EmulatorJwk>
   /**
