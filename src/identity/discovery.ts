@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ResponseTooLargeError, readBodyCapped } from '../../adapters/http/body.js'
 import { BoltTokenError } from '../errors.js'
 import { normalizeIssuer } from './claims.js'
 import { keysBadAnswer, keysTimeout, keysUnreachable } from './identity-errors.js'
@@ -49,9 +50,12 @@ export async function fetchDiscovery(baseUrl: string, timeoutMs: number): Promis
       await response.body?.cancel()
       throw keysBadAnswer(WHAT, `answered with status ${response.status}`, response.status)
     }
-    body = await readCapped(response, MAX_DISCOVERY_BYTES)
+    body = await readBodyCapped(response, MAX_DISCOVERY_BYTES)
   } catch (error) {
     if (error instanceof BoltTokenError) throw error
+    if (error instanceof ResponseTooLargeError) {
+      throw keysBadAnswer(WHAT, `is larger than ${MAX_DISCOVERY_BYTES} bytes`)
+    }
     throw signal.aborted ? keysTimeout(WHAT, timeoutMs, error) : keysUnreachable(WHAT, error)
   }
   return parseDiscovery(body, issuer)
@@ -82,28 +86,4 @@ function parseDiscovery(body: string, issuer: string): Discovery {
     throw keysBadAnswer(WHAT, 'names a `jwks_uri` that is not https')
   }
   return { issuer: stated, jwksUri: parsed }
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const reader = response.body?.getReader()
-  if (reader === undefined) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel()
-      throw keysBadAnswer(WHAT, `is larger than ${maxBytes} bytes`)
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return new TextDecoder().decode(bytes)
 }
