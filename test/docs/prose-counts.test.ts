@@ -1,0 +1,42 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { tokenMachine } from '../../src/machine/token-machine.js'
+import { lifecyclePaths, lifecycleTransitions } from '../../src/testing/lifecycle-model.js'
+
+const root = join(import.meta.dirname, '..', '..')
+const WORDS: Record<string, number> = { six: 6, seven: 7, eight: 8 }
+
+/** The prose a merchant reads: the README and every guide. */
+const pages = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+]
+
+/** The machine's own counts: what any count in prose must say. */
+const truth = {
+  states: Object.keys(tokenMachine.config.states ?? {}).length,
+  transitions: lifecycleTransitions().length,
+  paths: lifecyclePaths().length,
+}
+
+describe('counts in prose', () => {
+  it.each(pages)('%s states only counts of states, transitions and paths that are true', (page) => {
+    const text = readFileSync(join(root, page), 'utf8')
+    for (const [, number = '', noun = ''] of text.matchAll(
+      /\b(\d+|six|seven|eight)\s+(?:of\s+(?:its|the\s+machine's)\s+)?(states|transitions|paths)\b/gi,
+    )) {
+      const stated = WORDS[number.toLowerCase()] ?? Number(number)
+      expect(stated, `${page}: "${number} ${noun}"`).toBe(
+        truth[noun.toLowerCase() as keyof typeof truth],
+      )
+    }
+  })
+
+  it('knows the machine has six states, as the README says', () => {
+    expect(truth.states).toBe(6)
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('## The six states')
+  })
+})
