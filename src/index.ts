@@ -2,6 +2,12 @@
  * bolt-token-lifecycle: the whole lifecycle of a Bolt shopper's OAuth tokens for merchant
  * backends, driven by one XState machine.
  *
+ * This entry holds what a merchant's code calls: {@link createTokenManager} and its options,
+ * the errors and their codes, the Account API clients and the shopper's identity, and the
+ * store and transport contracts. Stores, transports, the emulator and the test kit have their
+ * own subpaths; the machine itself, its diagram and the stored record's codec are in
+ * `bolt-token-lifecycle/machine`.
+ *
  * @packageDocumentation
  */
 export {
@@ -40,7 +46,7 @@ export type {
   TokenStore,
   VersionedValue,
 } from './contracts.js'
-export { type EncryptionOptions, RecordDecryptionError } from './crypto/encryption.js'
+export type { EncryptionOptions } from './crypto/encryption.js'
 export {
   BoltTokenError,
   type BoltTokenErrorDetails,
@@ -49,34 +55,8 @@ export {
 } from './errors.js'
 export type { ShopperIdentity } from './identity/claims.js'
 export type { IdentityOptions } from './identity/options.js'
-export {
-  listTransitions,
-  type MachineTransition,
-  type ToMermaidOptions,
-  toMermaid,
-} from './machine/mermaid.js'
-export {
-  type ExchangeCodeParams,
-  type Lease,
-  type SessionError,
-  type TokenContext,
-  type TokenEvent,
-  type TokenMachine,
-  type TokenState,
-  tokenMachine,
-} from './machine/token-machine.js'
-export {
-  canManage,
-  DEFAULT_EXCHANGE_SCOPE,
-  isAccessTokenFresh,
-  parseScopes,
-  REFRESH_SCOPE,
-  SCOPE_MANAGE,
-  SCOPE_OPENID,
-  SCOPE_VIEW,
-  type StoredTokenSet,
-  type TokenSet,
-} from './machine/token-set.js'
+export type { TokenState } from './machine/token-machine.js'
+export { SCOPE_MANAGE, SCOPE_OPENID, SCOPE_VIEW } from './machine/token-set.js'
 export type {
   DowngradeEvent,
   ErrorEvent,
@@ -95,13 +75,6 @@ export {
   type TokenManagerOptions,
 } from './manager/options.js'
 export {
-  decodeSessionRecord,
-  encodeSessionRecord,
-  SESSION_RECORD_SCHEMA,
-  type SessionRecord,
-  type StoredContext,
-} from './manager/session-record.js'
-export {
   type AccessTokenOptions,
   createTokenManager,
   type ExchangeCodeInput,
@@ -114,5 +87,4 @@ export {
   type ResolvedRetryOptions,
   type RetryOptions,
 } from './oauth/retry-policy.js'
-export { Secret } from './secret.js'
 export type { SpanLike, TracerLike } from './telemetry/tracing.js'

@@ -11,10 +11,9 @@ import {
   isBoltAccountError,
   isBoltTokenError,
   type TokenState,
-  tokenMachine,
-  toMermaid,
 } from 'bolt-token-lifecycle'
 import { startBoltEmulator } from 'bolt-token-lifecycle/emulator'
+import { tokenMachine, toMermaid } from 'bolt-token-lifecycle/machine'
 import { createMemoryStore } from 'bolt-token-lifecycle/memory'
 
 /** The one shopper session of the playground (a real backend takes it from its session cookie). */

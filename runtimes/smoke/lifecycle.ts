@@ -1,8 +1,9 @@
 /**
  * The lifecycle smoke test every runtime runs, written against Web APIs only: login →
  * refresh → view-only → step-up → logout, against the Bolt emulator served from Node.
- * It asserts exact states, scopes, error codes and transitions; the parent process then
- * checks what the emulator saw.
+ * It asserts exact states, scopes, error codes and transitions (each one an arrow of the
+ * machine that `bolt-token-lifecycle/machine` exports); the parent process then checks what
+ * the emulator saw.
  */
 import {
   createTokenManager,
@@ -12,6 +13,7 @@ import {
   type TokenManager,
   type TokenStore,
 } from 'bolt-token-lifecycle'
+import { listTransitions, tokenMachine } from 'bolt-token-lifecycle/machine'
 import type { EmulatorControl } from './emulator-control.js'
 
 /** What one lifecycle run needs. */
@@ -62,6 +64,16 @@ function expectEqual(actual: unknown, expected: unknown, what: string): void {
   if (a !== e) throw new SmokeFailure(`${what}: expected ${e}, got ${a}`)
 }
 
+/** Whether the machine has an arrow for a committed transition (a top-level one counts anywhere). */
+function isArrowOfMachine(committed: { from: string; to: string; event: string }): boolean {
+  return listTransitions(tokenMachine).some(
+    (arrow) =>
+      arrow.event === committed.event &&
+      (arrow.from === committed.from || arrow.from === null) &&
+      (arrow.to === committed.to || (arrow.to === null && committed.from === committed.to)),
+  )
+}
+
 function expectStatus(
   status: SessionStatus,
   expected: { state: SessionStatus['state']; canManage: boolean; scopes: readonly string[] },
@@ -91,6 +103,7 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
   const { emulator } = options
   const steps: string[] = []
   const transitions: string[] = []
+  const committed: { from: string; to: string; event: string }[] = []
   async function step(name: string, body: () => Promise<void>): Promise<void> {
     try {
       await body()
@@ -115,8 +128,10 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
     clock: () => Date.now() + offset,
   })
   const unsubscribe = tokens.subscribe((event) => {
-    if (event.type === 'transition')
+    if (event.type === 'transition') {
       transitions.push(`${event.from} → ${event.to} (${event.event})`)
+      committed.push({ from: event.from, to: event.to, event: event.event })
+    }
     if (event.type === 'error') transitions.push(`error ${event.error.code}: ${event.detail}`)
   })
   const session = `smoke-${crypto.randomUUID()}`
@@ -201,6 +216,13 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
     await step('the transitions, in order', async () => {
       expectEqual(transitions, EXPECTED_TRANSITIONS, 'transitions')
     })
+    await step(
+      'each transition is an arrow of the machine (bolt-token-lifecycle/machine)',
+      async () => {
+        const strays = committed.filter((transition) => !isArrowOfMachine(transition))
+        expectEqual(strays, [], 'transitions the machine has no arrow for')
+      },
+    )
   } finally {
     unsubscribe()
   }

@@ -144,7 +144,7 @@ function toTransitions(definition: Definition, from: AnyStateNode | null): Machi
  *
  * @example
  * ```ts
- * import { listTransitions, tokenMachine } from 'bolt-token-lifecycle'
+ * import { listTransitions, tokenMachine } from 'bolt-token-lifecycle/machine'
  *
  * listTransitions(tokenMachine).filter((t) => t.from === 'refresh')
  * // [{ from: 'refresh', event: 'REFRESH_SUCCEEDED', to: 'viewOnly', guard: null, … }, …]
@@ -207,7 +207,7 @@ function declareStates(node: AnyStateNode, indent: string, lines: string[]): voi
  *
  * @example
  * ```ts
- * import { tokenMachine, toMermaid } from 'bolt-token-lifecycle'
+ * import { tokenMachine, toMermaid } from 'bolt-token-lifecycle/machine'
  *
  * const { state } = await tokens.getStatus(sessionId)
  * const diagram = toMermaid(tokenMachine, { highlight: state })

@@ -14,7 +14,52 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const run = promisify(execFile)
 const ROOT = new URL('../../', import.meta.url).pathname
 const BIN = join(ROOT, 'node_modules/.bin')
-const SUBPATHS = ['', '/memory', '/redis', '/fetch', '/ky', '/emulator', '/testing'] as const
+const SUBPATHS = [
+  '',
+  '/memory',
+  '/redis',
+  '/fetch',
+  '/ky',
+  '/emulator',
+  '/testing',
+  '/machine',
+] as const
+
+/** The root entry's runtime names: what a merchant's backend calls (types aside). */
+const ROOT_EXPORTS = [
+  'BOLT_ACCESS_TOKEN_LIFETIME_MS',
+  'BOLT_PRODUCTION_URL',
+  'BOLT_SANDBOX_URL',
+  'BoltAccountError',
+  'BoltTokenError',
+  'DEFAULT_RETRY',
+  'ErrorCode',
+  'SCOPE_MANAGE',
+  'SCOPE_OPENID',
+  'SCOPE_VIEW',
+  'accountExists',
+  'createAccountApi',
+  'createAccountFetch',
+  'createTokenManager',
+  'isBoltAccountError',
+  'isBoltTokenError',
+  'sessionTag',
+]
+/** `bolt-token-lifecycle/machine`'s runtime names. */
+const MACHINE_EXPORTS = [
+  'DEFAULT_EXCHANGE_SCOPE',
+  'REFRESH_SCOPE',
+  'SESSION_RECORD_SCHEMA',
+  'Secret',
+  'canManage',
+  'decodeSessionRecord',
+  'encodeSessionRecord',
+  'isAccessTokenFresh',
+  'listTransitions',
+  'parseScopes',
+  'toMermaid',
+  'tokenMachine',
+]
 
 let work: string
 let tarball: string
@@ -112,6 +157,7 @@ describe('the packed tarball', () => {
       './emulator',
       './fetch',
       './ky',
+      './machine',
       './memory',
       './package.json',
       './redis',
@@ -131,13 +177,14 @@ describe('installed from the tarball', () => {
   it('every subpath imports (ESM) with its main exports', async () => {
     const script = `
       const names = {
-        '': ['createTokenManager', 'tokenMachine', 'BoltTokenError', 'createAccountFetch', 'toMermaid'],
+        '': ['createTokenManager', 'BoltTokenError', 'createAccountFetch', 'createAccountApi'],
         '/memory': ['createMemoryStore'],
         '/redis': ['createRedisStore'],
         '/fetch': ['createFetchTransport'],
         '/ky': ['createKyTransport', 'createAccountClient'],
         '/emulator': ['startBoltEmulator', 'faults'],
         '/testing': ['createLifecycleTestModel', 'createManagerDriver'],
+        '/machine': ['tokenMachine', 'toMermaid', 'listTransitions', 'encodeSessionRecord', 'decodeSessionRecord'],
       }
       const out = {}
       for (const [sub, expected] of Object.entries(names)) {
@@ -152,13 +199,25 @@ describe('installed from the tarball', () => {
     for (const sub of SUBPATHS) expect(missing[sub], `bolt-token-lifecycle${sub}`).toEqual([])
   })
 
+  it('the root exports what a merchant calls; the machine, its diagram and the record codec are in /machine', async () => {
+    const script = `
+      const root = await import('bolt-token-lifecycle')
+      const machine = await import('bolt-token-lifecycle/machine')
+      console.log(JSON.stringify({ root: Object.keys(root).sort(), machine: Object.keys(machine).sort() }))`
+    const exported = JSON.parse(
+      await sh(process.execPath, ['--input-type=module', '-e', script], scratch),
+    )
+    expect(exported).toEqual({ root: ROOT_EXPORTS, machine: MACHINE_EXPORTS })
+  })
+
   it('require() from CommonJS works on Node ≥ 20.19', async () => {
     const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
     expect(major > 20 || (major === 20 && minor >= 19), `Node ${process.versions.node}`).toBe(true)
     const script = `
       const lib = require('bolt-token-lifecycle')
       const { createMemoryStore } = require('bolt-token-lifecycle/memory')
-      console.log(JSON.stringify([typeof lib.createTokenManager, typeof createMemoryStore, lib.tokenMachine.id]))`
+      const { tokenMachine } = require('bolt-token-lifecycle/machine')
+      console.log(JSON.stringify([typeof lib.createTokenManager, typeof createMemoryStore, tokenMachine.id]))`
     const output = await sh(process.execPath, ['-e', script], scratch)
     expect(JSON.parse(output.trim().split('\n').at(-1) ?? '[]')).toEqual([
       'function',
