@@ -10,6 +10,7 @@ import { accountApiRoot } from '../../src/account/api-root.js'
 import { sendAuthorized } from '../../src/account/authorized-request.js'
 import { merchantKeysFor } from '../../src/account/merchant-keys.js'
 import type { TokenManager } from '../../src/manager/token-manager.js'
+import { rejectPromiseArguments } from '../../src/promise-argument.js'
 
 /** Options of {@link createAccountClient}. */
 export interface AccountKyOptions extends AccountClientOptions {
@@ -63,6 +64,7 @@ export function createAccountClient(
   sessionId: string,
   options: AccountKyOptions = {},
 ): KyInstance {
+  rejectPromiseArguments('createAccountClient', { tokens, sessionId, options })
   const root = accountApiRoot(tokens, options)
   const keys = merchantKeysFor(tokens, options)
   return (options.ky ?? ky).extend((defaults) => {

@@ -6,6 +6,7 @@
 import { BoltTokenError } from '../errors.js'
 import { SCOPE_MANAGE } from '../machine/token-set.js'
 import type { TokenManager } from '../manager/token-manager.js'
+import { rejectPromiseArguments } from '../promise-argument.js'
 import { type CallLabel, readEmptyAnswer, readObjectAnswer, unanswered } from './account-answer.js'
 import { type AccountFetch, type AccountFetchOptions, createAccountFetch } from './account-fetch.js'
 import { merchantKeysFor } from './merchant-keys.js'
@@ -121,6 +122,7 @@ export function createAccountApi(
   sessionId: string,
   options: AccountApiOptions = {},
 ): AccountApi {
+  rejectPromiseArguments('createAccountApi', { tokens, sessionId, options })
   const read = createAccountFetch(tokens, sessionId, options)
   const write = createAccountFetch(tokens, sessionId, { ...options, scope: SCOPE_MANAGE })
   const secrets = [merchantKeysFor(tokens, options).apiKey.reveal()]

@@ -7,6 +7,7 @@
 import { BoltTokenError } from '../errors.js'
 import { credentialsOf } from '../manager/credentials.js'
 import type { TokenManager } from '../manager/token-manager.js'
+import { rejectPromiseArguments } from '../promise-argument.js'
 import { readObjectAnswer, unanswered } from './account-answer.js'
 import { isRedirect, redirectRefused } from './account-auth.js'
 import { PUBLISHABLE_KEY_HEADER } from './merchant-keys.js'
@@ -50,6 +51,7 @@ export async function accountExists(
   email: string,
   options: AccountExistsOptions = {},
 ): Promise<boolean> {
+  rejectPromiseArguments('accountExists', { email, options })
   const publishableKey =
     options.publishableKey ||
     (options.tokens === undefined ? undefined : credentialsOf(options.tokens)?.clientId)

@@ -4,6 +4,7 @@
  * @module
  */
 import type { TokenManager } from '../manager/token-manager.js'
+import { rejectPromiseArguments } from '../promise-argument.js'
 import type { AccountClientOptions } from './account-auth.js'
 import { accountApiRoot, accountUrl } from './api-root.js'
 import { sendAuthorized } from './authorized-request.js'
@@ -60,6 +61,7 @@ export function createAccountFetch(
   sessionId: string,
   options: AccountFetchOptions = {},
 ): AccountFetch {
+  rejectPromiseArguments('createAccountFetch', { tokens, sessionId, options })
   const root = accountApiRoot(tokens, options)
   const keys = merchantKeysFor(tokens, options)
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init))

@@ -1,3 +1,4 @@
+import { rejectPromiseArguments } from '../promise-argument.js'
 import type { BoltEmulatorOptions } from './types.js'
 
 /**
@@ -32,6 +33,7 @@ export const EMULATOR_DEFAULTS = {
  * @throws {TypeError} naming the offending option.
  */
 export function resolveOptions(options: BoltEmulatorOptions = {}): ResolvedEmulatorOptions {
+  rejectPromiseArguments('startBoltEmulator', { options }, (message) => new TypeError(message))
   const resolved: ResolvedEmulatorOptions = {
     ...EMULATOR_DEFAULTS,
     ...definedOnly(options),

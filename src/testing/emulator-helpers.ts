@@ -5,6 +5,7 @@
  * @module
  */
 import { type BoltEmulator, faults, type LoginOptions } from '../emulator/index.js'
+import { rejectPromiseArguments } from '../promise-argument.js'
 
 /** Ways the next token request can fail. */
 export type TokenFailure =
@@ -38,6 +39,7 @@ export interface BoltTestHelpers {
 
 /** Test helpers around a running emulator. */
 export function createBoltTestHelpers(bolt: BoltEmulator): BoltTestHelpers {
+  rejectPromiseArguments('createBoltTestHelpers', { bolt }, (message) => new TypeError(message))
   return {
     login: (options = {}) => bolt.login(options).code,
     expireAccessTokens: () => bolt.advanceClock(61 * 60_000),

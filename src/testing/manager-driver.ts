@@ -23,6 +23,7 @@ import {
 import { decodeSessionRecord, type TokenSnapshot } from '../manager/session-record.js'
 import { deriveStoreKey } from '../manager/store-keys.js'
 import { createTokenManager, type TokenManager } from '../manager/token-manager.js'
+import { rejectPromiseArguments } from '../promise-argument.js'
 import { createGatedTransport, type HeldRequest } from './gated-transport.js'
 import { type LifecycleTransition, transitionTaken } from './lifecycle-model.js'
 
@@ -92,6 +93,7 @@ function codeOf(outcome: Outcome): string {
 
 /** Creates a driver for one path (one session, fresh instances per operation). */
 export function createManagerDriver(options: ManagerDriverOptions): ManagerDriver {
+  rejectPromiseArguments('createManagerDriver', { options }, (message) => new TypeError(message))
   const { bolt } = options
   const sessionId = options.sessionId ?? 'model-session'
   const store = options.store ?? createMemoryStore({ clock: bolt.now })
