@@ -70,7 +70,7 @@ export async function preparePackage(log: (line: string) => void): Promise<Packe
       ['-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(staging, 'dist')],
       { cwd: REPO, timeoutMs: 300_000 },
     )
-    // Already built: --ignore-scripts skips `prepare`, which would build again.
+    // Already built: --ignore-scripts skips `prepack`, which would build again.
     const packed = await commandOutput(
       'npm',
       ['pack', '--ignore-scripts', '--pack-destination', dir, '--json'],
