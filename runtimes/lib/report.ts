@@ -3,6 +3,7 @@
  * block between `<!-- runtimes:start … -->` and `<!-- runtimes:end -->`.
  */
 import { readFile, writeFile } from 'node:fs/promises'
+import { repositoryLink } from '../../scripts/repository.js'
 import { describeScenario, type Scenario } from '../smoke/scenario.js'
 
 /** One row: a runtime and how its runs went. */
@@ -87,8 +88,8 @@ export async function updateReadme(
     'logout) on the packed package against the Bolt emulator on loopback, asserting states and',
     'error codes; the emulator then confirms two logins, one refresh and no refresh-token reuse',
     `per run. The Redis store ran against Redis ${redisVersion}. workerd also serves the`,
-    '[Hono example](examples/hono-workerd/) and its flow test. Produced by `npm run test:runtimes`',
-    'on linux-x64 (see [runtimes/README.md](runtimes/README.md)).',
+    `[Hono example](${repositoryLink('examples/hono-workerd/')}) and its flow test. Produced by \`npm run test:runtimes\``,
+    `on linux-x64 (see [runtimes/README.md](${repositoryLink('runtimes/README.md')})).`,
     '',
     resultsTable(rows),
   ].join('\n')
