@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { quoteServerText } from './oauth/redact.js'
 
 /**
  * Stable error codes. Switch on these, never on messages.
@@ -25,7 +26,7 @@
  * | `SCOPE_REQUIRED` | `bolt.account.manage` was asked of a view-only session | show the login modal again (step-up) |
  * | `STATE_MISMATCH` | the `state` returned by the login modal is not the one issued | refuse the login (possible CSRF) |
  * | `ID_TOKEN_INVALID` | `getIdentity`: the session's ID token failed verification (signature, algorithm, key, issuer, audience, times or claims) | trust no claim of it; ask the shopper to log in again; alert if it repeats |
- * | `SESSION_CHANGED` | a logout or another login won while a code was being exchanged | nothing, or ask the shopper to log in again |
+ * | `SESSION_CHANGED` | a logout or another login won while a code was being exchanged, or the session changed on every logout attempt | nothing, or ask the shopper to log in again; retry a logout |
  * | `STORE_UNAVAILABLE` | the session store failed | retry later; check the store |
  * | `REFRESH_WAIT_TIMEOUT` | another instance held the refresh lease for too long | retry |
  * | `INVALID_ARGUMENT` | the library was called or configured wrongly | fix the call |
@@ -138,4 +139,115 @@ export function isBoltTokenError(value: unknown, code?: ErrorCode): value is Bol
   if (candidate.name !== 'BoltTokenError' || typeof candidate.code !== 'string') return false
   if (!codes.has(candidate.code)) return false
   return code === undefined || candidate.code === code
+}
+
+/** Whether `code` is one of the stable {@link ErrorCode}s (a stored record may hold anything). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && codes.has(code)
+}
+
+// The errors the token manager builds, each in one place. Messages say what to do next.
+
+/** What a session record keeps of an error: its code, message and Bolt's answer details. */
+export interface RecordedError {
+  code: string
+  message: string
+  status?: number | undefined
+  oauthError?: string | undefined
+  retryAfterMs?: number | undefined
+}
+
+/** What a session record keeps of `error` (secret-free), as recorded at `at` (epoch ms). */
+export function toRecordedError(
+  error: BoltTokenError,
+  at: number,
+): { code: ErrorCode; message: string; at: number } & ReturnType<typeof answerDetails> {
+  return { code: error.code, message: error.message, at, ...answerDetails(error) }
+}
+
+/** Converts anything thrown by a token request into a {@link BoltTokenError}. */
+export function toBoltTokenError(error: unknown): BoltTokenError {
+  if (isBoltTokenError(error)) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new BoltTokenError(
+    'NETWORK_ERROR',
+    `The token request failed unexpectedly: ${quoteServerText(message, [], 160)}. Retry later.`,
+    { cause: error },
+  )
+}
+
+/**
+ * Rebuilds the error another instance recorded in the session, for callers that waited on it.
+ * A code this version does not know (a newer writer, a damaged record) reads as `SERVER_ERROR`.
+ */
+export function errorFromSession(error: RecordedError): BoltTokenError {
+  const code = isErrorCode(error.code) ? error.code : 'SERVER_ERROR'
+  return new BoltTokenError(code, error.message, answerDetails(error))
+}
+
+/** The error for a session with no usable tokens, naming why it ended when known. */
+export function notAuthenticated(lastError: RecordedError | null): BoltTokenError {
+  const why = lastError === null ? '' : ` It ended after: ${lastError.message}`
+  return new BoltTokenError(
+    'NOT_AUTHENTICATED',
+    `This session has no Bolt tokens: show the login modal and pass its code to exchangeCode().${why}`,
+  )
+}
+
+/** The error for a caller that needs `bolt.account.manage` from a session that cannot give it. */
+export function scopeRequired(): BoltTokenError {
+  return new BoltTokenError(
+    'SCOPE_REQUIRED',
+    'This session is view-only (bolt.account.manage lasts one hour after a login; a refresh only grants bolt.account.view). Show the login modal again and pass its code to exchangeCode() to step up.',
+  )
+}
+
+/** The error for a failed store operation; nothing was changed. */
+export function storeUnavailable(action: string, cause: unknown): BoltTokenError {
+  return new BoltTokenError(
+    'STORE_UNAVAILABLE',
+    `The session store failed to ${action}; nothing was changed. Retry later and check the store.`,
+    { cause },
+  )
+}
+
+/** The error for a compare-and-set that failed in the store: it may or may not have landed. */
+export function storeWriteFailed(cause: unknown): BoltTokenError {
+  return new BoltTokenError(
+    'STORE_UNAVAILABLE',
+    'The session store failed while saving the session; the write may or may not have landed (the version check keeps any late write from overwriting a newer one). Retry later and check the store.',
+    { cause },
+  )
+}
+
+/** The error reported (never thrown) for a stored record that cannot be read. */
+export function recordUnreadable(reason: string, keyId: string | undefined): BoltTokenError {
+  return new BoltTokenError(
+    'RECORD_UNREADABLE',
+    `The stored session could not be read: ${reason}${keyId === undefined ? '' : ` (key id '${keyId}')`}. It reads as logged out; a new login replaces it.`,
+  )
+}
+
+/** The error for a caller that waited longer than a whole lease and request for another holder. */
+export function refreshWaitTimeout(waitedLimitMs: number): BoltTokenError {
+  return new BoltTokenError(
+    'REFRESH_WAIT_TIMEOUT',
+    `Another instance held this session's refresh for longer than leaseMs + timeoutMs (${waitedLimitMs} ms). Retry; if it recurs, check that all instances' clocks agree.`,
+  )
+}
+
+/** Why a session operation lost to other writers, for {@link sessionChanged}. */
+export type SessionChange = 'login-not-recorded' | 'login-overtaken' | 'logout-contended'
+
+const sessionChanges: Record<SessionChange, string> = {
+  'login-not-recorded':
+    'The session kept changing while the login was being recorded; the code was not used. Retry the login.',
+  'login-overtaken':
+    'A logout or another login for this session won while the code was being exchanged; the new tokens were discarded.',
+  'logout-contended': 'The session changed on every logout attempt; retry the logout.',
+}
+
+/** The error for an operation that other writers of the same session kept beating. */
+export function sessionChanged(change: SessionChange): BoltTokenError {
+  return new BoltTokenError('SESSION_CHANGED', sessionChanges[change])
 }

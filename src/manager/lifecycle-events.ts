@@ -98,3 +98,35 @@ export type LifecycleEvent =
   | LeaseContentionEvent
   | LeaseTakenOverEvent
   | ErrorEvent
+
+/** Hands lifecycle events to a first sink (the logger) and to every subscribed listener. */
+export interface LifecycleEmitter {
+  /** Never throws: an observer's failure must not break, undo or hide what it observes. */
+  emit(event: LifecycleEvent): void
+  /** Adds a listener; returns the function that removes it. */
+  subscribe(listener: (event: LifecycleEvent) => void): () => void
+}
+
+/** Creates the manager's one {@link LifecycleEmitter}; `first` sees each event before listeners. */
+export function createLifecycleEmitter(first: (event: LifecycleEvent) => void): LifecycleEmitter {
+  const listeners = new Set<(event: LifecycleEvent) => void>()
+  const deliver = (sink: (event: LifecycleEvent) => void, event: LifecycleEvent) => {
+    try {
+      sink(event)
+    } catch {
+      // one sink's failure must not keep the event from the others, nor from the caller
+    }
+  }
+  return {
+    emit(event) {
+      deliver(first, event)
+      for (const listener of listeners) deliver(listener, event)
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+  }
+}

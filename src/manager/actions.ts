@@ -1,0 +1,99 @@
+/**
+ * The machine's side effects, run by name. The machine only names them (`exchangeCode`,
+ * `refreshTokens`) on the transition that persists the lease; once that transition is
+ * committed, {@link dispatch} hands each named action's parameters to the code that talks to
+ * Bolt, and {@link createTokenRequester} makes that one call and reports it.
+ *
+ * @module
+ */
+import { type BoltTokenError, toBoltTokenError } from '../errors.js'
+import type { ExchangeCodeParams } from '../machine/token-machine.js'
+import type { TokenSet } from '../machine/token-set.js'
+import type { TokenEndpoint } from '../oauth/token-endpoint.js'
+import type { TokenGrant } from '../oauth/token-request.js'
+import type { Secret } from '../secret.js'
+import type { LifecycleEvent } from './lifecycle-events.js'
+import type { ResolvedOptions } from './options.js'
+import type { MachineActions } from './session-io.js'
+
+/** The parameters of each action the machine asks the manager to run. */
+export interface ActionParams {
+  exchangeCode: ExchangeCodeParams
+  refreshTokens: { refreshToken: Secret | null }
+}
+
+/** What runs each action; a caller names the actions it expects. */
+export type ActionHandlers<R> = { [Name in keyof ActionParams]?: (params: ActionParams[Name]) => R }
+
+/**
+ * Runs the first of `actions` that `handlers` names and returns its result; `undefined` when
+ * the transitions asked for none of them (nothing to do: the caller re-reads).
+ */
+export function dispatch<R>(actions: MachineActions, handlers: ActionHandlers<R>): R | undefined {
+  for (const action of actions) {
+    const exchangeCode = paramsOf(action, 'exchangeCode')
+    if (exchangeCode !== undefined && handlers.exchangeCode !== undefined) {
+      return handlers.exchangeCode(exchangeCode)
+    }
+    const refreshTokens = paramsOf(action, 'refreshTokens')
+    if (refreshTokens !== undefined && handlers.refreshTokens !== undefined) {
+      return handlers.refreshTokens(refreshTokens)
+    }
+  }
+  return undefined
+}
+
+/**
+ * The parameters of `action` when it is the action `name`. XState types its built-in
+ * actions' `type` as any string, which keeps TypeScript from narrowing `params` by name: the
+ * machine's action parameter types are restated in {@link ActionParams} and applied here only.
+ */
+function paramsOf<Name extends keyof ActionParams>(
+  action: MachineActions[number],
+  name: Name,
+): ActionParams[Name] | undefined {
+  return action.type === name ? (action.params as ActionParams[Name]) : undefined
+}
+
+/** What {@link createTokenRequester} needs. */
+export interface TokenRequesterDeps {
+  options: ResolvedOptions
+  endpoint: TokenEndpoint
+  /** The manager's one safe emit: it never throws. */
+  emit: (event: LifecycleEvent) => void
+}
+
+/** The outcome of one token request: Bolt's tokens, or the error it ended with. */
+export type TokenAnswer = { tokens: TokenSet } | { error: BoltTokenError }
+
+/** Creates the function that sends one token request (with the endpoint's retries) and reports it. */
+export function createTokenRequester({ options, endpoint, emit }: TokenRequesterDeps) {
+  // A token operation and its retries must end before its lease does.
+  const operationBudgetMs = Math.max(options.timeoutMs, options.leaseMs - 1_000)
+
+  return async function requestTokens(
+    sessionId: string,
+    grant: TokenGrant,
+    previous: TokenSet | null,
+  ): Promise<TokenAnswer> {
+    const startedAt = performance.now()
+    let answer: TokenAnswer
+    try {
+      answer = { tokens: await endpoint.request(grant, previous, operationBudgetMs) }
+    } catch (thrown) {
+      answer = { error: toBoltTokenError(thrown) }
+    }
+    emit({
+      type: 'tokenRequest',
+      sessionId,
+      grant: grant.grantType,
+      outcome: 'tokens' in answer ? 'ok' : answer.error.code,
+      durationMs: performance.now() - startedAt,
+      at: options.clock(),
+    })
+    return answer
+  }
+}
+
+/** Sends one token request; see {@link createTokenRequester}. */
+export type TokenRequester = ReturnType<typeof createTokenRequester>

@@ -1,0 +1,163 @@
+/**
+ * What a caller that wants an access token should do next, decided from a session snapshot
+ * alone: return a token, throw an error, wait for a lease holder, or send the machine events.
+ * Pure: no store, no clock, no Bolt. The refresh protocol (`refresh-protocol.ts`) reads the
+ * session, asks {@link decide}, and carries the answer out.
+ *
+ * Freshness is decided here, once, by {@link stateAt}: every other place (the valid-token
+ * path, `getStatus`, the refresh protocol) asks it.
+ *
+ * @module
+ */
+import {
+  type BoltTokenError,
+  errorFromSession,
+  notAuthenticated,
+  scopeRequired,
+} from '../errors.js'
+import type { Lease, TokenContext, TokenEvent, TokenState } from '../machine/token-machine.js'
+import { isAccessTokenFresh, type TokenSet } from '../machine/token-set.js'
+import type { LeaseTakenOverEvent } from './lifecycle-events.js'
+
+/**
+ * The state a session is in at `now`: a kept access token with no more than `skewMs` left
+ * makes `fullyScoped` and `viewOnly` read as `expired` (the machine learns it on its next
+ * `TIME_ADVANCED`).
+ */
+export function stateAt(
+  state: TokenState,
+  tokens: { expiresAt: number } | null,
+  now: number,
+  skewMs: number,
+): TokenState {
+  if (state !== 'fullyScoped' && state !== 'viewOnly') return state
+  return tokens !== null && !isAccessTokenFresh(tokens, now, skewMs) ? 'expired' : state
+}
+
+/**
+ * The tokens a session can hand out at `now` without talking to Bolt, or `null`. Works on
+ * stored tokens (the valid-token path) and revived ones alike.
+ */
+export function usableTokens<T extends { expiresAt: number }>(
+  state: TokenState,
+  tokens: T | null,
+  now: number,
+  skewMs: number,
+): T | null {
+  const current = stateAt(state, tokens, now, skewMs)
+  return current === 'fullyScoped' || current === 'viewOnly' ? tokens : null
+}
+
+/** Whether two leases are the same grant (same holder, same end); `null` is no lease. */
+export function sameLease(a: Lease | null | undefined, b: Lease | null | undefined): boolean {
+  return a?.owner === b?.owner && a?.until === b?.until
+}
+
+/** What the caller wants and knows, besides the snapshot and the time. */
+export interface Need {
+  /** Whether this caller may start a refresh: not when it needs `bolt.account.manage`. */
+  mayRefresh: boolean
+  /** An access token Bolt refused: it counts as expired whatever its expiry says. */
+  rejected?: string | undefined
+  /** Whether this caller already waited for another holder of the lease. */
+  waited: boolean
+  /** How early a token counts as expired, in milliseconds. */
+  skewMs: number
+  /** The lease this caller takes if it starts a refresh or takes one over. */
+  lease: Lease
+  /**
+   * A lease this caller watched unchanged for a whole lease length of its own monotonic
+   * time: it has ended, whatever the holder's clock says.
+   */
+  outlived?: Lease | null | undefined
+  /** Tokens this instance got from Bolt but could not save, when they belong to this snapshot. */
+  unsaved?: TokenSet | undefined
+}
+
+/** The answer of {@link decide}. */
+export type Decision =
+  /** Hand these tokens out. */
+  | { kind: 'token'; tokens: TokenSet }
+  /** Fail with this error. */
+  | { kind: 'error'; error: BoltTokenError }
+  /** Another holder has the lease: wait for the session to change (or the lease to end). */
+  | { kind: 'wait'; lease: Lease }
+  /**
+   * Commit these events. `takeover` says why a lease is taken over; `saves` is set when the
+   * events save {@link Need.unsaved} (then these are the caller's tokens once committed).
+   */
+  | {
+      kind: 'send'
+      events: TokenEvent[]
+      takeover?: LeaseTakenOverEvent['reason']
+      saves?: TokenSet
+    }
+
+/** The part of a snapshot {@link decide} reads. */
+export interface SnapshotView {
+  value: unknown
+  context: TokenContext
+}
+
+/** Decides the next step for a caller that wants an access token; see {@link Decision}. */
+export function decide(snapshot: SnapshotView, now: number, need: Need): Decision {
+  const { context } = snapshot
+  const state = snapshot.value as TokenState
+  const { tokens, lastError, lease } = context
+  switch (state) {
+    case 'unauthenticated':
+      // Waited for a refresh Bolt refused: its error is the answer, not a generic one.
+      if (need.waited && lastError?.code === 'INVALID_GRANT') {
+        return { kind: 'error', error: errorFromSession(lastError) }
+      }
+      return { kind: 'error', error: notAuthenticated(lastError) }
+    case 'fullyScoped':
+    case 'viewOnly': {
+      const refused = need.rejected !== undefined && tokens?.accessToken.reveal() === need.rejected
+      const usable = refused ? null : usableTokens(state, tokens, now, need.skewMs)
+      if (usable !== null) return { kind: 'token', tokens: usable }
+      if (!need.mayRefresh) return { kind: 'error', error: scopeRequired() }
+      return {
+        kind: 'send',
+        events: [
+          // A token Bolt refused counts as expired now, whatever its expiry says.
+          { type: 'TIME_ADVANCED', now, skewMs: refused ? Number.MAX_SAFE_INTEGER : need.skewMs },
+          { type: 'REFRESH_STARTED', now, lease: need.lease },
+        ],
+      }
+    }
+    case 'expired':
+      // Waited for a refresh that failed: its error is the answer (no second attempt at once).
+      if (need.waited && lastError !== null) {
+        return { kind: 'error', error: errorFromSession(lastError) }
+      }
+      if (!need.mayRefresh) return { kind: 'error', error: scopeRequired() }
+      return { kind: 'send', events: [{ type: 'REFRESH_STARTED', now, lease: need.lease }] }
+    case 'refresh':
+    case 'codeExchange': {
+      // A refresh never grants manage: a manage caller has nothing to wait for, and must not
+      // start (or take over) one.
+      if (state === 'refresh' && !need.mayRefresh) return { kind: 'error', error: scopeRequired() }
+      if (state === 'refresh' && need.unsaved !== undefined) {
+        return {
+          kind: 'send',
+          events: [{ type: 'REFRESH_SUCCEEDED', now, tokens: need.unsaved }],
+          saves: need.unsaved,
+        }
+      }
+      if (lease !== null && now <= lease.until) {
+        if (!sameLease(need.outlived, lease)) return { kind: 'wait', lease }
+        return {
+          kind: 'send',
+          events: [{ type: 'LEASE_TAKEN_OVER', now, lease: need.lease, outlived: true }],
+          takeover: 'outlived',
+        }
+      }
+      return {
+        kind: 'send',
+        events: [{ type: 'LEASE_TAKEN_OVER', now, lease: need.lease }],
+        takeover: 'expired',
+      }
+    }
+  }
+}

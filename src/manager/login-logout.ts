@@ -1,0 +1,158 @@
+/**
+ * Login (a code exchange: first login or step-up) and logout of one session. A login takes
+ * the session's lease by compare-and-set into `codeExchange`, exchanges the code once, and
+ * commits the answer while its lease holds; a logout commits `LOGOUT`, whose record (the
+ * tombstone) fences out any refresh or login still in flight.
+ *
+ * @module
+ */
+import { sessionChanged, toRecordedError } from '../errors.js'
+import type { ExchangeCodeParams, TokenEvent, TokenState } from '../machine/token-machine.js'
+import { canManage } from '../machine/token-set.js'
+import type { Secret } from '../secret.js'
+import { dispatch, type TokenRequester } from './actions.js'
+import { sameLease, usableTokens } from './decide.js'
+import type { LifecycleEvent } from './lifecycle-events.js'
+import type { ResolvedOptions } from './options.js'
+import type { Committed, LoadedSession, SessionIO } from './session-io.js'
+
+/** What login and logout need. */
+export interface LoginLogoutDeps {
+  options: ResolvedOptions
+  /** This manager instance's lease identity. */
+  owner: string
+  io: SessionIO
+  requestTokens: TokenRequester
+  /** The manager's one safe emit: it never throws. */
+  emit: (event: LifecycleEvent) => void
+}
+
+/**
+ * How often a login tries to take the lease, and to record its answer under it. Each failed
+ * attempt means another writer changed the session in between (a refresh coming back); a
+ * few cover that, and a session that keeps changing is reported as `SESSION_CHANGED` before
+ * the single-use code is spent, not after.
+ */
+const LOGIN_COMMIT_ATTEMPTS = 5
+
+/**
+ * How often a logout tries to write its tombstone. Logging out must not give up easily (the
+ * shopper asked for it), yet must end: after this many lost races it is `SESSION_CHANGED`.
+ */
+const LOGOUT_ATTEMPTS = 10
+
+/** Creates login and logout of one manager. */
+export function createLoginLogout(deps: LoginLogoutDeps) {
+  const { options, owner, io, requestTokens, emit } = deps
+  const { clock } = options
+
+  /** Exchanges a login-modal code and stores the result (first login or step-up). */
+  async function exchange(
+    sessionId: string,
+    code: Secret,
+    scope: string,
+    state: string | undefined,
+  ): Promise<LoadedSession> {
+    let locked: Committed | undefined
+    let from: TokenState = 'unauthenticated'
+    for (let attempt = 0; attempt < LOGIN_COMMIT_ATTEMPTS && locked === undefined; attempt++) {
+      const loaded = await io.load(sessionId)
+      from = loaded.snapshot.value as TokenState
+      locked = await io.commit(sessionId, loaded, [
+        {
+          type: 'CODE_RECEIVED',
+          now: clock(),
+          lease: { owner, until: clock() + options.leaseMs },
+          code,
+          scope,
+          ...(state === undefined ? {} : { state }),
+        },
+      ])
+    }
+    const won = locked
+    const exchanged =
+      won === undefined
+        ? undefined
+        : dispatch(won.actions, {
+            exchangeCode: (params) => exchangeUnderLease(sessionId, won, params, from),
+          })
+    if (exchanged === undefined) throw sessionChanged('login-not-recorded')
+    return exchanged
+  }
+
+  /** Exchanges the code once under the login's lease, and commits Bolt's answer. */
+  async function exchangeUnderLease(
+    sessionId: string,
+    locked: Committed,
+    params: ExchangeCodeParams,
+    from: TokenState,
+  ): Promise<LoadedSession> {
+    const before = locked.snapshot.context.tokens
+    const answer = await requestTokens(
+      sessionId,
+      { grantType: 'authorization_code', ...params },
+      before,
+    )
+    if ('error' in answer) {
+      const error = toRecordedError(answer.error, clock())
+      await commitUnderOwnLease(sessionId, locked, [
+        { type: 'EXCHANGE_FAILED', now: clock(), error },
+      ])
+      throw answer.error
+    }
+    const { tokens } = answer
+    const stored = await commitUnderOwnLease(sessionId, locked, [
+      { type: 'EXCHANGE_SUCCEEDED', now: clock(), tokens },
+    ])
+    if (stored === undefined) throw sessionChanged('login-overtaken')
+    const couldManage = before !== null && canManage(before) && usableFrom(from, before)
+    if (before !== null && !couldManage && canManage(tokens)) {
+      emit({ type: 'stepUp', sessionId, at: clock() })
+    }
+    return stored
+  }
+
+  /** Whether the kept tokens could still be handed out in the state the login started from. */
+  function usableFrom(from: TokenState, tokens: { expiresAt: number }): boolean {
+    return usableTokens(from, tokens, clock(), options.refreshSkewMs) !== null
+  }
+
+  /**
+   * Commits the end of this instance's code exchange. A refresh that came back during the
+   * login may have updated the kept tokens (a new version, same lease): that is no reason
+   * to lose the login, so the events are applied to the newer record while our lease holds.
+   */
+  async function commitUnderOwnLease(
+    sessionId: string,
+    locked: Committed,
+    events: TokenEvent[],
+  ): Promise<Committed | undefined> {
+    const lease = locked.snapshot.context.lease
+    let base: LoadedSession = locked
+    for (let attempt = 0; attempt < LOGIN_COMMIT_ATTEMPTS; attempt++) {
+      const committed = await io.commit(sessionId, base, events)
+      if (committed !== undefined) return committed
+      base = await io.load(sessionId)
+      const { value, context } = base.snapshot
+      if (value !== 'codeExchange' || !sameLease(context.lease, lease)) return undefined
+    }
+    return undefined
+  }
+
+  /** Ends the session; a refresh still in flight can no longer store its result. */
+  async function logout(sessionId: string): Promise<void> {
+    for (let attempt = 0; attempt < LOGOUT_ATTEMPTS; attempt++) {
+      const loaded = await io.load(sessionId)
+      const { value, context } = loaded.snapshot
+      if (loaded.version === 0 || (value === 'unauthenticated' && context.tokens === null)) return
+      const logout: TokenEvent = { type: 'LOGOUT', now: clock() }
+      if ((await io.commit(sessionId, loaded, [logout])) !== undefined) return
+    }
+    throw sessionChanged('logout-contended')
+  }
+
+  return { exchange, logout }
+}
+
+/** Login and logout of one manager. */
+export type LoginLogout = ReturnType<typeof createLoginLogout>

@@ -1,0 +1,332 @@
+/**
+ * The distributed refresh protocol (DESIGN §5): exactly one refresh per rotation, in this
+ * process and across every process sharing the store. The persisted `refresh` state with a
+ * live lease IS the lock: whoever wins the compare-and-set into `refresh` talks to Bolt;
+ * everyone else waits for the record to change and reads the winner's tokens.
+ *
+ * Each step is labelled with the rule of DESIGN §5 it carries out. What to do with a session
+ * is decided by the pure {@link decide}; this file reads, waits, writes and calls Bolt.
+ *
+ * @module
+ */
+import {
+  type BoltTokenError,
+  isBoltTokenError,
+  notAuthenticated,
+  refreshWaitTimeout,
+  toRecordedError,
+} from '../errors.js'
+import type { Lease, TokenEvent } from '../machine/token-machine.js'
+import { canManage, REFRESH_SCOPE, type TokenSet } from '../machine/token-set.js'
+import type { Secret } from '../secret.js'
+import { dispatch, type TokenRequester } from './actions.js'
+import { type Decision, decide, sameLease } from './decide.js'
+import type { LifecycleEvent } from './lifecycle-events.js'
+import type { ResolvedOptions } from './options.js'
+import type { Committed, LoadedSession, SessionIO, SessionWatch } from './session-io.js'
+
+/** What the refresh protocol needs. */
+export interface RefreshProtocolDeps {
+  options: ResolvedOptions
+  /** This manager instance's lease identity. */
+  owner: string
+  io: SessionIO
+  requestTokens: TokenRequester
+  /** The manager's one safe emit: it never throws. */
+  emit: (event: LifecycleEvent) => void
+}
+
+/** What a refresh came back with, before it is known whether its lock still holds. */
+type RefreshOutcome = Extract<TokenEvent, { type: 'REFRESH_SUCCEEDED' | 'REFRESH_FAILED' }>
+
+/**
+ * How often a refresh that lost its lock tries to record its outcome. Each failed attempt
+ * means another writer changed the session in between; after this many the session is busy
+ * enough that the outcome is dropped (the caller already has its answer).
+ */
+const LATE_OUTCOME_ATTEMPTS = 10
+
+/** Creates the refresh protocol of one manager. */
+export function createRefreshProtocol(deps: RefreshProtocolDeps) {
+  const { options, owner, io, requestTokens, emit } = deps
+  const { clock } = options
+  const newLease = (): Lease => ({ owner, until: clock() + options.leaseMs })
+
+  const inFlight = new Map<string, Promise<TokenSet>>()
+  /** Tokens Bolt issued that the store failed to save, with the version they belong after. */
+  const unsaved = new Map<string, { version: number; tokens: TokenSet }>()
+
+  /**
+   * Returns usable tokens for the session, refreshing them if needed. `rejected`: an access
+   * token Bolt refused, to be replaced even if it looks fresh.
+   */
+  function ensureFresh(sessionId: string, rejected?: string): Promise<TokenSet> {
+    // DESIGN §5 rule 1: coalesce in-process first, one promise per session.
+    const running = inFlight.get(sessionId)
+    if (running !== undefined) {
+      if (rejected === undefined) return running
+      // Whatever is running may hand back the very token Bolt refused: then refresh after it.
+      // If it failed, its error is the answer (a second attempt at once would only double
+      // the load on Bolt, or turn INVALID_GRANT into NOT_AUTHENTICATED).
+      return running.then((tokens) =>
+        tokens.accessToken.reveal() === rejected ? ensureFresh(sessionId, rejected) : tokens,
+      )
+    }
+    const started = refreshLoop(sessionId, true, rejected).finally(() => inFlight.delete(sessionId))
+    inFlight.set(sessionId, started)
+    return started
+  }
+
+  /**
+   * Like {@link ensureFresh} for a caller that needs `bolt.account.manage`: it waits for a
+   * login in flight and recovers abandoned leases, but never starts a refresh (a refresh
+   * cannot grant manage), rejecting with `SCOPE_REQUIRED` instead.
+   */
+  function ensureFreshWithoutRefresh(sessionId: string): Promise<TokenSet> {
+    return refreshLoop(sessionId, false)
+  }
+
+  async function refreshLoop(
+    sessionId: string,
+    mayRefresh: boolean,
+    rejected?: string,
+  ): Promise<TokenSet> {
+    const giveUpAt = performance.now() + options.leaseMs + options.timeoutMs
+    const waiter = createWaiter(sessionId)
+    try {
+      for (;;) {
+        if (performance.now() > giveUpAt) {
+          throw refreshWaitTimeout(options.leaseMs + options.timeoutMs)
+        }
+        // DESIGN §5 rule 2: read the record.
+        const loaded = await io.load(sessionId)
+        const now = clock()
+        const held = unsaved.get(sessionId)
+        const decision = decide(loaded.snapshot, now, {
+          mayRefresh,
+          rejected,
+          waited: waiter.waited(),
+          skewMs: options.refreshSkewMs,
+          lease: newLease(),
+          outlived: waiter.outlived(),
+          unsaved: held?.version === loaded.version ? held.tokens : undefined,
+        })
+        // Held tokens belong to the refresh this record shows; once it is over, they are stale.
+        if (
+          decision.kind === 'wait' ||
+          (decision.kind === 'send' && decision.takeover !== undefined)
+        ) {
+          unsaved.delete(sessionId)
+        }
+        switch (decision.kind) {
+          case 'token': // DESIGN §5 rule 2: a valid token is returned as it is.
+            return decision.tokens
+          case 'error':
+            throw decision.error
+          case 'wait': // DESIGN §5 rule 3: a live lease: wait for the key to change, re-read.
+            await waiter.wait(loaded, decision.lease, now)
+            continue
+          case 'send': {
+            const tokens = await act(sessionId, loaded, decision, now)
+            if (tokens !== undefined) return tokens
+          }
+        }
+      }
+    } finally {
+      waiter.stop()
+    }
+  }
+
+  /**
+   * Commits a decision's events and runs what the machine then asks for. `undefined`: the
+   * session moved on (a lost compare-and-set, a refresh fenced out); the caller re-reads.
+   */
+  async function act(
+    sessionId: string,
+    loaded: LoadedSession,
+    decision: Extract<Decision, { kind: 'send' }>,
+    now: number,
+  ): Promise<TokenSet | undefined> {
+    // DESIGN §5 rule 2: compare-and-set `expired → refresh` with a lease (or rule 5: take a
+    // dead lease over), fenced by the version read.
+    const committed = await io.commit(sessionId, loaded, decision.events)
+    if (decision.saves !== undefined) {
+      unsaved.delete(sessionId)
+      return committed === undefined ? undefined : decision.saves
+    }
+    // DESIGN §5 rule 3: lost the compare-and-set: re-read.
+    if (committed === undefined) return undefined
+    if (decision.takeover !== undefined && committed.version !== loaded.version) {
+      const state = loaded.snapshot.value === 'codeExchange' ? 'codeExchange' : 'refresh'
+      emit({ type: 'leaseTakenOver', sessionId, state, reason: decision.takeover, at: now })
+    }
+    return dispatch(committed.actions, {
+      refreshTokens: ({ refreshToken }) => {
+        if (refreshToken === null) throw notAuthenticated(loaded.snapshot.context.lastError)
+        return performRefresh(sessionId, committed, refreshToken)
+      },
+    })
+  }
+
+  /** DESIGN §5 rule 4: won the lock: call the token endpoint once, then commit the result. */
+  async function performRefresh(
+    sessionId: string,
+    locked: LoadedSession,
+    refreshToken: Secret,
+  ): Promise<TokenSet | undefined> {
+    const answer = await requestTokens(
+      sessionId,
+      { grantType: 'refresh_token', refreshToken, scope: REFRESH_SCOPE },
+      locked.snapshot.context.tokens,
+    )
+    if ('error' in answer) return recordFailure(sessionId, locked, refreshToken, answer.error)
+    const { tokens } = answer
+    const succeeded: RefreshOutcome = { type: 'REFRESH_SUCCEEDED', now: clock(), tokens }
+    let saved: Committed | undefined
+    try {
+      // The version check is the fence: never overwrite a newer record.
+      saved = await io.commit(sessionId, locked, [succeeded])
+    } catch (storeError) {
+      // Bolt has rotated: the caller gets the new token, and this instance keeps it to save
+      // on its next call. Other instances see the refresh in flight and, after the lease,
+      // retry the spent refresh token once (DESIGN §5 rule 5).
+      unsaved.set(sessionId, { version: locked.version, tokens })
+      report(
+        sessionId,
+        storeError,
+        'The refreshed tokens could not be saved. The caller got the new access token; this instance saves the tokens on its next call for this session.',
+      )
+      return tokens
+    }
+    // Fenced out: another instance took the lease over, a login started, or a failed attempt
+    // ended the lock. If the session still holds the refresh token we just spent, our
+    // rotation is the newest: the machine keeps it rather than let anyone present the spent
+    // token again.
+    if (saved === undefined) {
+      try {
+        if (!(await commitLate(sessionId, locked, refreshToken, succeeded))) return undefined
+      } catch (storeError) {
+        report(
+          sessionId,
+          storeError,
+          'A refresh that lost its lock could not save its rotation. The caller got the new access token; other instances may present the spent refresh token again.',
+        )
+        return tokens
+      }
+    }
+    const before = locked.snapshot.context.tokens
+    if (before !== null && canManage(before) && !canManage(tokens)) {
+      emit({ type: 'downgrade', sessionId, at: clock() })
+    }
+    return tokens
+  }
+
+  /** A refresh Bolt refused or that failed: recorded, then the error is the caller's answer. */
+  async function recordFailure(
+    sessionId: string,
+    locked: LoadedSession,
+    refreshToken: Secret,
+    error: BoltTokenError,
+  ): Promise<undefined> {
+    const failed: RefreshOutcome = {
+      type: 'REFRESH_FAILED',
+      now: clock(),
+      error: toRecordedError(error, clock()),
+    }
+    try {
+      if ((await io.commit(sessionId, locked, [failed])) !== undefined) throw error
+      // Fenced out. If the session still holds the token we presented, our failure is news
+      // about it (a refused token stays refused: DESIGN §5 rule 5, the session ends rather
+      // than let the next caller present it again); otherwise the session moved on and the
+      // caller retries.
+      if (await commitLate(sessionId, locked, refreshToken, failed)) throw error
+    } catch (storeError) {
+      if (storeError === error) throw error
+      report(
+        sessionId,
+        storeError,
+        'The failed refresh could not be recorded; other instances take the refresh over when its lease ends.',
+      )
+      throw error
+    }
+    return undefined
+  }
+
+  /**
+   * Applies the outcome of a refresh that lost its lock, as long as the session still holds
+   * the refresh token that refresh spent: it is the newest news about that token. If a
+   * failed login handed the lock back (`refresh` under our very lease), the outcome is
+   * reported under the lease; otherwise it is reported late (with `spent`) and the machine
+   * decides what it still changes. `false` once the session moved on.
+   */
+  async function commitLate(
+    sessionId: string,
+    locked: LoadedSession,
+    spent: Secret,
+    outcome: RefreshOutcome,
+  ): Promise<boolean> {
+    const ours = locked.snapshot.context.lease
+    for (let attempt = 0; attempt < LATE_OUTCOME_ATTEMPTS; attempt++) {
+      const current = await io.load(sessionId)
+      const { value, context } = current.snapshot
+      if (context.tokens?.refreshToken.equals(spent) !== true) return false
+      const resumed = value === 'refresh' && sameLease(context.lease, ours)
+      const event: TokenEvent =
+        resumed && outcome.type === 'REFRESH_FAILED' ? outcome : { ...outcome, spent }
+      const committed = await io.commit(sessionId, current, [event])
+      if (committed !== undefined) return committed.version !== current.version
+    }
+    return false
+  }
+
+  /** Reports a store failure no caller is told about; any other error is rethrown. */
+  function report(sessionId: string, thrown: unknown, detail: string): void {
+    if (!isBoltTokenError(thrown, 'STORE_UNAVAILABLE')) throw thrown
+    emit({ type: 'error', sessionId, error: thrown, detail, at: clock() })
+  }
+
+  /**
+   * The waiting side of one refresh loop (DESIGN §5 rule 3): one subscription however many
+   * times it waits, and the lease it watches, since when (monotonic): a lease seen unchanged
+   * for a whole `leaseMs` has ended whatever the holder's clock says (DESIGN §5 rule 5).
+   */
+  function createWaiter(sessionId: string) {
+    let waitingSince: number | undefined
+    let watched: { lease: Lease; since: number } | undefined
+    let watch: SessionWatch | undefined
+    return {
+      waited: () => waitingSince !== undefined,
+      outlived: () =>
+        watched !== undefined && performance.now() - watched.since >= options.leaseMs
+          ? watched.lease
+          : undefined,
+      async wait(loaded: LoadedSession, lease: Lease, now: number): Promise<void> {
+        const seen =
+          watched !== undefined && sameLease(watched.lease, lease)
+            ? watched
+            : { lease, since: performance.now() }
+        watched = seen
+        waitingSince ??= performance.now()
+        watch ??= await io.watch(sessionId, loaded.version)
+        // Poll at least every pollIntervalMs, and wake when the lease ends by either clock.
+        const untilLeaseEnds = lease.until - now + 1
+        const untilOutlived = seen.since + options.leaseMs - performance.now()
+        await watch.next(
+          Math.max(1, Math.min(options.pollIntervalMs, untilLeaseEnds, untilOutlived)),
+        )
+      },
+      stop(): void {
+        watch?.stop()
+        if (waitingSince !== undefined) {
+          const waitedMs = performance.now() - waitingSince
+          emit({ type: 'leaseContention', sessionId, waitedMs, at: clock() })
+        }
+      },
+    }
+  }
+
+  return { ensureFresh, ensureFreshWithoutRefresh }
+}
+
+/** A refresh protocol instance. */
+export type RefreshProtocol = ReturnType<typeof createRefreshProtocol>
