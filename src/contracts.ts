@@ -6,6 +6,17 @@
  * @module
  */
 
+/**
+ * A value, or a promise of it: what a store answers with when it may answer synchronously
+ * (in this process) or not (across the network). Test with {@link isPromiseLike}.
+ */
+export type MaybePromise<T> = T | PromiseLike<T>
+
+/** Whether a {@link MaybePromise} is the promise. */
+export function isPromiseLike<T>(value: MaybePromise<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function'
+}
+
 /** A stored value with the version that a compare-and-set must name to replace it. */
 export interface VersionedValue {
   /** The opaque serialized session record. */
@@ -45,26 +56,23 @@ export interface CompareAndSetOptions {
  *   processes); a notification is a hint to re-read, never the data itself.
  */
 export interface TokenStore {
-  /** Reads a key. `undefined` when absent or expired. */
-  get(key: string): Promise<VersionedValue | undefined>
   /**
-   * Optional: reads a key synchronously, for stores that hold their data in this process
-   * (the memory store). Same answer as `get`; saves the valid-token path a promise hop.
-   * `now` is a reading of the store's own {@link TokenStore.clock}, when the caller already
-   * has one (the manager passes it when it shares the store's clock). The returned object
-   * may be shared between reads: callers must not change it.
+   * Reads a key: its value and version, or `undefined` when absent or expired. A store that
+   * holds its data in this process (the memory store) answers synchronously, so the
+   * valid-token path costs no promise hop; a store across the network answers with a
+   * promise (the Redis store: one `GET`). The returned object may be shared between reads:
+   * callers must not change it.
+   *
+   * `now` is a reading of the store's own {@link TokenStore.clock}, passed by a caller that
+   * already has one (the token manager does when it shares the store's clock), so that one
+   * clock reading serves the store's TTL and the token's expiry. Stores without a `clock`
+   * ignore it.
    */
-  getNow?(key: string, now?: number): VersionedValue | undefined
+  get(key: string, now?: number): MaybePromise<VersionedValue | undefined>
   /**
-   * Optional: `get(key).then(onValue, onError)` in one step, one promise instead of two, for
-   * the valid-token path of stores across the network (the Redis store).
+   * Optional: the clock (epoch milliseconds) the store measures TTLs with, for stores that
+   * measure them in this process; `get` may be given its reading.
    */
-  getThen?<T>(
-    key: string,
-    onValue: (value: VersionedValue | undefined) => T | PromiseLike<T>,
-    onError: (error: unknown) => T | PromiseLike<T>,
-  ): Promise<T>
-  /** Optional: the clock the store measures TTLs with; `getNow` may be given its reading. */
   readonly clock?: () => number
   /**
    * Writes `value` if the key is at `expectedVersion`.

@@ -250,13 +250,6 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
       return client.get(dataKey(key)).then(fromString, absentIfWrongType)
     },
 
-    getThen(key, onValue, onError) {
-      return client.get(dataKey(key)).then(
-        (raw) => onValue(fromString(raw)),
-        (error) => (isWrongType(error) ? onValue(undefined) : onError(withoutArgs(error))),
-      )
-    },
-
     async compareAndSet(
       key,
       value,

@@ -15,5 +15,5 @@ runTokenStoreConformance(
       close: async () => {},
     }
   },
-  { getNow: true },
+  'sync',
 )

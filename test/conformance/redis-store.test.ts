@@ -18,6 +18,6 @@ describeRedis('Redis store (standalone)', () => {
         },
       }
     },
-    { getThen: true },
+    'promise',
   )
 })

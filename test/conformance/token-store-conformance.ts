@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { TokenStore, VersionedValue } from '../../src/contracts.js'
+import { isPromiseLike, type TokenStore } from '../../src/contracts.js'
 
 /** A store to check, and what the suite needs around it. */
 export interface StoreUnderTest {
@@ -24,13 +24,13 @@ const freshKey = () => `session-${Date.now().toString(36)}-${++sequence}`
 
 /**
  * The storage contract, as tests: every {@link TokenStore} runs this from a few-line file.
- * `optional` names the contract's optional reads the store has: their tests run for it, and
- * the store must have exactly those (so nothing is skipped, and nothing claimed untested).
+ * `answers` says how the store's `get` answers: `'sync'` for a store in this process (the
+ * valid-token path then costs no promise hop), `'promise'` for one across the network.
  */
 export function runTokenStoreConformance(
   name: string,
   create: () => Promise<StoreUnderTest>,
-  optional: { getNow?: boolean; getThen?: boolean } = {},
+  answers: 'sync' | 'promise',
 ): void {
   describe(`TokenStore conformance: ${name}`, () => {
     let subject: StoreUnderTest
@@ -119,63 +119,26 @@ export function runTokenStoreConformance(
       expect(v2).toBeGreaterThan(v1)
     })
 
-    it(`has exactly the optional reads declared (getNow: ${optional.getNow === true}, getThen: ${optional.getThen === true})`, () => {
-      expect(typeof store.getNow === 'function').toBe(optional.getNow === true)
-      expect(typeof store.getThen === 'function').toBe(optional.getThen === true)
+    it(`get answers ${answers === 'sync' ? 'synchronously' : 'with a promise'}, as declared`, async () => {
+      const key = freshKey()
+      const version = await store.compareAndSet(key, 'read', { expectedVersion: 0, ttlMs: 60_000 })
+      for (const answer of [store.get(key), store.get(freshKey())]) {
+        expect(isPromiseLike(answer)).toBe(answers === 'promise')
+      }
+      expect(await store.get(key)).toEqual({ value: 'read', version })
     })
 
-    const itHas = (read: 'getNow' | 'getThen') => (optional[read] === true ? it : undefined)
-
-    itHas('getNow')?.('getNow answers exactly as get does (absent, written, expired)', async () => {
-      const getNow = store.getNow
-      if (getNow === undefined) throw new Error('declared, but the store has no getNow')
-      const read = (key: string) => getNow.call(store, key)
-      const key = freshKey()
-      expect(read(key)).toBeUndefined()
-      const version = await store.compareAndSet(key, 'now', { expectedVersion: 0, ttlMs: 150 })
-      expect(read(key)).toEqual({ value: 'now', version })
-      expect(read(key)).toEqual(await store.get(key))
-      // With the store's own clock reading passed in, the same answers.
+    it('get given a reading of the store clock answers as without it (absent, written, expired)', async () => {
       const clock = store.clock
-      if (clock !== undefined)
-        expect(getNow.call(store, key, clock())).toEqual({ value: 'now', version })
-      await subject.elapse(400)
-      expect(read(key)).toBeUndefined()
-      if (clock !== undefined) expect(getNow.call(store, key, clock())).toBeUndefined()
-      expect(await store.get(key)).toBeUndefined()
-    })
-
-    itHas('getThen')?.('getThen hands onValue exactly what get resolves with', async () => {
-      const getThen = store.getThen
-      if (getThen === undefined) throw new Error('declared, but the store has no getThen')
-      type Answer = { value?: VersionedValue | undefined; error?: unknown }
-      const read = (key: string) =>
-        getThen.call<
-          TokenStore,
-          [string, (v?: VersionedValue) => Answer, (e: unknown) => Answer],
-          Promise<Answer>
-        >(
-          store,
-          key,
-          (value) => ({ value }),
-          (error) => ({ error }),
-        )
+      const read = (key: string) => store.get(key, clock?.())
       const key = freshKey()
-      expect(await read(key)).toEqual({ value: undefined })
-      const version = await store.compareAndSet(key, 'then', { expectedVersion: 0, ttlMs: 60_000 })
-      expect(await read(key)).toEqual({ value: { value: 'then', version } })
-      expect((await read(key)).value).toEqual(await store.get(key))
-      // What onValue returns or throws is the answer.
-      await expect(
-        getThen.call(
-          store,
-          key,
-          () => {
-            throw new Error('from onValue')
-          },
-          () => 'onError must not see it',
-        ),
-      ).rejects.toThrow('from onValue')
+      expect(await read(key)).toBeUndefined()
+      const version = await store.compareAndSet(key, 'now', { expectedVersion: 0, ttlMs: 150 })
+      expect(await read(key)).toEqual({ value: 'now', version })
+      expect(await read(key)).toEqual(await store.get(key))
+      await subject.elapse(400)
+      expect(await read(key)).toBeUndefined()
+      expect(await store.get(key)).toBeUndefined()
     })
 
     it('a record expires after its TTL and then counts as absent', async () => {

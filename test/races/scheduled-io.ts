@@ -77,7 +77,7 @@ export function scheduledStore(
   const named = (stored: VersionedValue | undefined) =>
     stored === undefined ? 'absent' : `v${stored.version} ${describe(stored.value)}`
   return {
-    get: (key) => scheduledCall(s, `${who} get`, () => inner.get(key), named),
+    get: (key) => scheduledCall(s, `${who} get`, async () => inner.get(key), named),
     compareAndSet: (key: string, value: string, options: CompareAndSetOptions) =>
       scheduledCall(
         s,

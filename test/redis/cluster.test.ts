@@ -53,7 +53,7 @@ describeRedisCluster('Redis store on a 3-master Redis Cluster', () => {
         close: async () => {},
       }
     },
-    { getThen: true },
+    'promise',
   )
 
   it('sessions spread over the masters, each session in one slot', async () => {
