@@ -43,6 +43,7 @@ export type {
   HttpRequest,
   HttpResponse,
   HttpTransport,
+  MaybePromise,
   TokenStore,
   VersionedValue,
 } from './contracts.js'

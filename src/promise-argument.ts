@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isPromiseLike } from './contracts.js'
 import { BoltTokenError } from './errors.js'
 
 /** Builds the error thrown for a Promise argument from its message. */
@@ -15,16 +16,8 @@ const invalidArgument: PromiseArgumentError = (message) =>
   new BoltTokenError('INVALID_ARGUMENT', message)
 
 /**
- * Whether `value` is a Promise or any other thenable: checked by shape, not `instanceof`, so
- * a Promise from another realm, or a library's own thenable, counts too.
- */
-export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false
-  return typeof (value as { then?: unknown }).then === 'function'
-}
-
-/**
- * Throws when `value` is a Promise.
+ * Throws when `value` is a Promise, or any other thenable (checked by shape, as `await` does,
+ * so a Promise from another realm counts too).
  *
  * @param name - the argument as the message names it, e.g. ``createAccountApi: `tokens` ``.
  * @param toError - builds the error from the message; by default a `BoltTokenError` with code

@@ -10,11 +10,7 @@ import { createAccountFetch } from '../../src/account/account-fetch.js'
 import { startBoltEmulator } from '../../src/emulator/index.js'
 import { BoltTokenError } from '../../src/errors.js'
 import { createTokenManager } from '../../src/manager/token-manager.js'
-import {
-  isPromiseLike,
-  rejectPromiseArgument,
-  rejectPromiseArguments,
-} from '../../src/promise-argument.js'
+import { rejectPromiseArgument, rejectPromiseArguments } from '../../src/promise-argument.js'
 import { createBoltTestHelpers, createManagerDriver } from '../../src/testing/index.js'
 
 const tokens = createTokenManager({ clientId: 'pk_test', clientSecret: 'sk_test' })
@@ -52,24 +48,39 @@ async function rejected(
 const invalid = (message: string) => ({ type: 'BoltTokenError', code: 'INVALID_ARGUMENT', message })
 const typeError = (message: string) => ({ type: 'TypeError', message })
 
-describe('isPromiseLike', () => {
-  it('is true for a Promise and any thenable, false for everything else', () => {
+describe('what counts as a Promise', () => {
+  it('a Promise, a settled one, and any thenable, object or function; nothing else', () => {
     const settled = Promise.reject(new Error('unobserved'))
     settled.catch(() => {})
-    const thenableFunction = withThen(
-      () => {},
-      () => {},
-    )
-    expect(
-      [later(1), settled, withThen({}, () => {}), thenableFunction].map((value) =>
-        isPromiseLike(value),
+    const promises = [
+      later(1),
+      settled,
+      withThen({}, () => {}),
+      withThen(
+        () => {},
+        () => {},
       ),
-    ).toEqual([true, true, true, true])
-    expect(
-      [undefined, null, 0, 'then', {}, withThen({}, 'not a function'), () => {}, tokens].map(
-        (value) => isPromiseLike(value),
-      ),
-    ).toEqual([false, false, false, false, false, false, false, false])
+    ]
+    const values = [
+      undefined,
+      null,
+      0,
+      'then',
+      {},
+      withThen({}, 'not a function'),
+      () => {},
+      tokens,
+    ]
+    const refused = (value: unknown) => {
+      try {
+        rejectPromiseArgument(value, 'x')
+        return false
+      } catch {
+        return true
+      }
+    }
+    expect(promises.map(refused)).toEqual([true, true, true, true])
+    expect(values.map(refused)).toEqual([false, false, false, false, false, false, false, false])
   })
 })
 
