@@ -12,7 +12,10 @@ import { REDACTED } from './oauth/redact.js'
 const nodeInspect = Symbol.for('nodejs.util.inspect.custom')
 const denoInspect = Symbol.for('Deno.customInspect')
 
-/** A string that prints as `[redacted]`. */
+/**
+ * A string that prints as `[redacted]`.
+ * @group Machine
+ */
 export class Secret {
   readonly #value: string
 

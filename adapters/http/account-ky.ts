@@ -12,7 +12,10 @@ import { merchantKeysFor } from '../../src/account/merchant-keys.js'
 import type { TokenManager } from '../../src/manager/token-manager.js'
 import { rejectPromiseArguments } from '../../src/promise-argument.js'
 
-/** Options of {@link createAccountClient}. */
+/**
+ * Options of {@link createAccountClient}.
+ * @group Account API
+ */
 export interface AccountKyOptions extends AccountClientOptions {
   /**
    * The ky instance to extend: its hooks, defaults and `fetch` are kept (its `fetch` is the
@@ -58,6 +61,7 @@ export interface AccountKyOptions extends AccountClientOptions {
  * const profile = await account.get('v1/account').json()
  * await account.post('v1/account/addresses', { json: address }) // SCOPE_REQUIRED when view-only
  * ```
+ * @group Account API
  */
 export function createAccountClient(
   tokens: TokenManager,

@@ -7,7 +7,10 @@ import type { HttpRequest, HttpResponse, HttpTransport } from '../../src/contrac
 import { readBodyCapped } from './body.js'
 import { headersToRecord } from './headers.js'
 
-/** Options of {@link createFetchTransport}. */
+/**
+ * Options of {@link createFetchTransport}.
+ * @group Transports
+ */
 export interface FetchTransportOptions {
   /**
    * The `fetch` to use, e.g. one with a custom dispatcher or instrumentation.
@@ -24,6 +27,7 @@ export interface FetchTransportOptions {
  * import { createFetchTransport } from 'bolt-token-lifecycle/fetch'
  * const tokens = createTokenManager({ clientId, clientSecret, http: createFetchTransport() })
  * ```
+ * @group Transports
  */
 export function createFetchTransport(options: FetchTransportOptions = {}): HttpTransport {
   return {

@@ -70,6 +70,7 @@ function withSecrets(checked: Request, original: HttpRequest): Request {
  * import { createKyTransport } from 'bolt-token-lifecycle/ky'
  * const tokens = createTokenManager({ clientId, clientSecret, http: createKyTransport(ky.create({ hooks })) })
  * ```
+ * @group Transports
  */
 export function createKyTransport(instance: KyInstance = ky): HttpTransport {
   return {

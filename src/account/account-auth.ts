@@ -9,7 +9,10 @@ import { SCOPE_MANAGE, type SCOPE_VIEW } from '../machine/token-set.js'
 import type { TokenManager } from '../manager/token-manager.js'
 import type { Secret } from '../secret.js'
 
-/** Options of the Account API clients. */
+/**
+ * Options of the Account API clients.
+ * @group Account API
+ */
 export interface AccountClientOptions {
   /**
    * Bolt's API base URL.

@@ -10,7 +10,10 @@ import { accountApiRoot, accountUrl } from './api-root.js'
 import { sendAuthorized } from './authorized-request.js'
 import { merchantKeysFor } from './merchant-keys.js'
 
-/** Options of {@link createAccountFetch}. */
+/**
+ * Options of {@link createAccountFetch}.
+ * @group Account API
+ */
 export interface AccountFetchOptions extends AccountClientOptions {
   /** The `fetch` to call. @default globalThis.fetch */
   fetch?: typeof globalThis.fetch
@@ -21,6 +24,7 @@ export interface AccountFetchOptions extends AccountClientOptions {
  * `/v1/account`); a path that is not, or that resolves outside the root (`/../x`), rejects
  * with `INVALID_ARGUMENT` before the token is read. `init` is fetch's, without
  * `Authorization` (it is added) and without `redirect` (redirects are never followed).
+ * @group Account API
  */
 export type AccountFetch = (path: string, init?: RequestInit) => Promise<Response>
 
@@ -55,6 +59,7 @@ export type AccountFetch = (path: string, init?: RequestInit) => Promise<Respons
  * @throws {BoltTokenError} `INVALID_ARGUMENT` at once when no API key is known (see
  *   `apiKey`); from the returned function: what `getAccessToken` throws,
  *   `INVALID_ARGUMENT`, `SCOPE_REQUIRED`, `NOT_AUTHENTICATED`, `INVALID_RESPONSE`.
+ * @group Account API
  */
 export function createAccountFetch(
   tokens: TokenManager,

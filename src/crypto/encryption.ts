@@ -11,7 +11,10 @@
  */
 import { BoltTokenError } from '../errors.js'
 
-/** Option `encryption` of the token manager. */
+/**
+ * Option `encryption` of the token manager.
+ * @group Token manager
+ */
 export interface EncryptionOptions {
   /**
    * Keys by id: 32 random bytes each, as base64 (standard or url-safe) or a `Uint8Array`.
@@ -31,7 +34,12 @@ export interface EncryptionOptions {
   acceptPlaintextUntil?: Date | number
 }
 
-/** Why a stored record could not be decrypted (it then reads as absent). */
+/**
+ * Why a stored record could not be decrypted (it then reads as absent). Internal: the manager
+ * reports it to the merchant as `RECORD_UNREADABLE`, so the package does not export it.
+ *
+ * @internal
+ */
 export class RecordDecryptionError extends Error {
   override readonly name = 'RecordDecryptionError'
   /** The key id the record names; never the key. */

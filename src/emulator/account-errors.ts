@@ -6,6 +6,7 @@ import type { AccountErrorBody } from './types.js'
  * `code` as an integer and shows `2001005` for a missing parameter; the others come from
  * Bolt's public error-code catalogue (help.bolt.com/developers/error-codes) where one fits.
  * Clients should branch on the HTTP status, not on these numbers.
+ * @group Emulator
  */
 export const ACCOUNT_ERROR_CODES = {
   /** The body is not JSON (catalogue: `AppInvalidJSON`). */

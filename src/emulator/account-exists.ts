@@ -46,7 +46,10 @@ export function answerAccountExists(
   return jsonReply(200, answer)
 }
 
-/** The `sha256_email` of an address: the SHA-256, in hex, of the trimmed lower-cased email. */
+/**
+ * The `sha256_email` of an address: the SHA-256, in hex, of the trimmed lower-cased email.
+ * @group Emulator
+ */
 export function sha256Email(email: string): string {
   return createHash('sha256').update(email.trim().toLowerCase()).digest('hex')
 }

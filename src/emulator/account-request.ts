@@ -5,7 +5,10 @@
  */
 import { EMULATOR_DEFAULTS } from './options.js'
 
-/** A valid address for `POST /v1/account/addresses`: every field Bolt's v1 spec requires. */
+/**
+ * A valid address for `POST /v1/account/addresses`: every field Bolt's v1 spec requires.
+ * @group Emulator
+ */
 export const SAMPLE_ADDRESS = {
   first_name: 'Alan',
   last_name: 'Watts',
@@ -21,6 +24,7 @@ export const SAMPLE_ADDRESS = {
 /**
  * Where to send the request: the emulator's base URL (its default API key is sent), or an
  * object with the URL and the API key (a {@link BoltEmulator} is one).
+ * @group Emulator
  */
 export type AccountRequestTarget = string | { url: string; clientSecret: string }
 
@@ -30,6 +34,7 @@ export type AccountRequestTarget = string | { url: string; clientSecret: string 
  *
  * @example
  * const response = await requestAccount(bolt, accessToken, 'read')
+ * @group Emulator
  */
 export function requestAccount(
   target: AccountRequestTarget,
@@ -50,7 +55,10 @@ export function requestAccount(
       })
 }
 
-/** Like {@link requestAccount}, resolving with the status only (the body is discarded). */
+/**
+ * Like {@link requestAccount}, resolving with the status only (the body is discarded).
+ * @group Emulator
+ */
 export async function accountStatus(
   target: AccountRequestTarget,
   accessToken: string,

@@ -1,13 +1,22 @@
 import { errorReply, jsonReply, type Reply } from './http.js'
 import type { SigningKeyRing } from './signing-keys.js'
 
-/** The path of the OpenID Connect discovery document. */
+/**
+ * The path of the OpenID Connect discovery document.
+ * @group Emulator
+ */
 export const DISCOVERY_PATH = '/.well-known/openid-configuration'
 
-/** The path of the JWKS, as Bolt's discovery document names it (`jwks_uri`). */
+/**
+ * The path of the JWKS, as Bolt's discovery document names it (`jwks_uri`).
+ * @group Emulator
+ */
 export const JWKS_PATH = '/v3/oauth/jwks.json'
 
-/** The emulator's OpenID Connect discovery document: the fields Bolt's oidc guide lists. */
+/**
+ * The emulator's OpenID Connect discovery document: the fields Bolt's oidc guide lists.
+ * @group Emulator
+ */
 export interface DiscoveryDocument {
   issuer: string
   authorization_endpoint: string
@@ -21,6 +30,7 @@ export interface DiscoveryDocument {
 /**
  * The discovery document for an emulator at `baseUrl`: `issuer` is the base URL, and the
  * endpoints are Bolt's v3 paths (`/v3/oauth/authorize`, `/v3/oauth/token`, `/v3/oauth/jwks.json`).
+ * @group Emulator
  */
 export function discoveryDocument(baseUrl: string): DiscoveryDocument {
   return {

@@ -41,6 +41,7 @@ const DEFAULT_LOGIN_SCOPE = 'bolt.account.manage bolt.account.view openid'
  *   }),
  * })
  * await bolt.close()
+ * @group Emulator
  */
 export async function startBoltEmulator(options: BoltEmulatorOptions = {}): Promise<BoltEmulator> {
   const config = resolveOptions(options)

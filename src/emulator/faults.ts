@@ -9,6 +9,7 @@ import type { EmulatorFault, FaultRoute, InjectFaultOptions } from './types.js'
  * @example
  * emulator.injectFault(faults.html(502))
  * emulator.injectFault(faults.rateLimited('30'), { times: 3 })
+ * @group Emulator
  */
 export const faults = {
   /** An nginx-style HTML error page (e.g. 502 Bad Gateway, 504 Gateway Time-out). */

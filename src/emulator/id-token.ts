@@ -5,6 +5,7 @@ import type { SigningKey } from './signing-keys.js'
 /**
  * The claims of an ID token, exactly the set in Bolt's example token (times in seconds):
  * no `sub` and no `aud`, because Bolt's has none.
+ * @group Emulator
  */
 export interface IdTokenClaims {
   email: string

@@ -7,7 +7,10 @@
  * @module
  */
 
-/** How a route is guarded. */
+/**
+ * How a route is guarded.
+ * @group Emulator
+ */
 export type LocalRouteKind =
   /**
    * Test and demo controls (the emulator's `/__emulator/` routes, the playground's buttons):
@@ -21,7 +24,10 @@ export type LocalRouteKind =
    */
   | 'api'
 
-/** Why a request was refused: the status and the JSON body to answer with. */
+/**
+ * Why a request was refused: the status and the JSON body to answer with.
+ * @group Emulator
+ */
 export interface LocalRequestRefusal {
   /** `421` for a `Host` that is not loopback, `403` for a foreign `Origin`, `415` for a non-JSON control request. */
   status: 421 | 403 | 415
@@ -31,7 +37,10 @@ export interface LocalRequestRefusal {
   description: string
 }
 
-/** The headers the guard reads, as `node:http` gives them. */
+/**
+ * The headers the guard reads, as `node:http` gives them.
+ * @group Emulator
+ */
 export interface LocalRequestHeaders {
   host?: string | undefined
   origin?: string | undefined
@@ -106,6 +115,7 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  * @example
  * const refusal = checkLocalRequest(req.method ?? 'GET', req.headers, 'control')
  * if (refusal) return answer(refusal.status, { error: refusal.error, error_description: refusal.description })
+ * @group Emulator
  */
 export function checkLocalRequest(
   method: string,

@@ -13,6 +13,7 @@ export type ResolvedEmulatorOptions = Required<Omit<BoltEmulatorOptions, 'idToke
  * `idTokenIssuer`, the emulator's URL). The lifetimes are Bolt's: codes 5 minutes, access
  * tokens 1 hour, refresh tokens 1 year. `clientId` and `clientSecret` are the emulator's
  * public test credentials.
+ * @group Emulator
  */
 export const EMULATOR_DEFAULTS = {
   port: 0,

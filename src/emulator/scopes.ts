@@ -1,7 +1,13 @@
-/** The scopes Bolt's token endpoint knows, in the order the emulator prints them. */
+/**
+ * The scopes Bolt's token endpoint knows, in the order the emulator prints them.
+ * @group Emulator
+ */
 export const BOLT_SCOPES = ['bolt.account.manage', 'bolt.account.view', 'openid'] as const
 
-/** One Bolt OAuth scope. */
+/**
+ * One Bolt OAuth scope.
+ * @group Emulator
+ */
 export type BoltScope = (typeof BOLT_SCOPES)[number]
 
 /** Whether `value` is one of {@link BOLT_SCOPES}. */

@@ -5,7 +5,10 @@ import { secureEqual } from './secure-compare.js'
 import type { TokenAuthority } from './token-grants.js'
 import type { EmulatorStats } from './types.js'
 
-/** The paths of Bolt's token endpoint: `/v1` (the seeds, the v1 spec) and `/v3` (discovery). */
+/**
+ * The paths of Bolt's token endpoint: `/v1` (the seeds, the v1 spec) and `/v3` (discovery).
+ * @group Emulator
+ */
 export const TOKEN_PATHS: readonly string[] = ['/v1/oauth/token', '/v3/oauth/token']
 
 /** What the token endpoint needs from the emulator around it. */

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
  *
  * @example
  * expect(bolt.requests.at(-1)?.refreshTokenHash).toBe(tokenHash(presentedRefreshToken))
+ * @group Emulator
  */
 export function tokenHash(value: string): string {
   return `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 16)}`

@@ -1,4 +1,7 @@
-/** Options of {@link startBoltEmulator}. Every option has a default; the defaults are Bolt's. */
+/**
+ * Options of {@link startBoltEmulator}. Every option has a default; the defaults are Bolt's.
+ * @group Emulator
+ */
 export interface BoltEmulatorOptions {
   /**
    * The TCP port to listen on; `0` picks a free port (read it back from
@@ -80,6 +83,7 @@ export interface BoltEmulatorOptions {
 /**
  * A shopper's identity in the emulator, as the ID token and `GET /v1/account` give it.
  * {@link BoltEmulator.login} creates the account on first use and applies the fields given.
+ * @group Emulator
  */
 export interface ShopperProfile {
   /**
@@ -99,7 +103,10 @@ export interface ShopperProfile {
   phoneVerified?: boolean
 }
 
-/** Options of {@link BoltEmulator.login}: what the shopper did in the login modal. */
+/**
+ * Options of {@link BoltEmulator.login}: what the shopper did in the login modal.
+ * @group Emulator
+ */
 export interface LoginOptions extends ShopperProfile {
   /** The `state` the login modal was opened with; the code exchange must then send it back. */
   state?: string
@@ -111,7 +118,10 @@ export interface LoginOptions extends ShopperProfile {
   scope?: string
 }
 
-/** A shopper account as the emulator holds it (a snapshot), from {@link BoltEmulator.shopper}. */
+/**
+ * A shopper account as the emulator holds it (a snapshot), from {@link BoltEmulator.shopper}.
+ * @group Emulator
+ */
 export interface ShopperAccount {
   /** `acct_…`: the emulator's own id (Bolt's ID token carries no `sub`). */
   id: string
@@ -127,10 +137,16 @@ export interface ShopperAccount {
   paymentMethods: AccountPaymentMethodView[]
 }
 
-/** Shopper metadata: string keys to string values (Bolt's `shopper_metadata`). */
+/**
+ * Shopper metadata: string keys to string values (Bolt's `shopper_metadata`).
+ * @group Emulator
+ */
 export type ShopperMetadata = Record<string, string>
 
-/** `profile` in `GET /v1/account` and the answer of `PATCH /v1/account/profile` (Bolt's `profile_view`). */
+/**
+ * `profile` in `GET /v1/account` and the answer of `PATCH /v1/account/profile` (Bolt's `profile_view`).
+ * @group Emulator
+ */
 export interface AccountProfileView {
   first_name: string
   last_name: string
@@ -143,6 +159,7 @@ export interface AccountProfileView {
 /**
  * An address as Bolt reads it back (`address_view` plus `default` and `metadata`): the
  * sent `email` and `phone` come back as `email_address` and `phone_number`, plus `id`.
+ * @group Emulator
  */
 export interface AccountAddressView {
   id: string
@@ -167,7 +184,10 @@ export interface AccountAddressView {
   metadata?: ShopperMetadata
 }
 
-/** A saved card as Bolt reads it back (`saved_credit_card_view`). */
+/**
+ * A saved card as Bolt reads it back (`saved_credit_card_view`).
+ * @group Emulator
+ */
 export interface AccountPaymentMethodView {
   id: string
   type: 'card'
@@ -180,7 +200,10 @@ export interface AccountPaymentMethodView {
   metadata?: ShopperMetadata
 }
 
-/** The answer of `GET /v1/account` (Bolt's `account_details`). */
+/**
+ * The answer of `GET /v1/account` (Bolt's `account_details`).
+ * @group Emulator
+ */
 export interface AccountDetailsView {
   profile: AccountProfileView
   addresses: AccountAddressView[]
@@ -188,18 +211,27 @@ export interface AccountDetailsView {
   has_bolt_account: boolean
 }
 
-/** The answer of `GET /v1/account/exists` (Bolt's `v1_accounts_view`). */
+/**
+ * The answer of `GET /v1/account/exists` (Bolt's `v1_accounts_view`).
+ * @group Emulator
+ */
 export interface AccountExistsView {
   has_bolt_account: boolean
 }
 
-/** Every Account API error answer (Bolt's `errors_bolt_api_response`). */
+/**
+ * Every Account API error answer (Bolt's `errors_bolt_api_response`).
+ * @group Emulator
+ */
 export interface AccountErrorBody {
   result: { success: false }
   errors: { code: number; message: string }[]
 }
 
-/** What the login modal hands the storefront: a single-use authorization code. */
+/**
+ * What the login modal hands the storefront: a single-use authorization code.
+ * @group Emulator
+ */
 export interface LoginResult {
   /** The authorization code (`code_…`); single use, expires after `codeTtlSeconds`. */
   code: string
@@ -211,10 +243,14 @@ export interface LoginResult {
  * The endpoints faults can be injected into: `'token'` (`POST /v1/oauth/token` and
  * `/v3/oauth/token`), `'account'` (everything under `/v1/account`), `'discovery'`
  * (`GET /.well-known/openid-configuration`), `'jwks'` (`GET /v3/oauth/jwks.json`).
+ * @group Emulator
  */
 export type FaultRoute = 'token' | 'account' | 'discovery' | 'jwks'
 
-/** Options of {@link BoltEmulator.injectFault}. */
+/**
+ * Options of {@link BoltEmulator.injectFault}.
+ * @group Emulator
+ */
 export interface InjectFaultOptions {
   /**
    * How many consecutive requests of the route get this fault.
@@ -250,6 +286,7 @@ export interface InjectFaultOptions {
  *   fields, then set the `set` fields. A body that is not a JSON object is
  *   sent unchanged. For answers that are slightly wrong while the tokens in
  *   them are real (a narrower `scope`, a string `expires_in`, …).
+ * @group Emulator
  */
 export type EmulatorFault =
   | { type: 'respond'; status: number; body: string; headers?: Record<string, string> }
@@ -278,7 +315,10 @@ export type EmulatorFault =
       omit?: string[]
     }
 
-/** Live counters of what the emulator has seen and done. */
+/**
+ * Live counters of what the emulator has seen and done.
+ * @group Emulator
+ */
 export interface EmulatorStats {
   /** Every request to the token endpoint (`/v1` or `/v3`), whatever its outcome (faulted ones too). */
   tokenRequests: number
@@ -306,7 +346,10 @@ export interface EmulatorStats {
   jwksRequests: number
 }
 
-/** One request to the token endpoint, as the emulator saw it. */
+/**
+ * One request to the token endpoint, as the emulator saw it.
+ * @group Emulator
+ */
 export interface RecordedTokenRequest {
   /** The path the request was sent to: `/v1/oauth/token` or `/v3/oauth/token`. */
   path: string
@@ -327,7 +370,10 @@ export interface RecordedTokenRequest {
   at: number
 }
 
-/** The public half of the emulator's ID-token signing key, as its JWKS lists it. */
+/**
+ * The public half of the emulator's ID-token signing key, as its JWKS lists it.
+ * @group Emulator
+ */
 export interface EmulatorJwk {
   kty: 'RSA'
   n: string
@@ -341,6 +387,7 @@ export interface EmulatorJwk {
  * A running Bolt emulator: a real HTTP server with Bolt's token endpoint
  * (`POST /v1/oauth/token` and `/v3/oauth/token`), its OpenID discovery document and JWKS,
  * the Account API (`/v1/account…`) and, for local testing only, a control API under `/__emulator/`.
+ * @group Emulator
  */
 export interface BoltEmulator {
   /** The base URL to give clients, e.g. `http://127.0.0.1:43121` (no trailing slash). */

@@ -14,6 +14,7 @@
  * epoch). Bolt's ID tokens carry the profile claims below, `iss`, `iat` and `exp`, and no
  * `sub` or `aud`. Any other claim Bolt adds is kept, readable as `unknown`
  * (`identity['some_claim']`).
+ * @group Identity
  */
 export interface ShopperIdentity {
   /** The shopper's email address. Link accounts by it only when {@link email_verified} is `true`. */

@@ -5,7 +5,10 @@
  */
 import { BoltTokenError } from '../errors.js'
 
-/** Options of `getIdentity`, given as `createTokenManager({ identity: { … } })`. */
+/**
+ * Options of `getIdentity`, given as `createTokenManager({ identity: { … } })`.
+ * @group Identity
+ */
 export interface IdentityOptions {
   /**
    * Whether the ID token's signature is checked against Bolt's published keys (the JWKS named

@@ -13,6 +13,7 @@ import { type AnyStateMachine, type AnyStateNode, and, not, or, stateIn } from '
  * One transition candidate of a machine: a possible arrow of its diagram.
  *
  * Guarded branches of one event are separate candidates, in the order XState tries them.
+ * @group Machine
  */
 export interface MachineTransition {
   /**
@@ -33,7 +34,10 @@ export interface MachineTransition {
   actions: string[]
 }
 
-/** Options of {@link toMermaid}. */
+/**
+ * Options of {@link toMermaid}.
+ * @group Machine
+ */
 export interface ToMermaidOptions {
   /**
    * A state to mark as the current one: it gets the `current` class (a filled, thick-bordered
@@ -149,6 +153,7 @@ function toTransitions(definition: Definition, from: AnyStateNode | null): Machi
  * listTransitions(tokenMachine).filter((t) => t.from === 'refresh')
  * // [{ from: 'refresh', event: 'REFRESH_SUCCEEDED', to: 'viewOnly', guard: null, … }, …]
  * ```
+ * @group Machine
  */
 export function listTransitions(machine: AnyStateMachine): MachineTransition[] {
   const root = machine.root as AnyStateNode
@@ -212,6 +217,7 @@ function declareStates(node: AnyStateNode, indent: string, lines: string[]): voi
  * const { state } = await tokens.getStatus(sessionId)
  * const diagram = toMermaid(tokenMachine, { highlight: state })
  * ```
+ * @group Machine
  */
 export function toMermaid(machine: AnyStateMachine, options: ToMermaidOptions = {}): string {
   const root = machine.root as AnyStateNode

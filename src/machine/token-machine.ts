@@ -14,7 +14,10 @@ import { and, assign, setup } from 'xstate'
 import type { Secret } from '../secret.js'
 import { canManage, isAccessTokenFresh, type TokenSet } from './token-set.js'
 
-/** Who holds the right to talk to Bolt for a session, and until when (epoch ms). */
+/**
+ * Who holds the right to talk to Bolt for a session, and until when (epoch ms).
+ * @group Machine
+ */
 export interface Lease {
   /** Identifies one token manager instance. */
   owner: string
@@ -22,9 +25,12 @@ export interface Lease {
   until: number
 }
 
-/** The last failure of a session, kept in its record (secret-free). */
+/**
+ * The last failure of a session, kept in its record (secret-free).
+ * @group Machine
+ */
 export interface SessionError {
-  /** A {@link ErrorCode} string. */
+  /** An `ErrorCode` string (the root entry exports the codes). */
   code: string
   message: string
   /** Epoch ms. */
@@ -37,7 +43,10 @@ export interface SessionError {
   retryAfterMs?: number
 }
 
-/** What the machine remembers about one shopper session. */
+/**
+ * What the machine remembers about one shopper session.
+ * @group Machine
+ */
 export interface TokenContext {
   tokens: TokenSet | null
   /** Held while `codeExchange` or `refresh` talks to Bolt. */
@@ -51,7 +60,11 @@ export interface TokenContext {
   lastError: SessionError | null
 }
 
-/** The six states, named after the design card. */
+/**
+ * The six states, named after the design card.
+ * @group Token manager
+ * @group Machine
+ */
 export type TokenState =
   | 'unauthenticated'
   | 'codeExchange'
@@ -60,7 +73,10 @@ export type TokenState =
   | 'refresh'
   | 'viewOnly'
 
-/** Every event the machine understands. Each carries the time it happened at. */
+/**
+ * Every event the machine understands. Each carries the time it happened at.
+ * @group Machine
+ */
 export type TokenEvent =
   /** The login modal produced a code: a first login, or a step-up from view-only. */
   | {
@@ -97,7 +113,10 @@ export type TokenEvent =
   | { type: 'LEASE_TAKEN_OVER'; now: number; lease: Lease; outlived?: true }
   | { type: 'LOGOUT'; now: number }
 
-/** Parameters of the `exchangeCode` action. */
+/**
+ * Parameters of the `exchangeCode` action.
+ * @group Machine
+ */
 export interface ExchangeCodeParams {
   code: Secret
   scope: string
@@ -158,6 +177,7 @@ const startRefresh = [
  * - `expired` — the access token is (about to be) expired; a refresh token is kept.
  * - `refresh` — a refresh is in flight (lease held: this state is the distributed lock).
  * - `viewOnly` — refreshed: the access token may only read the account, until the next login.
+ * @group Machine
  */
 export const tokenMachine = setup({
   types: {
@@ -360,5 +380,8 @@ export const tokenMachine = setup({
   },
 })
 
-/** The machine's type, for typing snapshots and tests. */
+/**
+ * The machine's type, for typing snapshots and tests.
+ * @group Machine
+ */
 export type TokenMachine = typeof tokenMachine

@@ -6,19 +6,37 @@
  */
 import { Secret } from '../secret.js'
 
-/** Scope of an access token that may change the shopper's account (one hour, after a login). */
+/**
+ * Scope of an access token that may change the shopper's account (one hour, after a login).
+ * @group Token manager
+ */
 export const SCOPE_MANAGE = 'bolt.account.manage'
-/** Scope of an access token that may only read the shopper's account (what a refresh gives). */
+/**
+ * Scope of an access token that may only read the shopper's account (what a refresh gives).
+ * @group Token manager
+ */
 export const SCOPE_VIEW = 'bolt.account.view'
-/** OpenID Connect scope: asks Bolt for an `id_token`. */
+/**
+ * OpenID Connect scope: asks Bolt for an `id_token`.
+ * @group Token manager
+ */
 export const SCOPE_OPENID = 'openid'
 
-/** The scope a code exchange asks for unless told otherwise. */
+/**
+ * The scope a code exchange asks for unless told otherwise.
+ * @group Machine
+ */
 export const DEFAULT_EXCHANGE_SCOPE = `${SCOPE_MANAGE} ${SCOPE_OPENID}`
-/** The scope a refresh asks for: Bolt's refresh tokens only ever grant view. */
+/**
+ * The scope a refresh asks for: Bolt's refresh tokens only ever grant view.
+ * @group Machine
+ */
 export const REFRESH_SCOPE = SCOPE_VIEW
 
-/** The tokens Bolt issued for one shopper session, as the library holds them in memory. */
+/**
+ * The tokens Bolt issued for one shopper session, as the library holds them in memory.
+ * @group Machine
+ */
 export interface TokenSet {
   /** Bearer token for the Bolt Account API. */
   accessToken: Secret
@@ -39,7 +57,10 @@ export interface TokenSet {
   obtainedAt: number
 }
 
-/** A {@link TokenSet} as stored: the same fields, the tokens as plain strings. */
+/**
+ * A {@link TokenSet} as stored: the same fields, the tokens as plain strings.
+ * @group Machine
+ */
 export interface StoredTokenSet {
   accessToken: string
   refreshToken: string
@@ -80,12 +101,18 @@ export function fromStoredTokenSet(stored: StoredTokenSet): TokenSet {
   }
 }
 
-/** Splits a scope string (space-separated; a literal `+` also separates, as in Bolt's guide). */
+/**
+ * Splits a scope string (space-separated; a literal `+` also separates, as in Bolt's guide).
+ * @group Machine
+ */
 export function parseScopes(scope: string): string[] {
   return scope.split(/[\s+]+/).filter((part) => part.length > 0)
 }
 
-/** Whether the access token may manage the account (`bolt.account.manage`). */
+/**
+ * Whether the access token may manage the account (`bolt.account.manage`).
+ * @group Machine
+ */
 export function canManage(tokens: Pick<TokenSet, 'scopes'>): boolean {
   return tokens.scopes.includes(SCOPE_MANAGE)
 }
@@ -93,6 +120,7 @@ export function canManage(tokens: Pick<TokenSet, 'scopes'>): boolean {
 /**
  * Whether the access token is still usable at `now`: it must have more than `skewMs`
  * left, so that it does not expire on its way to Bolt.
+ * @group Machine
  */
 export function isAccessTokenFresh(
   tokens: Pick<TokenSet, 'expiresAt'>,

@@ -24,7 +24,10 @@
 import type { BoltTokenError } from '../errors.js'
 import type { TokenGrant } from './token-request.js'
 
-/** How failed token requests are retried. */
+/**
+ * How failed token requests are retried.
+ * @group Token manager
+ */
 export interface RetryOptions {
   /**
    * Attempts in all, the first included. `1` turns retries off.
@@ -43,10 +46,16 @@ export interface RetryOptions {
   maxDelayMs?: number
 }
 
-/** Retry options with defaults applied. */
+/**
+ * Retry options with defaults applied.
+ * @group Token manager
+ */
 export type ResolvedRetryOptions = Required<RetryOptions>
 
-/** The defaults of {@link RetryOptions}. */
+/**
+ * The defaults of {@link RetryOptions}.
+ * @group Token manager
+ */
 export const DEFAULT_RETRY: ResolvedRetryOptions = {
   maxAttempts: 3,
   baseDelayMs: 200,

@@ -7,7 +7,10 @@
  * @module
  */
 
-/** The part of an OpenTelemetry `Span` this library uses. */
+/**
+ * The part of an OpenTelemetry `Span` this library uses.
+ * @group Observability
+ */
 export interface SpanLike {
   setAttribute(key: string, value: string | number | boolean): unknown
   setStatus(status: { code: number; message?: string }): unknown
@@ -15,7 +18,10 @@ export interface SpanLike {
   end(): void
 }
 
-/** The part of an OpenTelemetry `Tracer` this library uses (`trace.getTracer(…)` fits). */
+/**
+ * The part of an OpenTelemetry `Tracer` this library uses (`trace.getTracer(…)` fits).
+ * @group Observability
+ */
 export interface TracerLike {
   startSpan(
     name: string,

@@ -5,7 +5,10 @@
  * @module
  */
 
-/** A clock kept at the emulator's time (see {@link followEmulatorClock}). */
+/**
+ * A clock kept at the emulator's time (see {@link followEmulatorClock}).
+ * @group Testing
+ */
 export interface EmulatorClock {
   /** The emulator's time, in epoch milliseconds: pass it as the token manager's `clock`. */
   readonly now: () => number
@@ -15,7 +18,10 @@ export interface EmulatorClock {
   stop(): void
 }
 
-/** Options of {@link followEmulatorClock}. */
+/**
+ * Options of {@link followEmulatorClock}.
+ * @group Testing
+ */
 export interface FollowEmulatorClockOptions {
   /**
    * Re-read the emulator's clock this often, in milliseconds, so that a move made by another
@@ -38,6 +44,7 @@ export interface FollowEmulatorClockOptions {
  * const tokens = createTokenManager({ clientId, clientSecret, baseUrl: process.env.BOLT_EMULATOR_URL, clock: bolt.now, store })
  * ```
  * @throws {Error} when the emulator does not answer with its clock.
+ * @group Testing
  */
 export async function followEmulatorClock(
   emulatorUrl: string,

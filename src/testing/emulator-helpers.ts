@@ -7,7 +7,10 @@
 import { type BoltEmulator, faults, type LoginOptions } from '../emulator/index.js'
 import { rejectPromiseArguments } from '../promise-argument.js'
 
-/** Ways the next token request can fail. */
+/**
+ * Ways the next token request can fail.
+ * @group Testing
+ */
 export type TokenFailure =
   /** 500 with an OAuth `server_error` body. */
   | 'server-error'
@@ -22,7 +25,10 @@ export type TokenFailure =
   /** Bolt rotates the refresh token, then the connection drops: the answer is lost. */
   | 'answer-lost'
 
-/** What {@link createBoltTestHelpers} returns. */
+/**
+ * What {@link createBoltTestHelpers} returns.
+ * @group Testing
+ */
 export interface BoltTestHelpers {
   /**
    * Stands in for the login modal: a fresh single-use code (with `state` if given; the
@@ -37,7 +43,10 @@ export interface BoltTestHelpers {
   revoke(token: string): void
 }
 
-/** Test helpers around a running emulator. */
+/**
+ * Test helpers around a running emulator.
+ * @group Testing
+ */
 export function createBoltTestHelpers(bolt: BoltEmulator): BoltTestHelpers {
   rejectPromiseArguments('createBoltTestHelpers', { bolt }, (message) => new TypeError(message))
   return {

@@ -7,7 +7,10 @@
  */
 import type { HttpRequest, HttpResponse, HttpTransport } from '../contracts.js'
 
-/** A token request waiting at the gate. */
+/**
+ * A token request waiting at the gate.
+ * @group Testing
+ */
 export interface HeldRequest {
   /** The form's `grant_type`. */
   grantType: string
@@ -22,7 +25,10 @@ export interface HeldRequest {
   drop(): void
 }
 
-/** The gated transport. */
+/**
+ * The gated transport.
+ * @group Testing
+ */
 export interface GatedTransport extends HttpTransport {
   /** The next request to arrive (or one that arrived and was not claimed yet). */
   nextRequest(timeoutMs?: number): Promise<HeldRequest>
@@ -46,7 +52,10 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject }
 }
 
-/** Creates a gated transport in front of `inner`. */
+/**
+ * Creates a gated transport in front of `inner`.
+ * @group Testing
+ */
 export function createGatedTransport(inner: HttpTransport): GatedTransport {
   const unclaimed: HeldRequest[] = []
   const waiting: Deferred<HeldRequest>[] = []

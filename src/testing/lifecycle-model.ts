@@ -19,9 +19,15 @@ import {
 import type { TokenSnapshot } from '../manager/session-record.js'
 import { Secret } from '../secret.js'
 
-/** A test model of {@link tokenMachine}. */
+/**
+ * A test model of {@link tokenMachine}.
+ * @group Testing
+ */
 export type LifecycleTestModel = TestModel<TokenSnapshot, TokenEvent, unknown>
-/** One generated path through the lifecycle. */
+/**
+ * One generated path through the lifecycle.
+ * @group Testing
+ */
 export type LifecyclePath = TestPath<TokenSnapshot, TokenEvent>
 
 const MODEL_START = 1_700_000_000_000
@@ -53,6 +59,7 @@ function modelNow(snapshot: TokenSnapshot): number {
  * The concrete events worth trying in a state: one per transition the machine can take
  * from it (including both outcomes of every guarded choice). Model time is abstract: each
  * event carries a `now` that makes its guard true.
+ * @group Testing
  */
 export function lifecycleEvents(snapshot: TokenSnapshot): TokenEvent[] {
   const now = modelNow(snapshot) + 1
@@ -115,6 +122,7 @@ export function lifecycleEvents(snapshot: TokenSnapshot): TokenEvent[] {
 /**
  * Tells abstract states apart: the machine state and what the session holds (manage
  * tokens, view tokens, none). Times and token values are left out, so the graph is finite.
+ * @group Testing
  */
 export function serializeLifecycleState(snapshot: TokenSnapshot): string {
   const { tokens, interruptedRefresh } = snapshot.context
@@ -122,7 +130,10 @@ export function serializeLifecycleState(snapshot: TokenSnapshot): string {
   return `${String(snapshot.value)}|${holds}${interruptedRefresh === null ? '' : '|refresh interrupted'}`
 }
 
-/** Names a concrete event by what distinguishes it (the outcome of guarded choices). */
+/**
+ * Names a concrete event by what distinguishes it (the outcome of guarded choices).
+ * @group Testing
+ */
 export function describeLifecycleEvent(event: TokenEvent): string {
   switch (event.type) {
     case 'EXCHANGE_SUCCEEDED':
@@ -238,7 +249,10 @@ function scenarioEvents(names: string[]): TokenEvent[] {
   return events
 }
 
-/** Creates the test model of {@link tokenMachine}. */
+/**
+ * Creates the test model of {@link tokenMachine}.
+ * @group Testing
+ */
 export function createLifecycleTestModel(): LifecycleTestModel {
   return createTestModel(tokenMachine, {
     events: lifecycleEvents,
@@ -252,6 +266,7 @@ export function createLifecycleTestModel(): LifecycleTestModel {
  * path to each abstract state, extended by each event that state accepts. (Shortest paths
  * alone reach every state but skip self-transitions and any transition into a state
  * already reached another way.)
+ * @group Testing
  */
 export function lifecyclePaths(
   model: LifecycleTestModel = createLifecycleTestModel(),
@@ -281,7 +296,10 @@ export function lifecyclePaths(
   return [...byDescription.values()].sort((a, b) => a.steps.length - b.steps.length)
 }
 
-/** One transition of the machine: taking `transition` from the atomic state `from`. */
+/**
+ * One transition of the machine: taking `transition` from the atomic state `from`.
+ * @group Testing
+ */
 export interface LifecycleTransition {
   /** e.g. `refresh --REFRESH_FAILED [sessionEnded]--> unauthenticated` */
   id: string
@@ -323,7 +341,10 @@ function describeTransition(
   }
 }
 
-/** Every transition of the machine, computed from its definition (root transitions once per state). */
+/**
+ * Every transition of the machine, computed from its definition (root transitions once per state).
+ * @group Testing
+ */
 export function lifecycleTransitions(): LifecycleTransition[] {
   const all: LifecycleTransition[] = []
   for (const [stateName, node] of Object.entries(tokenMachine.root.states)) {
@@ -342,7 +363,10 @@ export function lifecycleTransitions(): LifecycleTransition[] {
   return all
 }
 
-/** The transition `event` takes from `snapshot`, or `undefined` when the event is ignored. */
+/**
+ * The transition `event` takes from `snapshot`, or `undefined` when the event is ignored.
+ * @group Testing
+ */
 export function transitionTaken(
   snapshot: TokenSnapshot,
   event: TokenEvent,
@@ -356,7 +380,10 @@ export function transitionTaken(
   return describeTransition(from, taken, candidates.indexOf(taken))
 }
 
-/** The six states, from the machine. */
+/**
+ * The six states, from the machine.
+ * @group Testing
+ */
 export function lifecycleStates(): TokenState[] {
   return Object.keys(tokenMachine.root.states) as TokenState[]
 }

@@ -27,7 +27,10 @@ import { rejectPromiseArguments } from '../promise-argument.js'
 import { createGatedTransport, type HeldRequest } from './gated-transport.js'
 import { type LifecycleTransition, transitionTaken } from './lifecycle-model.js'
 
-/** Options of {@link createManagerDriver}. */
+/**
+ * Options of {@link createManagerDriver}.
+ * @group Testing
+ */
 export interface ManagerDriverOptions {
   /** A running emulator; the managers use its URL, credentials and clock. */
   bolt: BoltEmulator
@@ -48,7 +51,10 @@ interface InFlight {
   kind: 'exchange' | 'refresh'
 }
 
-/** One executor per machine event: what really causes it. */
+/**
+ * One executor per machine event: what really causes it.
+ * @group Testing
+ */
 export type EventExecutors = {
   [K in TokenEvent['type']]: (step: { event: { type: K } }) => Promise<void>
 }
@@ -59,10 +65,16 @@ function payload<K extends TokenEvent['type']>(step: {
 }): Extract<TokenEvent, { type: K }> {
   return step.event as Extract<TokenEvent, { type: K }>
 }
-/** One check per state: what a merchant can observe in it. */
+/**
+ * One check per state: what a merchant can observe in it.
+ * @group Testing
+ */
 export type StateChecks = Record<TokenState, (snapshot: TokenSnapshot) => Promise<void>>
 
-/** The driver: pass `events` and `states` to a path's `test()`; call `close()` afterwards. */
+/**
+ * The driver: pass `events` and `states` to a path's `test()`; call `close()` afterwards.
+ * @group Testing
+ */
 export interface ManagerDriver {
   events: EventExecutors
   states: StateChecks
@@ -91,7 +103,10 @@ function codeOf(outcome: Outcome): string {
   return isBoltTokenError(outcome.error) ? outcome.error.code : String(outcome.error)
 }
 
-/** Creates a driver for one path (one session, fresh instances per operation). */
+/**
+ * Creates a driver for one path (one session, fresh instances per operation).
+ * @group Testing
+ */
 export function createManagerDriver(options: ManagerDriverOptions): ManagerDriver {
   rejectPromiseArguments('createManagerDriver', { options }, (message) => new TypeError(message))
   const { bolt } = options
