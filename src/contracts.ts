@@ -8,7 +8,8 @@
 
 /**
  * A value, or a promise of it: what a store answers with when it may answer synchronously
- * (in this process) or not (across the network). Test with {@link isPromiseLike}.
+ * (in this process) or not (across the network). Test with `isPromiseLike`.
+ * @group Stores
  */
 export type MaybePromise<T> = T | PromiseLike<T>
 
@@ -17,7 +18,10 @@ export function isPromiseLike<T>(value: MaybePromise<T>): value is PromiseLike<T
   return typeof (value as { then?: unknown } | undefined)?.then === 'function'
 }
 
-/** A stored value with the version that a compare-and-set must name to replace it. */
+/**
+ * A stored value with the version that a compare-and-set must name to replace it.
+ * @group Stores
+ */
 export interface VersionedValue {
   /** The opaque serialized session record. */
   value: string
@@ -25,7 +29,10 @@ export interface VersionedValue {
   version: number
 }
 
-/** Options of {@link TokenStore.compareAndSet}. */
+/**
+ * Options of {@link TokenStore.compareAndSet}.
+ * @group Stores
+ */
 export interface CompareAndSetOptions {
   /**
    * The version the caller read. `0` means "the key must not exist". The write happens
@@ -54,6 +61,7 @@ export interface CompareAndSetOptions {
  * - an expired key reads as absent (`undefined`) and counts as absent for `compareAndSet`;
  * - every successful write or delete notifies the key's subscribers (possibly in other
  *   processes); a notification is a hint to re-read, never the data itself.
+ * @group Stores
  */
 export interface TokenStore {
   /**
@@ -94,7 +102,10 @@ export interface TokenStore {
   subscribe(key: string, listener: () => void): Promise<() => void>
 }
 
-/** One HTTP request, as the core builds it. */
+/**
+ * One HTTP request, as the core builds it.
+ * @group Transports
+ */
 export interface HttpRequest {
   method: 'GET' | 'POST'
   url: string
@@ -110,7 +121,10 @@ export interface HttpRequest {
   maxBodyBytes?: number
 }
 
-/** One HTTP answer, body read in full as text. */
+/**
+ * One HTTP answer, body read in full as text.
+ * @group Transports
+ */
 export interface HttpResponse {
   status: number
   /** Header names in lower case. */
@@ -123,6 +137,7 @@ export interface HttpResponse {
  * does not throw on 4xx/5xx: the retry policy lives in the core, which knows that a
  * refresh is not idempotent. It rejects only when no complete answer arrived (network
  * failure, or `signal` aborted).
+ * @group Transports
  */
 export interface HttpTransport {
   send(request: HttpRequest): Promise<HttpResponse>

@@ -32,6 +32,7 @@ import { quoteServerText } from './oauth/redact.js'
  * | `INVALID_ARGUMENT` | the library was called or configured wrongly | fix the call |
  * | `RECORD_UNREADABLE` | a stored session does not decrypt (unknown key id, failed tag) or decode; reported through `subscribe`, the session reads as absent | check the encryption keys |
  * | `ACCOUNT_API_ERROR` | a typed Account API method (`createAccountApi`, `accountExists`) got a non-2xx answer other than a scope refusal; Bolt's `errors[]` are on the error (`BoltAccountError`) | depends on `status` and Bolt's `errors[].code`: fix the input (4xx), retry later (429, 5xx) |
+ * @group Errors
  */
 export const ErrorCode = {
   INVALID_GRANT: 'INVALID_GRANT',
@@ -57,7 +58,10 @@ export const ErrorCode = {
 /** One of the stable error codes in {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
-/** Details a {@link BoltTokenError} may carry besides its code and message. */
+/**
+ * Details a {@link BoltTokenError} may carry besides its code and message.
+ * @group Errors
+ */
 export interface BoltTokenErrorDetails {
   /** HTTP status of Bolt's answer, when there was one. */
   status?: number
@@ -81,6 +85,7 @@ export interface BoltTokenErrorDetails {
  *   throw error
  * }
  * ```
+ * @group Errors
  */
 export class BoltTokenError extends Error {
   override readonly name = 'BoltTokenError'
@@ -132,6 +137,7 @@ const codes = new Set<string>(Object.values(ErrorCode))
  *
  * Works across realms and duplicated installs: it checks `name` and `code`, not only
  * `instanceof`.
+ * @group Errors
  */
 export function isBoltTokenError(value: unknown, code?: ErrorCode): value is BoltTokenError {
   if (typeof value !== 'object' || value === null) return false

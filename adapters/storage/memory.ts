@@ -7,7 +7,10 @@
  */
 import type { CompareAndSetOptions, TokenStore, VersionedValue } from '../../src/contracts.js'
 
-/** Options of {@link createMemoryStore}. */
+/**
+ * Options of {@link createMemoryStore}.
+ * @group Stores
+ */
 export interface MemoryStoreOptions {
   /**
    * The clock TTLs are measured with, in epoch milliseconds.
@@ -21,7 +24,10 @@ export interface MemoryStoreOptions {
   ttlMs?: number
 }
 
-/** The memory store: a {@link TokenStore} plus a way to see how many keys it holds. */
+/**
+ * The memory store: a {@link TokenStore} plus a way to see how many keys it holds.
+ * @group Stores
+ */
 export interface MemoryStore extends TokenStore {
   /** Number of live (unexpired) keys. */
   size(): number
@@ -53,6 +59,7 @@ function flatten(value: string): string {
  * import { createMemoryStore } from 'bolt-token-lifecycle/memory'
  * const tokens = createTokenManager({ clientId, clientSecret, store: createMemoryStore() })
  * ```
+ * @group Stores
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const clock = options.clock ?? Date.now

@@ -16,7 +16,10 @@
 import type { Cluster, Redis } from 'ioredis'
 import type { CompareAndSetOptions, TokenStore, VersionedValue } from '../../src/contracts.js'
 
-/** Options of {@link createRedisStore}. */
+/**
+ * Options of {@link createRedisStore}.
+ * @group Stores
+ */
 export interface RedisStoreOptions {
   /**
    * Prefix of every key and channel: isolates applications sharing one Redis.
@@ -31,7 +34,10 @@ export interface RedisStoreOptions {
   ttlMs?: number
 }
 
-/** The Redis store: a {@link TokenStore} plus `close()` for its own subscriber connection. */
+/**
+ * The Redis store: a {@link TokenStore} plus `close()` for its own subscriber connection.
+ * @group Stores
+ */
 export interface RedisStore extends TokenStore {
   /** Closes the subscriber connection this store opened. Your client stays open. */
   close(): Promise<void>
@@ -182,6 +188,7 @@ function withoutArgs(error: unknown): unknown {
  * const redis = new Redis(process.env.REDIS_URL!, { commandTimeout: 1_000 })
  * const tokens = createTokenManager({ clientId, clientSecret, store: createRedisStore(redis) })
  * ```
+ * @group Stores
  */
 export function createRedisStore(client: Client, options: RedisStoreOptions = {}): RedisStore {
   const prefix = options.prefix ?? 'bolt-tokens:'

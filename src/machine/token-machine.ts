@@ -4,13 +4,14 @@
  *
  * It does no I/O and reads no clock. Time arrives inside events (`now`); side effects
  * leave as the named actions `exchangeCode` and `refreshTokens`, which the interpreter
- * (src/manager/interpreter.ts) executes after it has persisted the new state. That is
+ * (src/manager/actions.ts dispatches them) executes after it has persisted the new state. That is
  * why it has no `invoke` and no `after`: a restored snapshot must never replay a
  * single-use code or a rotated refresh token.
  *
  * @module
  */
 import { and, assign, setup } from 'xstate'
+import type { ErrorCode } from '../errors.js'
 import type { Secret } from '../secret.js'
 import { canManage, isAccessTokenFresh, type TokenSet } from './token-set.js'
 
@@ -30,8 +31,8 @@ export interface Lease {
  * @group Machine
  */
 export interface SessionError {
-  /** An `ErrorCode` string (the root entry exports the codes). */
-  code: string
+  /** The error's code (the root entry exports the codes). */
+  code: ErrorCode
   message: string
   /** Epoch ms. */
   at: number

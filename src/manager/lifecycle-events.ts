@@ -6,7 +6,10 @@
 import type { BoltTokenError } from '../errors.js'
 import type { TokenEvent, TokenState } from '../machine/token-machine.js'
 
-/** A committed transition of one session. */
+/**
+ * A committed transition of one session.
+ * @group Observability
+ */
 export interface TransitionEvent {
   type: 'transition'
   sessionId: string
@@ -21,6 +24,7 @@ export interface TransitionEvent {
 /**
  * A failure no caller was told about: e.g. refreshed tokens that could not be saved
  * because the store failed (the caller still got its token).
+ * @group Observability
  */
 export interface ErrorEvent {
   type: 'error'
@@ -35,6 +39,7 @@ export interface ErrorEvent {
 /**
  * This instance took over another instance's lease on a session: the holder of a refresh
  * or a login did not finish in time (it probably crashed or hung).
+ * @group Observability
  */
 export interface LeaseTakenOverEvent {
   type: 'leaseTakenOver'
@@ -50,7 +55,10 @@ export interface LeaseTakenOverEvent {
   at: number
 }
 
-/** This instance called Bolt's token endpoint for a session (retries included). */
+/**
+ * This instance called Bolt's token endpoint for a session (retries included).
+ * @group Observability
+ */
 export interface TokenRequestEvent {
   type: 'tokenRequest'
   sessionId: string
@@ -63,14 +71,20 @@ export interface TokenRequestEvent {
   at: number
 }
 
-/** A login on a session that could not manage the account (view-only or expired) restored manage. */
+/**
+ * A login on a session that could not manage the account (view-only or expired) restored manage.
+ * @group Observability
+ */
 export interface StepUpEvent {
   type: 'stepUp'
   sessionId: string
   at: number
 }
 
-/** A refresh replaced tokens that could manage the account: the session is view-only now. */
+/**
+ * A refresh replaced tokens that could manage the account: the session is view-only now.
+ * @group Observability
+ */
 export interface DowngradeEvent {
   type: 'downgrade'
   sessionId: string
@@ -80,6 +94,7 @@ export interface DowngradeEvent {
 /**
  * A call waited for another instance (or another call) that held the session's lease (a
  * refresh or a login in flight) before it could go on: lease contention.
+ * @group Observability
  */
 export interface LeaseContentionEvent {
   type: 'leaseContention'
@@ -89,7 +104,10 @@ export interface LeaseContentionEvent {
   at: number
 }
 
-/** Everything {@link TokenManager.subscribe} reports. */
+/**
+ * Everything {@link TokenManager.subscribe} reports.
+ * @group Observability
+ */
 export type LifecycleEvent =
   | TransitionEvent
   | TokenRequestEvent

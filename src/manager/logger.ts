@@ -8,7 +8,10 @@
 
 import type { LifecycleEvent } from './lifecycle-events.js'
 
-/** A pino-compatible logger; every method is optional. `console` works too. */
+/**
+ * A pino-compatible logger; every method is optional. `console` works too.
+ * @group Observability
+ */
 export interface Logger {
   debug?(fields: Record<string, unknown>, message: string): void
   info?(fields: Record<string, unknown>, message: string): void
@@ -16,10 +19,16 @@ export interface Logger {
   error?(fields: Record<string, unknown>, message: string): void
 }
 
-/** The level names of {@link Logger}. */
+/**
+ * The level names of {@link Logger}.
+ * @group Observability
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
-/** A short, stable, non-reversible-enough tag for a session id (FNV-1a, 32 bits). */
+/**
+ * A short, stable, non-reversible-enough tag for a session id (FNV-1a, 32 bits).
+ * @group Observability
+ */
 export function sessionTag(sessionId: string): string {
   let hash = 0x811c9dc5
   for (let index = 0; index < sessionId.length; index++) {

@@ -21,20 +21,33 @@ import {
   type RetryOptions,
 } from '../oauth/retry-policy.js'
 import { DEFAULT_TOKEN_PATH } from '../oauth/token-request.js'
+import { rejectPromiseArguments } from '../promise-argument.js'
 import { Secret } from '../secret.js'
 import { resolveTracer, type TracerLike } from '../telemetry/tracing.js'
 import type { Logger } from './logger.js'
 import { createStoreKeys, type StoreKeyOf } from './store-keys.js'
 
-/** Bolt's production API. */
+/**
+ * Bolt's production API.
+ * @group Token manager
+ */
 export const BOLT_PRODUCTION_URL = 'https://api.bolt.com'
-/** Bolt's sandbox API. */
+/**
+ * Bolt's sandbox API.
+ * @group Token manager
+ */
 export const BOLT_SANDBOX_URL = 'https://api-sandbox.bolt.com'
 
-/** The lifetime Bolt gives access tokens, in milliseconds (one hour). */
+/**
+ * The lifetime Bolt gives access tokens, in milliseconds (one hour).
+ * @group Token manager
+ */
 export const BOLT_ACCESS_TOKEN_LIFETIME_MS = 3_600_000
 
-/** Options of {@link createTokenManager}. */
+/**
+ * Options of {@link createTokenManager}.
+ * @group Token manager
+ */
 export interface TokenManagerOptions {
   /** Your Bolt publishable key (OAuth `client_id`). */
   clientId: string
@@ -200,6 +213,7 @@ export function resolveOptions(
   options: TokenManagerOptions,
   defaults: { store: () => TokenStore; http: () => HttpTransport },
 ): ResolvedOptions {
+  rejectPromiseArguments('createTokenManager', { options })
   if (typeof options !== 'object' || options === null) {
     throw new BoltTokenError(
       'INVALID_ARGUMENT',

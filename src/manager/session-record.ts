@@ -9,25 +9,40 @@ import type { SnapshotFrom } from 'xstate'
 import { type TokenContext, type TokenState, tokenMachine } from '../machine/token-machine.js'
 import { fromStoredTokenSet, type StoredTokenSet, toStoredTokenSet } from '../machine/token-set.js'
 
-/** The envelope's current schema. Bump it (and migrate in {@link decodeSessionRecord}) on change. */
+/**
+ * The envelope's current schema. Bump it (and migrate in {@link decodeSessionRecord}) on change.
+ * @group Machine
+ */
 export const SESSION_RECORD_SCHEMA = 1
 
-/** The machine context as stored: the tokens as plain strings. */
+/**
+ * The machine context as stored: the tokens as plain strings.
+ * @group Machine
+ */
 export type StoredContext = Omit<TokenContext, 'tokens'> & { tokens: StoredTokenSet | null }
 
-/** The envelope as stored. */
+/**
+ * The envelope as stored.
+ * @group Machine
+ */
 export interface SessionRecord {
   schema: typeof SESSION_RECORD_SCHEMA
   value: TokenState
   context: StoredContext
 }
 
-/** A snapshot of the token machine. */
+/**
+ * A snapshot of the token machine.
+ * @group Machine
+ */
 export type TokenSnapshot = SnapshotFrom<typeof tokenMachine>
 
 const states = new Set<string>(Object.keys(tokenMachine.config.states ?? {}))
 
-/** Serializes a snapshot into the stored envelope. */
+/**
+ * Serializes a snapshot into the stored envelope.
+ * @group Machine
+ */
 export function encodeSessionRecord(snapshot: TokenSnapshot): string {
   const record: SessionRecord = {
     schema: SESSION_RECORD_SCHEMA,
@@ -43,6 +58,7 @@ export function encodeSessionRecord(snapshot: TokenSnapshot): string {
 /**
  * Parses a stored envelope back into the envelope's parts, or `undefined` when it is not
  * a record this version understands (the session then reads as absent).
+ * @group Machine
  */
 export function decodeSessionRecord(raw: string): SessionRecord | undefined {
   let parsed: unknown

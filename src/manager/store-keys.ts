@@ -39,6 +39,7 @@ function secretBytes(secret: string | Uint8Array): Uint8Array {
  * The store key of `sessionId` under `secret` (the token manager's `storeKeySecret`, or its
  * `clientSecret` when that option is not set). For tools that must find one session's
  * record in the store, such as an admin command or a test.
+ * @group Testing
  */
 export function deriveStoreKey(secret: string | Uint8Array, sessionId: string): string {
   return toBase64Url(hmac(sha256, secretBytes(secret), encoder.encode(`${LABEL}${sessionId}`)))

@@ -9,7 +9,10 @@ import type { TokenState } from '../machine/token-machine.js'
 import type { SCOPE_MANAGE, SCOPE_VIEW } from '../machine/token-set.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 
-/** What {@link TokenManager.exchangeCode} takes: what the login modal gave your frontend. */
+/**
+ * What {@link TokenManager.exchangeCode} takes: what the login modal gave your frontend.
+ * @group Token manager
+ */
 export interface ExchangeCodeInput {
   /** The authorization code from Bolt's login modal. Single-use. */
   code: string
@@ -32,7 +35,10 @@ export interface ExchangeCodeInput {
   scope?: string
 }
 
-/** What {@link TokenManager.getAccessToken} may be asked for. */
+/**
+ * What {@link TokenManager.getAccessToken} may be asked for.
+ * @group Token manager
+ */
 export interface AccessTokenOptions {
   /**
    * The capability the caller needs. `bolt.account.manage` on a view-only session
@@ -49,7 +55,10 @@ export interface AccessTokenOptions {
   rejectedToken?: string
 }
 
-/** A session as the merchant sees it. */
+/**
+ * A session as the merchant sees it.
+ * @group Token manager
+ */
 export interface SessionStatus {
   /** The machine state, with expiry applied at the manager's clock. */
   state: TokenState
@@ -63,10 +72,16 @@ export interface SessionStatus {
   lastError: { code: string; message: string } | null
 }
 
-/** Listener of {@link TokenManager.subscribe}. */
+/**
+ * Listener of {@link TokenManager.subscribe}.
+ * @group Token manager
+ */
 export type LifecycleListener = (event: LifecycleEvent) => void
 
-/** The token manager. Every method takes your own session id (e.g. from your session cookie). */
+/**
+ * The token manager. Every method takes your own session id (e.g. from your session cookie).
+ * @group Token manager
+ */
 export interface TokenManager {
   /** Bolt's API base URL this manager talks to (the Account API clients default to it). */
   readonly baseUrl: string

@@ -72,6 +72,7 @@ function statusOf(
  * const accessToken = await tokens.getAccessToken(req.session.id)
  * ```
  * @throws {BoltTokenError} `INVALID_ARGUMENT` naming the option that is wrong.
+ * @group Token manager
  */
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const resolved = resolveOptions(options, {

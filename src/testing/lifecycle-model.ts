@@ -5,8 +5,10 @@
  *
  * @module
  */
+
 import { type AnyTransitionDefinition, initialTransition, transition } from 'xstate'
 import { createTestModel, type TestModel, type TestPath } from 'xstate/graph'
+import type { ErrorCode } from '../errors.js'
 import type { TokenEvent, TokenState } from '../machine/token-machine.js'
 import { tokenMachine } from '../machine/token-machine.js'
 import {
@@ -75,7 +77,7 @@ export function lifecycleEvents(snapshot: TokenSnapshot): TokenEvent[] {
     },
     { type: 'LOGOUT', now },
   ]
-  const failure = (code: string) => ({ code, message: 'model failure', at: now })
+  const failure = (code: ErrorCode) => ({ code, message: 'model failure', at: now })
   // The holder's lease has ended: another instance (model-2) takes over with a new one.
   const takeover = (): TokenEvent => {
     const at = (held?.until ?? now) + 1
@@ -164,7 +166,7 @@ function lateRefresh(snapshot: TokenSnapshot): TokenEvent {
 }
 
 /** A refresh that lost its lock comes back refused (`invalid_grant`) or failed (a 5xx). */
-function lateFailure(snapshot: TokenSnapshot, code: string): TokenEvent {
+function lateFailure(snapshot: TokenSnapshot, code: ErrorCode): TokenEvent {
   const now = modelNow(snapshot) + 1
   const spent = snapshot.context.tokens?.refreshToken ?? new Secret('model-refresh-token')
   return { type: 'REFRESH_FAILED', now, error: { code, message: 'model failure', at: now }, spent }

@@ -119,6 +119,22 @@ describe('rejectPromiseArguments', () => {
 })
 
 describe('the entry points', () => {
+  it('createTokenManager names a Promise as its options, or as one of them', () => {
+    const thrown = (options: unknown) => {
+      try {
+        createTokenManager(options as never)
+      } catch (error) {
+        return error as BoltTokenError
+      }
+      return undefined
+    }
+    const asOptions = thrown(later({ clientId: 'pk_test', clientSecret: 'sk_test' }))
+    expect(asOptions?.code).toBe('INVALID_ARGUMENT')
+    expect(asOptions?.message).toContain('createTokenManager: `options` is a Promise')
+    const asStore = thrown({ clientId: 'pk_test', clientSecret: 'sk_test', store: later({}) })
+    expect(asStore?.message).toContain('createTokenManager: `options.store` is a Promise')
+  })
+
   const promisedTokens = later(tokens) as unknown as typeof tokens
 
   it('createAccountApi, createAccountFetch and createAccountClient name a Promise manager, session id or option', () => {

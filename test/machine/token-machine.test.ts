@@ -26,7 +26,7 @@ const viewTokens: TokenSet = {
   scopes: ['bolt.account.view'],
 }
 const liveLease = { owner: 'other', until: NOW + 15_000 }
-const error = { code: 'SERVER_ERROR', message: 'down', at: NOW }
+const error = { code: 'SERVER_ERROR' as const, message: 'down', at: NOW }
 
 function snapshotIn(state: TokenState, context: Partial<TokenContext> = {}) {
   const defaults: Record<TokenState, TokenContext> = {
@@ -308,7 +308,7 @@ describe('tokenMachine: what the transitions carry', () => {
   })
 
   it('invalid_grant on refresh ends the session and keeps the error', () => {
-    const invalidGrant = { code: 'INVALID_GRANT', message: 'revoked', at: NOW }
+    const invalidGrant = { code: 'INVALID_GRANT' as const, message: 'revoked', at: NOW }
     const [snapshot] = transition(tokenMachine, snapshotIn('refresh'), {
       type: 'REFRESH_FAILED',
       now: NOW,

@@ -30,8 +30,8 @@ const unsaved: TokenSet = { ...view, accessToken: new Secret('at_unsaved') }
 const other: Lease = { owner: 'other', until: NOW + 15_000 }
 const dead: Lease = { owner: 'other', until: NOW - 1 }
 const mine: Lease = { owner: 'me', until: NOW + 15_000 }
-const refused = { code: 'INVALID_GRANT', message: 'refused', at: NOW }
-const failed = { code: 'SERVER_ERROR', message: 'down', at: NOW }
+const refused = { code: 'INVALID_GRANT' as const, message: 'refused', at: NOW }
+const failed = { code: 'SERVER_ERROR' as const, message: 'down', at: NOW }
 
 function snapshot(value: TokenState, context: Partial<TokenContext>) {
   return tokenMachine.resolveState({
