@@ -92,7 +92,7 @@ export interface Address {
   country_code?: string
   email_address?: string
   phone_number?: string
-  door_code?: string
+  door_code?: string | null
   priority?: 'primary' | 'listed' | null
   default?: boolean
   metadata?: ShopperMetadata

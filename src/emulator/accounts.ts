@@ -1,29 +1,10 @@
 import { sha256Email } from './account-exists.js'
 import { randomId } from './random-id.js'
-import type {
-  AccountAddressView,
-  AccountPaymentMethodView,
-  ShopperAccount,
-  ShopperMetadata,
-  ShopperProfile,
-} from './types.js'
+import type { ShopperAccount, ShopperMetadata, ShopperProfile } from './types.js'
 
 /** A shopper's Bolt account, as the emulator keeps it (mutable; routes change it in place). */
-export interface Account {
-  /** `acct_…`: the emulator's own key; Bolt's ID token carries no `sub`. */
-  id: string
-  email: string
-  emailVerified: boolean
-  firstName: string
-  lastName: string
-  /** E.164. */
-  phone: string
-  phoneVerified: boolean
+export interface Account extends ShopperAccount {
   metadata: ShopperMetadata | undefined
-  /** Saved addresses, stored as Bolt reads them back. */
-  addresses: AccountAddressView[]
-  /** Saved cards, stored as Bolt reads them back. */
-  paymentMethods: AccountPaymentMethodView[]
 }
 
 /** The emulator's shopper accounts. */

@@ -1,3 +1,5 @@
+import type { Address } from '../account/types.js'
+
 /**
  * Options of {@link startBoltEmulator}. Every option has a default; the defaults are Bolt's.
  * @group Emulator
@@ -161,27 +163,8 @@ export interface AccountProfileView {
  * sent `email` and `phone` come back as `email_address` and `phone_number`, plus `id`.
  * @group Emulator
  */
-export interface AccountAddressView {
-  id: string
-  first_name?: string
-  last_name?: string
-  name?: string
-  company?: string
-  street_address1?: string
-  street_address2?: string
-  street_address3?: string | null
-  street_address4?: string | null
-  locality?: string
-  region?: string
-  region_code?: string | null
-  postal_code?: string
-  country?: string
-  country_code?: string
-  email_address?: string
-  phone_number?: string
-  door_code?: string | null
+export interface AccountAddressView extends Omit<Address, 'priority' | 'default'> {
   default: boolean
-  metadata?: ShopperMetadata
 }
 
 /**
