@@ -11,6 +11,7 @@ import {
   reviveSnapshot,
   type SessionRecord,
 } from '../src/manager/session-record.js'
+import { deriveStoreKey } from '../src/manager/store-keys.js'
 import { createTokenManager } from '../src/manager/token-manager.js'
 import { type ChildMessage, serveParent } from './child.js'
 
@@ -74,7 +75,7 @@ async function template(): Promise<SessionRecord> {
       store,
     })
     await manager.exchangeCode('template', { code: bolt.login().code })
-    const stored = await store.get('template')
+    const stored = await store.get(deriveStoreKey(bolt.clientSecret, 'template'))
     const record = stored === undefined ? undefined : decodeSessionRecord(stored.value)
     if (record?.context.tokens == null) throw new Error('no session record after a login')
     return record
@@ -113,7 +114,8 @@ async function measureStore(
   const before = heapUsed()
   const store = createMemoryStore()
   for (let i = 0; i < SESSIONS; i++) {
-    await store.compareAndSet(sessionId(i), recordFor(shape), {
+    // Under the key the manager below derives (its API key is 'sk'), as a real store holds it.
+    await store.compareAndSet(deriveStoreKey('sk', sessionId(i)), recordFor(shape), {
       expectedVersion: 0,
       ttlMs: SESSION_TTL_MS,
     })
@@ -121,7 +123,9 @@ async function measureStore(
   const written = heapUsed()
   // What a session's first read does to its record (the manager parses it): V8 flattens the
   // rope JSON.stringify built, in place. Nothing is kept here; the cache is measured next.
-  for (let i = 0; i < SESSIONS; i++) JSON.parse((await store.get(sessionId(i)))?.value ?? 'null')
+  for (let i = 0; i < SESSIONS; i++) {
+    JSON.parse((await store.get(deriveStoreKey('sk', sessionId(i))))?.value ?? 'null')
+  }
   const read = heapUsed()
   // The manager keeps the last decoded record of the sessions it reads (at most 10 000).
   const manager = createTokenManager({ clientId: 'pk', clientSecret: 'sk', store })
