@@ -10,6 +10,7 @@
  * - {@link lifecycleTransitions} and {@link transitionTaken}: what to cover, and what a step covered.
  * - {@link followEmulatorClock}: a token manager's clock for an emulator in another process.
  * - {@link deriveStoreKey}: the key a session's record is stored under, to look at it in a test.
+ * - {@link testTokenStore}: the `TokenStore` conformance suite, to check a store of your own.
  *
  * @packageDocumentation
  */
@@ -52,3 +53,10 @@ export {
   type ManagerDriverOptions,
   type StateChecks,
 } from './manager-driver.js'
+export {
+  type StoreAssertion,
+  type StoreTestApi,
+  type StoreUnderTest,
+  type TestTokenStoreOptions,
+  testTokenStore,
+} from './store-conformance/index.js'

@@ -1,7 +1,9 @@
+import { describe, expect, it } from 'vitest'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
-import { runTokenStoreConformance } from './token-store-conformance.js'
+import { testTokenStore } from '../../src/testing/index.js'
 
-runTokenStoreConformance(
+testTokenStore(
+  { describe, it, expect },
   'memory store',
   async () => {
     let now = Date.now()
@@ -12,8 +14,7 @@ runTokenStoreConformance(
       elapse: async (ms) => {
         now += ms
       },
-      close: async () => {},
     }
   },
-  'sync',
+  { answers: 'sync' },
 )

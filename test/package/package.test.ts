@@ -183,7 +183,7 @@ describe('installed from the tarball', () => {
         '/fetch': ['createFetchTransport'],
         '/ky': ['createKyTransport', 'createAccountClient'],
         '/emulator': ['startBoltEmulator', 'faults'],
-        '/testing': ['createLifecycleTestModel', 'createManagerDriver'],
+        '/testing': ['createLifecycleTestModel', 'createManagerDriver', 'testTokenStore'],
         '/machine': ['tokenMachine', 'toMermaid', 'listTransitions', 'encodeSessionRecord', 'decodeSessionRecord'],
       }
       const out = {}

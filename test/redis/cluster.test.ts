@@ -1,8 +1,8 @@
 import { Cluster } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
-import { runTokenStoreConformance } from '../conformance/token-store-conformance.js'
+import { testTokenStore } from '../../src/testing/index.js'
 import { logIn, managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
 import { randomPrefix } from '../support/redis.js'
 import {
@@ -42,18 +42,21 @@ describeRedisCluster('Redis store on a 3-master Redis Cluster', () => {
     return store
   }
 
-  runTokenStoreConformance(
+  testTokenStore(
+    { describe, it, expect },
     'Redis Cluster store',
     async () => {
+      const prefix = randomPrefix()
       const client = clusterClient()
       return {
-        store: clusterStore(client, randomPrefix()),
+        store: clusterStore(client, prefix),
         sibling: clusterStore(client, randomPrefix()),
+        // Another cluster client on the same prefix: a second process, for the single-flight checks.
+        peer: clusterStore(clusterClient(), prefix),
         elapse: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-        close: async () => {},
       }
     },
-    'promise',
+    { answers: 'promise' },
   )
 
   it('sessions spread over the masters, each session in one slot', async () => {
