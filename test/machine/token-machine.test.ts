@@ -8,23 +8,8 @@ import {
 } from '../../src/machine/token-machine.js'
 import type { TokenSet } from '../../src/machine/token-set.js'
 import { Secret } from '../../src/secret.js'
+import { HOUR, manageTokens, NOW, viewTokens } from '../support/token-sets.js'
 
-const NOW = 1_000_000
-const HOUR = 3_600_000
-const manageTokens: TokenSet = {
-  accessToken: new Secret('at_manage'),
-  refreshToken: new Secret('rt_1'),
-  idToken: new Secret('id'),
-  scopes: ['bolt.account.manage', 'openid'],
-  expiresAt: NOW + HOUR,
-  obtainedAt: NOW,
-}
-const viewTokens: TokenSet = {
-  ...manageTokens,
-  accessToken: new Secret('at_view'),
-  refreshToken: new Secret('rt_2'),
-  scopes: ['bolt.account.view'],
-}
 const liveLease = { owner: 'other', until: NOW + 15_000 }
 const error = { code: 'SERVER_ERROR' as const, message: 'down', at: NOW }
 

@@ -7,18 +7,10 @@ import { tokenMachine } from '../../src/machine/token-machine.js'
 import type { TokenSet } from '../../src/machine/token-set.js'
 import { type Decision, decide, type Need, stateAt } from '../../src/manager/decide.js'
 import { Secret } from '../../src/secret.js'
+import { manageTokens, NOW } from '../support/token-sets.js'
 
-const NOW = 1_000_000
-const HOUR = 3_600_000
 const SKEW = 60_000
-const fresh: TokenSet = {
-  accessToken: new Secret('at_manage'),
-  refreshToken: new Secret('rt_1'),
-  idToken: new Secret('id'),
-  scopes: ['bolt.account.manage', 'openid'],
-  expiresAt: NOW + HOUR,
-  obtainedAt: NOW,
-}
+const fresh: TokenSet = manageTokens
 // Expires within the skew: counts as expired.
 const stale: TokenSet = { ...fresh, accessToken: new Secret('at_stale'), expiresAt: NOW + SKEW }
 const view: TokenSet = {
