@@ -8,7 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { listTransitions, type MachineTransition, toMermaid } from '../src/machine/mermaid.js'
-import { tokenMachine } from '../src/machine/token-machine.js'
+import { isSingleCallerTransition, tokenMachine } from '../src/machine/token-machine.js'
 
 /** Where the generated files live, from the repository root. */
 export const MACHINE_DOC_PATH = 'docs/machine.md'
@@ -24,9 +24,26 @@ export function fromRoot(path: string): string {
   return fileURLToPath(new URL(`../${path}`, import.meta.url))
 }
 
-/** The machine as a fenced Mermaid block, ending with a newline. */
+/** The whole machine as a fenced Mermaid block, ending with a newline. */
 export function diagramBlock(): string {
   return `\`\`\`mermaid\n${toMermaid(tokenMachine)}\`\`\`\n`
+}
+
+/**
+ * The lifecycle one caller on one instance sees, as a fenced Mermaid block: the machine
+ * without the transitions only concurrency causes. The README shows this one.
+ */
+export function lifecycleBlock(): string {
+  return `\`\`\`mermaid\n${toMermaid(tokenMachine, { filter: isSingleCallerTransition })}\`\`\`\n`
+}
+
+/** How many arrows the whole machine and the single-caller lifecycle draw. */
+export function arrowCounts(): { machine: number; lifecycle: number } {
+  const transitions = listTransitions(tokenMachine)
+  return {
+    machine: transitions.length,
+    lifecycle: transitions.filter(isSingleCallerTransition).length,
+  }
 }
 
 const code = (text: string) => `\`${text}\``
@@ -44,17 +61,18 @@ function transitionRows(): string[] {
   const lines: string[] = []
   for (const { from, rows } of groups) {
     if (rows.length === 0) {
-      lines.push(`| ${from} | *(only the any-state events)* | | | |`)
+      lines.push(`| ${from} | *(only the any-state events)* | | | | |`)
       continue
     }
     rows.forEach((row, index) => {
       const previous = rows[index - 1]
       const sameEvent = previous?.event === row.event
       const guard = row.guard === null ? (sameEvent ? '*otherwise*' : '') : code(row.guard)
+      const single = isSingleCallerTransition(row) ? '' : 'concurrency'
       lines.push(
         `| ${index === 0 ? from : ''} | ${sameEvent ? '' : code(row.event)} | ${guard} | ${
           row.to === null ? '*(stays)*' : code(row.to)
-        } | ${row.actions.map(code).join(', ')} |`,
+        } | ${row.actions.map(code).join(', ')} | ${single} |`,
       )
     })
   }
@@ -76,14 +94,31 @@ export function machineDoc(): string {
     '',
     'Each arrow is one transition candidate, labelled `EVENT [guard]`. When an event has several',
     'candidates, XState tries them in the order of the table and takes the first whose guard',
-    'holds; an unguarded one is the fallback. `CODE_RECEIVED` (a login, or a step-up) and',
-    '`LOGOUT` are accepted in every state: they start at the dashed "any state".',
+    'holds; an unguarded one is the fallback. `CODE_RECEIVED` (a login, or a step-up), `LOGOUT`',
+    'and the late outcomes of a refresh that lost its lease are accepted in every state: they',
+    'start at the dashed "any state" (a state that handles the event itself overrides them).',
+    '',
+    '## The lifecycle one caller sees',
+    '',
+    `With one caller on one instance, ${arrowCounts().lifecycle} arrows are all there is (the README shows this picture):`,
+    '',
+    lifecycleBlock(),
+    '## The whole machine',
+    '',
+    `Concurrency adds the rest, ${arrowCounts().machine} arrows in all: a lease taken over from a crashed`,
+    'instance (`LEASE_TAKEN_OVER`, `EXCHANGE_ABANDONED`), a login that interrupts a refresh, and',
+    'the late answer of a refresh that lost its lease (`LATE_REFRESH_SUCCEEDED`,',
+    '`LATE_REFRESH_FAILED`). An abandoned login fails like any failed login: its transition',
+    'raises `EXCHANGE_FAILED`, whose arrows decide what the session falls back to.',
     '',
     diagramBlock(),
     '## Transitions',
     '',
-    '| state | event | guard | target | actions |',
-    '| ----- | ----- | ----- | ------ | ------- |',
+    'The last column marks the transitions only concurrency causes (their `meta` is',
+    '`{ concurrent: true }`; `isSingleCallerTransition` from `bolt-token-lifecycle/machine` tells them apart).',
+    '',
+    '| state | event | guard | target | actions | only with |',
+    '| ----- | ----- | ----- | ------ | ------- | --------- |',
     ...transitionRows(),
     '',
     'The actions `exchangeCode` and `refreshTokens` are the only side effects: the token manager',
@@ -104,7 +139,7 @@ export function withReadmeDiagram(readme: string): string {
   if (start === -1 || end === -1 || end < start) {
     throw new Error(`${README_PATH} has no '${README_START}' ... '${README_END}' block`)
   }
-  return `${readme.slice(0, start + README_START.length)}\n${diagramBlock()}${readme.slice(end)}`
+  return `${readme.slice(0, start + README_START.length)}\n${lifecycleBlock()}${readme.slice(end)}`
 }
 
 async function main(): Promise<void> {

@@ -34,12 +34,14 @@ export {
 } from './mermaid.js'
 export {
   type ExchangeCodeParams,
+  isSingleCallerTransition,
   type Lease,
   type SessionError,
   type TokenContext,
   type TokenEvent,
   type TokenMachine,
   type TokenState,
+  type TokenTransitionMeta,
   tokenMachine,
 } from './token-machine.js'
 export {

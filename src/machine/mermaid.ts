@@ -32,6 +32,8 @@ export interface MachineTransition {
   guard: string | null
   /** The names of the actions it runs, in order. */
   actions: string[]
+  /** The transition's `meta`, as the machine defines it (`undefined` when it has none). */
+  meta?: unknown
 }
 
 /**
@@ -51,6 +53,11 @@ export interface ToMermaidOptions {
    * top to bottom.
    */
   direction?: 'LR' | 'TB'
+  /**
+   * Draws only the transitions for which this returns `true` (every state is still drawn),
+   * e.g. a simpler picture that leaves out the transitions only concurrency causes.
+   */
+  filter?: (transition: MachineTransition) => boolean
 }
 
 /** The highlighted state: a filled box with a thick border, readable on light and dark themes. */
@@ -136,6 +143,7 @@ function toTransitions(definition: Definition, from: AnyStateNode | null): Machi
     to,
     guard: definition.guard === undefined ? null : describeGuard(definition.guard),
     actions: definition.actions.map(describeAction),
+    ...(definition.meta === undefined ? {} : { meta: definition.meta }),
   })
   if (targets.length === 0) return [describe(null)]
   return targets.map((target) => describe(nameOf(target)))
@@ -222,13 +230,13 @@ function declareStates(node: AnyStateNode, indent: string, lines: string[]): voi
 export function toMermaid(machine: AnyStateMachine, options: ToMermaidOptions = {}): string {
   const root = machine.root as AnyStateNode
   const names = descendants(root).map(nameOf)
-  const { highlight, direction } = options
+  const { highlight, direction, filter = () => true } = options
   if (highlight !== undefined && !names.includes(highlight)) {
     throw new RangeError(
       `toMermaid: highlight '${highlight}' is not a state of machine '${root.id}' (states: ${names.join(', ')}).`,
     )
   }
-  const transitions = listTransitions(machine)
+  const transitions = listTransitions(machine).filter(filter)
   // Drawn once per state, the top-level transitions tripled the arrows (6 states x 2 events)
   // into a tangle where Mermaid's labels hid each other; as a note, codeExchange looked
   // unreachable. One pseudo-state keeps every arrow true and the picture readable.

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { and, assign, setup } from 'xstate'
+import { and, assign, raise, setup } from 'xstate'
 import type { ErrorCode } from '../errors.js'
 import type { Secret } from '../secret.js'
 import { canManage, isAccessTokenFresh, type TokenSet } from './token-set.js'
@@ -88,28 +88,43 @@ export type TokenEvent =
       scope: string
       state?: string
     }
+  /** The code exchange came back with `tokens`. */
   | { type: 'EXCHANGE_SUCCEEDED'; now: number; tokens: TokenSet }
+  /** The code exchange failed: the code is spent, the session falls back to what it had. */
   | { type: 'EXCHANGE_FAILED'; now: number; error: SessionError }
-  /** The clock moved; `skewMs` is how early a token counts as expired. */
+  /**
+   * Another instance found a code exchange whose lease has ended (the exchanging instance
+   * probably crashed). Nobody else holds the code, so the login is over: it fails as if
+   * Bolt had failed it. See {@link TokenEvent} `LEASE_TAKEN_OVER` for `outlived`.
+   */
+  | { type: 'EXCHANGE_ABANDONED'; now: number; outlived?: true }
+  /** The clock moved; `skewMs` is how early an access token counts as expired. */
   | { type: 'TIME_ADVANCED'; now: number; skewMs: number }
+  /** Bolt refused the access token the session holds: it is expired, whatever its expiry says. */
+  | { type: 'ACCESS_TOKEN_REJECTED'; now: number }
+  /** This instance takes the lease to present the kept refresh token. */
   | { type: 'REFRESH_STARTED'; now: number; lease: Lease }
+  /** The refresh holding the lease came back with `tokens`. */
+  | { type: 'REFRESH_SUCCEEDED'; now: number; tokens: TokenSet }
+  /** The refresh holding the lease failed. */
+  | { type: 'REFRESH_FAILED'; now: number; error: SessionError }
   /**
-   * A refresh came back with `tokens`. `spent` is the refresh token it presented: outside
-   * `refresh` (the lock was lost: a login started, or another instance's attempt ended the
-   * lock) the new tokens are kept only if the session still holds that spent token.
+   * A refresh that lost its lease (a login started, or another instance took the lease over)
+   * came back with `tokens`, rotated from `spent`. If the session still holds `spent`, these
+   * are the newest tokens, and keeping them is the only way not to present a spent token.
    */
-  | { type: 'REFRESH_SUCCEEDED'; now: number; tokens: TokenSet; spent?: Secret }
+  | { type: 'LATE_REFRESH_SUCCEEDED'; now: number; tokens: TokenSet; spent: Secret }
   /**
-   * A refresh failed. With `spent`, it is reported late (its lock was lost): only a refusal
-   * of the refresh token the session still holds (`invalid_grant`) changes anything then.
+   * A refresh that lost its lease failed. If Bolt refused (`INVALID_GRANT`) the refresh
+   * token `spent` that the session still holds, that token is dead.
    */
-  | { type: 'REFRESH_FAILED'; now: number; error: SessionError; spent?: Secret }
+  | { type: 'LATE_REFRESH_FAILED'; now: number; error: SessionError; spent: Secret }
   /**
-   * The lease holder did not finish in time (it probably crashed); another instance takes
-   * over. The lease has ended by the taker's clock (`now`), or, with `outlived`, the taker
-   * watched that very lease unchanged for a whole lease length of its own monotonic time:
-   * whatever the holder's clock says, the holder's request deadline (shorter than a lease)
-   * has passed.
+   * The refresh's lease holder did not finish in time (it probably crashed); another instance
+   * takes over with `lease`. The lease has ended by the taker's clock (`now`), or, with
+   * `outlived`, the taker watched that very lease unchanged for a whole lease length of its
+   * own monotonic time: whatever the holder's clock says, the holder's request deadline
+   * (shorter than a lease) has passed.
    */
   | { type: 'LEASE_TAKEN_OVER'; now: number; lease: Lease; outlived?: true }
   | { type: 'LOGOUT'; now: number }
@@ -125,25 +140,25 @@ export interface ExchangeCodeParams {
 }
 
 /**
- * A refresh whose lock was lost still rotated the refresh token the session holds: its
- * tokens are the newest, and keeping them is the only way not to present a spent token.
+ * What a transition's `meta` may say. `concurrent`: only several callers or instances at once
+ * cause it (a lost lease, a late answer); a merchant's single-instance picture leaves it out.
+ * @group Machine
  */
-const adoptLateRotation = {
-  guard: 'holdsSpentRefreshToken',
-  target: 'viewOnly',
-  actions: ['storeTokens'],
-} as const
+export interface TokenTransitionMeta {
+  concurrent?: true
+}
+
+const concurrent: TokenTransitionMeta = { concurrent: true }
 
 /**
- * A refresh whose lock was lost was refused with `invalid_grant`: if the session still holds
- * the refresh token it presented, that token is dead, and presenting it again would only
- * be refused again (or, at Bolt, count as a reuse). The session ends.
+ * Whether a transition of {@link tokenMachine} can happen with one caller on one instance:
+ * `false` for those only concurrency causes (a lost lease, a late answer). As a `filter` of
+ * `toMermaid`, it draws the lifecycle a merchant sees.
+ * @group Machine
  */
-const endOnLateRejection = {
-  guard: 'holdsRejectedRefreshToken',
-  target: 'unauthenticated',
-  actions: ['forgetTokens', 'recordError', 'releaseLease'],
-} as const
+export function isSingleCallerTransition(transition: { meta?: unknown }): boolean {
+  return (transition.meta as TokenTransitionMeta | undefined)?.concurrent !== true
+}
 
 /** The actions that start a code exchange under a new lease. */
 const startExchange = [
@@ -169,15 +184,26 @@ const startRefresh = [
   },
 ] as const
 
+/** Whether `event` reports on the refresh token the session holds. */
+function reportsOnKeptRefreshToken(context: TokenContext, event: TokenEvent): boolean {
+  // A test model may send an event type bare, without its payload: that reports on nothing.
+  const spent: Secret | undefined = 'spent' in event ? event.spent : undefined
+  return spent !== undefined && context.tokens?.refreshToken.equals(spent) === true
+}
+
 /**
  * The token lifecycle machine.
  *
  * - `unauthenticated` — no usable tokens (initial; also after logout or a rejected refresh).
  * - `codeExchange` — a login-modal code is being exchanged (lease held).
  * - `fullyScoped` — the access token may manage the account (`bolt.account.manage`).
- * - `expired` — the access token is (about to be) expired; a refresh token is kept.
+ * - `expired` — the access token is (about to be) expired, or Bolt refused it; a refresh token is kept.
  * - `refresh` — a refresh is in flight (lease held: this state is the distributed lock).
  * - `viewOnly` — refreshed: the access token may only read the account, until the next login.
+ *
+ * A refresh that lost its lease may still come back: `LATE_REFRESH_SUCCEEDED` and
+ * `LATE_REFRESH_FAILED` are handled once, for every state, at the top level (and by
+ * `codeExchange` its own way, since a login in flight keeps its lease).
  * @group Machine
  */
 export const tokenMachine = setup({
@@ -207,43 +233,36 @@ export const tokenMachine = setup({
     recordError: assign({
       lastError: ({ event }) => ('error' in event ? event.error : null),
     }),
-    recordAbandonedExchange: assign({
-      lastError: ({ event }) => ({
-        code: 'TIMEOUT',
+    clearError: assign({ lastError: null }),
+    failAbandonedExchange: raise(({ event }) => ({
+      type: 'EXCHANGE_FAILED' as const,
+      now: event.now,
+      error: {
+        code: 'TIMEOUT' as const,
         message: 'A code exchange did not finish before its lease ended; the code was abandoned.',
         at: event.now,
-      }),
-    }),
-    clearError: assign({ lastError: null }),
+      },
+    })),
   },
   guards: {
     accessTokenExpired: ({ context, event }) =>
       event.type === 'TIME_ADVANCED' &&
       context.tokens !== null &&
       !isAccessTokenFresh(context.tokens, event.now, event.skewMs),
-    grantsManage: ({ event }) => event.type === 'EXCHANGE_SUCCEEDED' && canManage(event.tokens),
+    tokensGrantManage: ({ event }) =>
+      event.type === 'EXCHANGE_SUCCEEDED' && canManage(event.tokens),
     keptTokensCanManage: ({ context }) => context.tokens !== null && canManage(context.tokens),
-    keptTokens: ({ context }) => context.tokens !== null,
-    leaseExpired: ({ context, event }) =>
+    hasKeptTokens: ({ context }) => context.tokens !== null,
+    hasInterruptedRefresh: ({ context }) => context.interruptedRefresh !== null,
+    leaseEnded: ({ context, event }) =>
       context.lease === null ||
       event.now > context.lease.until ||
-      (event.type === 'LEASE_TAKEN_OVER' && event.outlived === true),
-    holdsSpentRefreshToken: ({ context, event }) =>
-      (event.type === 'REFRESH_SUCCEEDED' || event.type === 'REFRESH_FAILED') &&
-      event.spent !== undefined &&
-      context.tokens?.refreshToken.equals(event.spent) === true,
-    holdsRejectedRefreshToken: ({ context, event }) =>
-      event.type === 'REFRESH_FAILED' &&
-      event.spent !== undefined &&
-      event.error.code === 'INVALID_GRANT' &&
-      context.tokens?.refreshToken.equals(event.spent) === true,
-    // Refused under the lease, or late but for the refresh token the session still holds.
-    sessionEnded: ({ context, event }) =>
-      event.type === 'REFRESH_FAILED' &&
-      event.error.code === 'INVALID_GRANT' &&
-      (event.spent === undefined || context.tokens?.refreshToken.equals(event.spent) === true),
-    reportedUnderLease: ({ event }) => event.type === 'REFRESH_FAILED' && event.spent === undefined,
-    refreshInterrupted: ({ context }) => context.interruptedRefresh !== null,
+      ('outlived' in event && event.outlived === true),
+    refreshTokenRejected: ({ event }) =>
+      (event.type === 'REFRESH_FAILED' || event.type === 'LATE_REFRESH_FAILED') &&
+      event.error?.code === 'INVALID_GRANT',
+    holdsSpentRefreshToken: ({ context, event }) => reportsOnKeptRefreshToken(context, event),
+    holdsRejectedRefreshToken: and(['holdsSpentRefreshToken', 'refreshTokenRejected']),
   },
 }).createMachine({
   id: 'boltTokens',
@@ -255,29 +274,30 @@ export const tokenMachine = setup({
       target: '.unauthenticated',
       actions: ['forgetTokens', 'releaseLease', 'forgetInterruptedRefresh', 'clearError'],
     },
+    // A refresh that lost its lease rotated the refresh token the session still holds: its
+    // tokens are the newest, and the lease of whoever presents that spent token now is void.
+    LATE_REFRESH_SUCCEEDED: {
+      guard: 'holdsSpentRefreshToken',
+      target: '.viewOnly',
+      actions: ['storeTokens', 'releaseLease'],
+      meta: concurrent,
+    },
+    // ...or Bolt refused it: the token the session holds is dead, and presenting it again
+    // would only be refused again (or, at Bolt, count as a reuse). The session ends.
+    LATE_REFRESH_FAILED: {
+      guard: 'holdsRejectedRefreshToken',
+      target: '.unauthenticated',
+      actions: ['forgetTokens', 'recordError', 'releaseLease'],
+      meta: concurrent,
+    },
   },
   states: {
     unauthenticated: {},
     codeExchange: {
       on: {
-        // A refresh that was in flight when this login started came back: keep its tokens, so
-        // that a failed login falls back to them and not to the refresh token it spent.
-        REFRESH_SUCCEEDED: {
-          guard: 'holdsSpentRefreshToken',
-          actions: ['storeTokens', 'forgetInterruptedRefresh'],
-        },
-        REFRESH_FAILED: [
-          // ...or was refused: the kept tokens are dead, so a failed login falls back to none.
-          {
-            guard: 'holdsRejectedRefreshToken',
-            actions: ['forgetTokens', 'recordError', 'forgetInterruptedRefresh'],
-          },
-          // ...or failed otherwise: the kept refresh token is no longer being presented.
-          { guard: 'holdsSpentRefreshToken', actions: ['forgetInterruptedRefresh'] },
-        ],
         EXCHANGE_SUCCEEDED: [
           {
-            guard: 'grantsManage',
+            guard: 'tokensGrantManage',
             target: 'fullyScoped',
             actions: ['storeTokens', 'releaseLease', 'forgetInterruptedRefresh'],
           },
@@ -290,39 +310,44 @@ export const tokenMachine = setup({
         // it interrupted still owns the kept refresh token, so the session waits for it.
         EXCHANGE_FAILED: [
           {
-            guard: 'refreshInterrupted',
+            guard: 'hasInterruptedRefresh',
             target: 'refresh',
             actions: ['recordError', 'resumeInterruptedRefresh'],
+            meta: concurrent,
           },
           {
             guard: 'keptTokensCanManage',
             target: 'fullyScoped',
             actions: ['recordError', 'releaseLease'],
           },
-          { guard: 'keptTokens', target: 'viewOnly', actions: ['recordError', 'releaseLease'] },
+          { guard: 'hasKeptTokens', target: 'viewOnly', actions: ['recordError', 'releaseLease'] },
           { target: 'unauthenticated', actions: ['recordError', 'releaseLease'] },
         ],
-        // The exchanging instance died: nobody else holds the code, so the login is abandoned.
-        LEASE_TAKEN_OVER: [
+        // The exchanging instance died: nobody else holds the code, so the login failed.
+        EXCHANGE_ABANDONED: {
+          guard: 'leaseEnded',
+          actions: ['failAbandonedExchange'],
+          meta: concurrent,
+        },
+        // A refresh this login interrupted came back. The login keeps its lease; the refresh's
+        // tokens become what a failed login falls back to.
+        LATE_REFRESH_SUCCEEDED: {
+          guard: 'holdsSpentRefreshToken',
+          actions: ['storeTokens', 'forgetInterruptedRefresh'],
+          meta: concurrent,
+        },
+        LATE_REFRESH_FAILED: [
+          // ...or was refused: the kept tokens are dead, so a failed login falls back to none.
           {
-            guard: and(['leaseExpired', 'refreshInterrupted']),
-            target: 'refresh',
-            actions: ['recordAbandonedExchange', 'resumeInterruptedRefresh'],
+            guard: 'holdsRejectedRefreshToken',
+            actions: ['forgetTokens', 'recordError', 'forgetInterruptedRefresh'],
+            meta: concurrent,
           },
+          // ...or failed otherwise: the kept refresh token is no longer being presented.
           {
-            guard: and(['leaseExpired', 'keptTokensCanManage']),
-            target: 'fullyScoped',
-            actions: ['recordAbandonedExchange', 'releaseLease'],
-          },
-          {
-            guard: and(['leaseExpired', 'keptTokens']),
-            target: 'viewOnly',
-            actions: ['recordAbandonedExchange', 'releaseLease'],
-          },
-          {
-            guard: 'leaseExpired',
-            target: 'unauthenticated',
-            actions: ['recordAbandonedExchange', 'releaseLease'],
+            guard: 'holdsSpentRefreshToken',
+            actions: ['forgetInterruptedRefresh'],
+            meta: concurrent,
           },
         ],
       },
@@ -330,21 +355,17 @@ export const tokenMachine = setup({
     fullyScoped: {
       on: {
         TIME_ADVANCED: { guard: 'accessTokenExpired', target: 'expired' },
-        REFRESH_SUCCEEDED: adoptLateRotation,
-        REFRESH_FAILED: endOnLateRejection,
+        ACCESS_TOKEN_REJECTED: { target: 'expired' },
       },
     },
     viewOnly: {
       on: {
         TIME_ADVANCED: { guard: 'accessTokenExpired', target: 'expired' },
-        REFRESH_SUCCEEDED: adoptLateRotation,
-        REFRESH_FAILED: endOnLateRejection,
+        ACCESS_TOKEN_REJECTED: { target: 'expired' },
       },
     },
     expired: {
       on: {
-        REFRESH_SUCCEEDED: adoptLateRotation,
-        REFRESH_FAILED: endOnLateRejection,
         REFRESH_STARTED: { target: 'refresh', actions: startRefresh },
       },
     },
@@ -355,26 +376,23 @@ export const tokenMachine = setup({
         CODE_RECEIVED: {
           target: 'codeExchange',
           actions: ['rememberInterruptedRefresh', ...startExchange],
+          meta: concurrent,
         },
         REFRESH_SUCCEEDED: { target: 'viewOnly', actions: ['storeTokens', 'releaseLease'] },
         REFRESH_FAILED: [
           {
-            guard: 'sessionEnded',
+            guard: 'refreshTokenRejected',
             target: 'unauthenticated',
             actions: ['forgetTokens', 'recordError', 'releaseLease'],
           },
-          // A late non-fatal failure says nothing about the attempt now holding the lease.
-          {
-            guard: 'reportedUnderLease',
-            target: 'expired',
-            actions: ['recordError', 'releaseLease'],
-          },
+          { target: 'expired', actions: ['recordError', 'releaseLease'] },
         ],
         LEASE_TAKEN_OVER: {
-          guard: 'leaseExpired',
+          guard: 'leaseEnded',
           target: 'refresh',
           reenter: true,
           actions: startRefresh,
+          meta: concurrent,
         },
       },
     },

@@ -113,17 +113,19 @@ export function decide(snapshot: SnapshotView, now: number, need: Need): Decisio
       return { kind: 'error', error: notAuthenticated(lastError) }
     case 'fullyScoped':
     case 'viewOnly': {
-      const refused = need.rejected !== undefined && tokens?.accessToken.reveal() === need.rejected
-      const usable = refused ? null : usableTokens(state, tokens, now, need.skewMs)
+      const refresh: TokenEvent[] = need.mayRefresh
+        ? [{ type: 'REFRESH_STARTED', now, lease: need.lease }]
+        : []
+      // A token Bolt refused is expired, whatever its expiry says: every instance must learn it.
+      if (need.rejected !== undefined && tokens?.accessToken.reveal() === need.rejected) {
+        return { kind: 'send', events: [{ type: 'ACCESS_TOKEN_REJECTED', now }, ...refresh] }
+      }
+      const usable = usableTokens(state, tokens, now, need.skewMs)
       if (usable !== null) return { kind: 'token', tokens: usable }
       if (!need.mayRefresh) return { kind: 'error', error: scopeRequired() }
       return {
         kind: 'send',
-        events: [
-          // A token Bolt refused counts as expired now, whatever its expiry says.
-          { type: 'TIME_ADVANCED', now, skewMs: refused ? Number.MAX_SAFE_INTEGER : need.skewMs },
-          { type: 'REFRESH_STARTED', now, lease: need.lease },
-        ],
+        events: [{ type: 'TIME_ADVANCED', now, skewMs: need.skewMs }, ...refresh],
       }
     }
     case 'expired':
@@ -145,18 +147,18 @@ export function decide(snapshot: SnapshotView, now: number, need: Need): Decisio
           saves: need.unsaved,
         }
       }
-      if (lease !== null && now <= lease.until) {
-        if (!sameLease(need.outlived, lease)) return { kind: 'wait', lease }
-        return {
-          kind: 'send',
-          events: [{ type: 'LEASE_TAKEN_OVER', now, lease: need.lease, outlived: true }],
-          takeover: 'outlived',
-        }
-      }
+      const live = lease !== null && now <= lease.until
+      if (live && !sameLease(need.outlived, lease)) return { kind: 'wait', lease }
+      // DESIGN §5 rule 5: the lease has ended (by our clock, or outlived by our own watch).
+      const outlived = live ? ({ outlived: true } as const) : {}
       return {
         kind: 'send',
-        events: [{ type: 'LEASE_TAKEN_OVER', now, lease: need.lease }],
-        takeover: 'expired',
+        events: [
+          state === 'codeExchange'
+            ? { type: 'EXCHANGE_ABANDONED', now, ...outlived }
+            : { type: 'LEASE_TAKEN_OVER', now, lease: need.lease, ...outlived },
+        ],
+        takeover: live ? 'outlived' : 'expired',
       }
     }
   }

@@ -145,7 +145,11 @@ export function createInterpreter(deps: InterpreterDeps): Interpreter {
   return {
     accessToken,
     async replaceRejected(sessionId, rejected, wantsManage) {
-      return handOut(await protocol.ensureFresh(sessionId, rejected), wantsManage)
+      // A refresh cannot replace a manage token: a manage caller only reports the refusal.
+      const fresh = wantsManage
+        ? protocol.ensureFreshWithoutRefresh(sessionId, rejected)
+        : protocol.ensureFresh(sessionId, rejected)
+      return handOut(await fresh, wantsManage)
     },
     load: io.load,
     exchange,

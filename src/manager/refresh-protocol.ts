@@ -46,6 +46,13 @@ type RefreshOutcome = Extract<TokenEvent, { type: 'REFRESH_SUCCEEDED' | 'REFRESH
  */
 const LATE_OUTCOME_ATTEMPTS = 10
 
+/** The late form of a refresh's outcome, naming the refresh token it `spent`. */
+function lateOutcome(outcome: RefreshOutcome, spent: Secret): TokenEvent {
+  return outcome.type === 'REFRESH_SUCCEEDED'
+    ? { type: 'LATE_REFRESH_SUCCEEDED', now: outcome.now, tokens: outcome.tokens, spent }
+    : { type: 'LATE_REFRESH_FAILED', now: outcome.now, error: outcome.error, spent }
+}
+
 /** Creates the refresh protocol of one manager. */
 export function createRefreshProtocol(deps: RefreshProtocolDeps) {
   const { options, owner, io, requestTokens, emit } = deps
@@ -80,10 +87,11 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
   /**
    * Like {@link ensureFresh} for a caller that needs `bolt.account.manage`: it waits for a
    * login in flight and recovers abandoned leases, but never starts a refresh (a refresh
-   * cannot grant manage), rejecting with `SCOPE_REQUIRED` instead.
+   * cannot grant manage), rejecting with `SCOPE_REQUIRED` instead. A `rejected` token is
+   * recorded as such (the session reads as `expired` everywhere), then `SCOPE_REQUIRED`.
    */
-  function ensureFreshWithoutRefresh(sessionId: string): Promise<TokenSet> {
-    return refreshLoop(sessionId, false)
+  function ensureFreshWithoutRefresh(sessionId: string, rejected?: string): Promise<TokenSet> {
+    return refreshLoop(sessionId, false, rejected)
   }
 
   async function refreshLoop(
@@ -256,8 +264,9 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
    * Applies the outcome of a refresh that lost its lock, as long as the session still holds
    * the refresh token that refresh spent: it is the newest news about that token. If a
    * failed login handed the lock back (`refresh` under our very lease), the outcome is
-   * reported under the lease; otherwise it is reported late (with `spent`) and the machine
-   * decides what it still changes. `false` once the session moved on.
+   * reported under the lease; otherwise it is reported late (`LATE_REFRESH_SUCCEEDED` or
+   * `LATE_REFRESH_FAILED`) and the machine decides what it still changes. `false` once the
+   * session moved on.
    */
   async function commitLate(
     sessionId: string,
@@ -271,8 +280,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
       const { value, context } = current.snapshot
       if (context.tokens?.refreshToken.equals(spent) !== true) return false
       const resumed = value === 'refresh' && sameLease(context.lease, ours)
-      const event: TokenEvent =
-        resumed && outcome.type === 'REFRESH_FAILED' ? outcome : { ...outcome, spent }
+      const event = resumed ? outcome : lateOutcome(outcome, spent)
       const committed = await io.commit(sessionId, current, [event])
       if (committed !== undefined) return committed.version !== current.version
     }

@@ -36,6 +36,7 @@ export { createGatedTransport, type GatedTransport, type HeldRequest } from './g
 export {
   createLifecycleTestModel,
   describeLifecycleEvent,
+  isSingleCallerPath,
   type LifecyclePath,
   type LifecycleTestModel,
   type LifecycleTransition,

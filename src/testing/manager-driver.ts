@@ -20,7 +20,11 @@ import {
   SCOPE_OPENID,
   SCOPE_VIEW,
 } from '../machine/token-set.js'
-import { decodeSessionRecord, type TokenSnapshot } from '../manager/session-record.js'
+import {
+  decodeSessionRecord,
+  type SessionRecord,
+  type TokenSnapshot,
+} from '../manager/session-record.js'
 import { deriveStoreKey } from '../manager/store-keys.js'
 import { createTokenManager, type TokenManager } from '../manager/token-manager.js'
 import { rejectPromiseArguments } from '../promise-argument.js'
@@ -223,33 +227,56 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
       bolt.advanceClock(61 * 60_000)
       record(payload(step))
     },
+    async ACCESS_TOKEN_REJECTED(step) {
+      // Bolt refused the session's access token (a 401 on the Account API). A caller needing
+      // manage reports it: the session is expired everywhere, and no refresh starts for it.
+      const token = (await storedRecord())?.context.tokens?.accessToken
+      check(token !== undefined, 'no access token is stored to be refused')
+      const reported = instance().getAccessToken(sessionId, {
+        scope: SCOPE_MANAGE,
+        rejectedToken: token,
+      })
+      await rejects(reported, 'SCOPE_REQUIRED', 'reporting a refused token')
+      record(payload(step))
+    },
     async REFRESH_STARTED(step) {
       await start(instance().getAccessToken(sessionId), 'refresh')
       record(payload(step))
     },
     async REFRESH_SUCCEEDED(step) {
-      // Late (its lock lost): Bolt rotates, the instance is fenced out, finds its spent token
-      // still stored, and keeps the new tokens.
-      if (payload(step).spent !== undefined && model?.value !== 'refresh')
-        await finishLate('success')
-      else await finish('success', (request) => answerAs('success', request))
+      await finish('success', (request) => answerAs('success', request))
       record(payload(step))
     },
     async REFRESH_FAILED(step) {
-      const { error, spent } = payload(step)
-      if (spent !== undefined) await finishLate(error.code)
-      else await finish(error.code, (request) => answerAs(error.code, request))
+      const { code } = payload(step).error
+      await finish(code, (request) => answerAs(code, request))
+      record(payload(step))
+    },
+    async LATE_REFRESH_SUCCEEDED(step) {
+      // Bolt rotates, the instance is fenced out, finds its spent token still stored, and
+      // keeps the new tokens.
+      await finishLate('success')
+      record(payload(step))
+    },
+    async LATE_REFRESH_FAILED(step) {
+      await finishLate(payload(step).error.code)
       record(payload(step))
     },
     async LEASE_TAKEN_OVER(step) {
       // The instance holding the lease is gone: its request stays unanswered for good.
-      const previous = model?.value
-      // An abandoned login that had interrupted a refresh hands the session back to that
-      // refresh, whose lease has ended too: the next caller takes it over and presents it.
-      const resumes = previous === 'codeExchange' && model?.context.interruptedRefresh !== null
       abandon()
       jumpPastLease()
-      if (previous === 'refresh' || resumes) {
+      await start(instance().getAccessToken(sessionId), 'refresh')
+      record(payload(step))
+    },
+    async EXCHANGE_ABANDONED(step) {
+      // The exchanging instance is gone. A login that had interrupted a refresh hands the
+      // session back to that refresh, whose lease has ended too: the next caller takes it
+      // over and presents it.
+      const resumes = model?.context.interruptedRefresh !== null
+      abandon()
+      jumpPastLease()
+      if (resumes) {
         await start(instance().getAccessToken(sessionId), 'refresh')
       } else {
         // Recover the abandoned login without starting a refresh (a manage caller never does).
@@ -277,11 +304,18 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
     check(ended === code, `${what}: expected ${code}, got ${ended}`)
   }
 
+  /** The session's record as stored, decoded; `undefined` when there is none. */
+  async function storedRecord(): Promise<SessionRecord | undefined> {
+    const stored = await store.get(deriveStoreKey(bolt.clientSecret, sessionId))
+    if (stored === undefined) return undefined
+    const persisted = decodeSessionRecord(stored.value)
+    check(persisted !== undefined, 'the stored record does not decode')
+    return persisted
+  }
+
   async function checkState(snapshot: TokenSnapshot): Promise<void> {
     model = snapshot
-    const stored = await store.get(deriveStoreKey(bolt.clientSecret, sessionId))
-    const persisted = stored === undefined ? undefined : decodeSessionRecord(stored.value)
-    check(stored === undefined || persisted !== undefined, 'the stored record does not decode')
+    const persisted = await storedRecord()
     const tokens = persisted?.context.tokens ?? null
     const modelTokens = snapshot.context.tokens
     check(

@@ -200,13 +200,17 @@ describe('getAccessToken({ rejectedToken })', () => {
     expect(refreshes(bolt)).toHaveLength(1)
   })
 
-  it('with scope bolt.account.manage → SCOPE_REQUIRED (a refresh cannot grant manage), after the refresh', async () => {
+  it('with scope bolt.account.manage → SCOPE_REQUIRED without a refresh (it cannot grant manage); the session reads expired', async () => {
     const { bolt, tokens } = await scene()
     const refused = await tokens.getAccessToken(SESSION)
     const error = await rejection(
       tokens.getAccessToken(SESSION, { rejectedToken: refused, scope: 'bolt.account.manage' }),
     )
     expect(error.code).toBe('SCOPE_REQUIRED')
+    expect(refreshes(bolt)).toHaveLength(0)
+    // Every instance now knows the token is dead: the next caller refreshes it.
+    expect(await tokens.getStatus(SESSION)).toMatchObject({ state: 'expired', canManage: false })
+    expect(await tokens.getAccessToken(SESSION)).not.toBe(refused)
     expect(refreshes(bolt)).toHaveLength(1)
   })
 

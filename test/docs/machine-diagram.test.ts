@@ -2,8 +2,10 @@ import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { and, createMachine, not, or, setup } from 'xstate'
 import {
+  arrowCounts,
   diagramBlock,
   fromRoot,
+  lifecycleBlock,
   MACHINE_DOC_PATH,
   machineDoc,
   README_END,
@@ -11,7 +13,11 @@ import {
   README_START,
 } from '../../scripts/generate-docs.js'
 import { listTransitions, toMermaid } from '../../src/machine/mermaid.js'
-import { type TokenState, tokenMachine } from '../../src/machine/token-machine.js'
+import {
+  isSingleCallerTransition,
+  type TokenState,
+  tokenMachine,
+} from '../../src/machine/token-machine.js'
 
 const STATES: TokenState[] = [
   'unauthenticated',
@@ -37,7 +43,7 @@ describe('the committed docs match the machine', () => {
     expect(start, `${README_PATH} lacks the line ${README_START}`).toBeGreaterThan(-1)
     expect(end, `${README_PATH} lacks the line ${README_END}`).toBeGreaterThan(start)
     const block = readme.slice(start + README_START.length + 1, end)
-    expect(block, "README.md's diagram is stale: run npm run docs").toBe(diagramBlock())
+    expect(block, "README.md's diagram is stale: run npm run docs").toBe(lifecycleBlock())
     // It sits in its own section, right after the states table.
     const headings: string[] = readme.match(/^## .*/gm) ?? []
     expect(headings.indexOf('## The lifecycle at a glance')).toBe(
@@ -49,21 +55,35 @@ describe('the committed docs match the machine', () => {
     )
   })
 
-  it('docs/machine.md carries the same diagram and one table row per transition', () => {
+  it('docs/machine.md carries both diagrams and one table row per transition', () => {
     const doc = machineDoc()
     expect(doc).toContain(diagramBlock())
+    expect(doc).toContain(lifecycleBlock())
     const rows = lines(doc).filter((line) => /^\| (`|\*any|\s)/.test(line) && !line.includes('---'))
-    // 17 transitions, plus the row saying unauthenticated has none of its own.
+    // One row per transition, plus the row saying unauthenticated has none of its own.
     expect(rows).toHaveLength(listTransitions(tokenMachine).length + 1)
     expect(doc).toContain(
-      '|  | `REFRESH_FAILED` | `sessionEnded` | `unauthenticated` | `forgetTokens`, `recordError`, `releaseLease` |',
+      '|  | `REFRESH_FAILED` | `refreshTokenRejected` | `unauthenticated` | `forgetTokens`, `recordError`, `releaseLease` |  |',
+    )
+    expect(doc).toContain('|  |  | *otherwise* | `expired` | `recordError`, `releaseLease` |  |')
+    expect(doc).toContain(
+      '| *any state* | `CODE_RECEIVED` |  | `codeExchange` | `takeLease`, `exchangeCode` |  |',
     )
     expect(doc).toContain(
-      '|  |  | `reportedUnderLease` | `expired` | `recordError`, `releaseLease` |',
+      '|  | `EXCHANGE_ABANDONED` | `leaseEnded` | *(stays)* | `failAbandonedExchange` | concurrency |',
     )
-    expect(doc).toContain(
-      '| *any state* | `CODE_RECEIVED` |  | `codeExchange` | `takeLease`, `exchangeCode` |',
-    )
+  })
+
+  it('the lifecycle a merchant sees is about 20 arrows; the whole machine adds what concurrency does', () => {
+    expect(arrowCounts()).toEqual({ machine: 24, lifecycle: 15 })
+    const lifecycle = lines(lifecycleBlock())
+    for (const event of ['LEASE_TAKEN_OVER', 'EXCHANGE_ABANDONED', 'LATE_REFRESH_SUCCEEDED']) {
+      expect(
+        lifecycle.some((line) => line.includes(event)),
+        event,
+      ).toBe(false)
+    }
+    expect(lifecycle).toContain('  fullyScoped --> expired : ACCESS_TOKEN_REJECTED')
   })
 })
 
@@ -82,28 +102,33 @@ describe('toMermaid', () => {
   it('draws one arrow per transition candidate, labelled with the event and guard', () => {
     for (const line of [
       '  expired --> refresh : REFRESH_STARTED',
-      '  refresh --> unauthenticated : REFRESH_FAILED [sessionEnded]',
-      '  refresh --> expired : REFRESH_FAILED [reportedUnderLease]',
+      '  refresh --> unauthenticated : REFRESH_FAILED [refreshTokenRejected]',
+      '  refresh --> expired : REFRESH_FAILED',
       '  refresh --> viewOnly : REFRESH_SUCCEEDED',
-      '  refresh --> refresh : LEASE_TAKEN_OVER [leaseExpired]',
-      '  codeExchange --> fullyScoped : EXCHANGE_SUCCEEDED [grantsManage]',
+      '  refresh --> refresh : LEASE_TAKEN_OVER [leaseEnded]',
+      '  codeExchange --> fullyScoped : EXCHANGE_SUCCEEDED [tokensGrantManage]',
       '  codeExchange --> viewOnly : EXCHANGE_SUCCEEDED',
-      '  codeExchange --> fullyScoped : LEASE_TAKEN_OVER [leaseExpired and keptTokensCanManage]',
-      '  codeExchange --> viewOnly : LEASE_TAKEN_OVER [leaseExpired and keptTokens]',
+      '  codeExchange --> viewOnly : EXCHANGE_FAILED [hasKeptTokens]',
+      '  codeExchange --> codeExchange : EXCHANGE_ABANDONED [leaseEnded]',
       '  fullyScoped --> expired : TIME_ADVANCED [accessTokenExpired]',
+      '  viewOnly --> expired : ACCESS_TOKEN_REJECTED',
     ]) {
       expect(diagramLines).toContain(line)
     }
     const arrows = diagramLines.filter((line) => / --> /.test(line) && !line.includes('[*]'))
-    // 27 of the six states, 2 from any state.
-    expect(arrows).toHaveLength(29)
     expect(arrows).toHaveLength(listTransitions(tokenMachine).length)
   })
 
-  it('draws the transitions of every state (CODE_RECEIVED, LOGOUT) from one "any state"', () => {
+  it('draws the transitions of every state (CODE_RECEIVED, LOGOUT, the late outcomes) from one "any state"', () => {
     expect(diagramLines).toContain('  state "any state" as anyState')
     expect(diagramLines).toContain('  anyState --> codeExchange : CODE_RECEIVED')
     expect(diagramLines).toContain('  anyState --> unauthenticated : LOGOUT')
+    expect(diagramLines).toContain(
+      '  anyState --> viewOnly : LATE_REFRESH_SUCCEEDED [holdsSpentRefreshToken]',
+    )
+    expect(diagramLines).toContain(
+      '  anyState --> unauthenticated : LATE_REFRESH_FAILED [holdsRejectedRefreshToken]',
+    )
     expect(diagramLines).toContain('  class anyState inherited')
     // ...and once more from refresh, which overrides it (the login remembers the refresh).
     expect(diagramLines.filter((line) => line.includes('CODE_RECEIVED'))).toEqual([
@@ -111,6 +136,22 @@ describe('toMermaid', () => {
       '  anyState --> codeExchange : CODE_RECEIVED',
     ])
     expect(diagramLines.filter((line) => line.includes('LOGOUT'))).toHaveLength(1)
+    // The late outcomes: once for every state, and codeExchange's own (it keeps its lease).
+    expect(diagramLines.filter((line) => line.includes('LATE_REFRESH_'))).toHaveLength(5)
+  })
+
+  it('draws only the transitions a filter keeps, and every state still', () => {
+    const single = lines(toMermaid(tokenMachine, { filter: isSingleCallerTransition }))
+    for (const state of STATES) expect(single).toContain(`  ${state}`)
+    const arrows = single.filter((line) => / --> /.test(line) && !line.includes('[*]'))
+    expect(arrows).toHaveLength(
+      listTransitions(tokenMachine).filter((t) => isSingleCallerTransition(t)).length,
+    )
+    expect(listTransitions(tokenMachine).find((t) => t.event === 'LEASE_TAKEN_OVER')?.meta).toEqual(
+      {
+        concurrent: true,
+      },
+    )
   })
 
   it('highlights a state with the `current` class', () => {

@@ -101,8 +101,15 @@ const rows: [string, TokenState, Partial<TokenContext>, Partial<Need>, unknown][
     { rejected: 'at_manage' },
     {
       kind: 'send',
-      events: [{ ...timeAdvanced, skewMs: Number.MAX_SAFE_INTEGER }, refreshStarted],
+      events: [{ type: 'ACCESS_TOKEN_REJECTED', now: NOW }, refreshStarted],
     },
+  ],
+  [
+    'fresh token Bolt refused, manage caller: recorded, no refresh',
+    'fullyScoped',
+    { tokens: fresh },
+    { rejected: 'at_manage', mayRefresh: false },
+    { kind: 'send', events: [{ type: 'ACCESS_TOKEN_REJECTED', now: NOW }] },
   ],
   [
     'fresh token, another one refused',
@@ -208,8 +215,19 @@ const rows: [string, TokenState, Partial<TokenContext>, Partial<Need>, unknown][
     { mayRefresh: false },
     {
       kind: 'send',
-      events: [{ type: 'LEASE_TAKEN_OVER', now: NOW, lease: mine }],
+      events: [{ type: 'EXCHANGE_ABANDONED', now: NOW }],
       takeover: 'expired',
+    },
+  ],
+  [
+    'login under a lease this caller outlived',
+    'codeExchange',
+    { lease: other },
+    { outlived: other, mayRefresh: false },
+    {
+      kind: 'send',
+      events: [{ type: 'EXCHANGE_ABANDONED', now: NOW, outlived: true }],
+      takeover: 'outlived',
     },
   ],
   [
