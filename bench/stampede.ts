@@ -10,6 +10,7 @@ import { AuthorizationCode } from 'simple-oauth2'
 import { createRedisStore } from '../adapters/storage/redis.js'
 import type { TokenStore } from '../src/contracts.js'
 import { accountStatus } from '../src/emulator/index.js'
+import { emulatorManagerOptions } from '../src/emulator/manager-options.js'
 import { EMULATOR_DEFAULTS } from '../src/emulator/options.js'
 import { deriveStoreKey } from '../src/manager/store-keys.js'
 import { createTokenManager } from '../src/manager/token-manager.js'
@@ -179,9 +180,7 @@ async function managerStampede(
   const store = createRedisStore(redis.client(), { prefix })
   let loginOffsetMs = 0
   const manager = createTokenManager({
-    clientId: emulator.clientId,
-    clientSecret: emulator.clientSecret,
-    baseUrl: emulator.url,
+    ...emulatorManagerOptions(emulator),
     store,
     clock: () => Date.now() + loginOffsetMs,
   })
