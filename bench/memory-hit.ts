@@ -7,6 +7,7 @@
 
 import { OAuth2Client } from 'google-auth-library'
 import { createMemoryStore } from '../adapters/storage/memory.js'
+import { emulatorManagerOptions } from '../src/emulator/manager-options.js'
 import type { StoredTokenSet } from '../src/machine/token-set.js'
 import { deriveStoreKey } from '../src/manager/store-keys.js'
 import { createTokenManager } from '../src/manager/token-manager.js'
@@ -24,12 +25,7 @@ const SKEW_MS = 60_000
 export const memoryHit: Section = async ({ settings, emulator }) => {
   heading(`memory.hit: valid-token reads, ${int(SESSIONS)} sessions, memory store`)
   const store = createMemoryStore()
-  const manager = createTokenManager({
-    clientId: emulator.clientId,
-    clientSecret: emulator.clientSecret,
-    baseUrl: emulator.url,
-    store,
-  })
+  const manager = createTokenManager({ ...emulatorManagerOptions(emulator), store })
   const ids = sessionIds('hit', SESSIONS)
   const tokens = await logInAll(emulator, manager, ids)
 

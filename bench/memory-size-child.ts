@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { getHeapStatistics } from 'node:v8'
 import { createMemoryStore } from '../adapters/storage/memory.js'
-import { startBoltEmulator } from '../src/emulator/index.js'
+import { emulatorManagerOptions, startBoltEmulator } from '../src/emulator/index.js'
 import {
   decodeSessionRecord,
   encodeSessionRecord,
@@ -68,12 +68,7 @@ async function template(): Promise<SessionRecord> {
   const bolt = await startBoltEmulator()
   try {
     const store = createMemoryStore()
-    const manager = createTokenManager({
-      clientId: bolt.clientId,
-      clientSecret: bolt.clientSecret,
-      baseUrl: bolt.url,
-      store,
-    })
+    const manager = createTokenManager({ ...emulatorManagerOptions(bolt), store })
     await manager.exchangeCode('template', { code: bolt.login().code })
     const stored = await store.get(deriveStoreKey(bolt.clientSecret, 'template'))
     const record = stored === undefined ? undefined : decodeSessionRecord(stored.value)

@@ -4,11 +4,19 @@
 // process share one refresh (the charitable version: without that, every caller refreshes).
 import { Redis } from 'ioredis'
 import { type AccessToken, AuthorizationCode } from 'simple-oauth2'
+import {
+  callConcurrently,
+  type ParentMessage,
+  readWorkerConfig,
+  type WorkerMessage,
+} from '../test/multiprocess/protocol.js'
 import { type ChildMessage, serveParent } from './child.js'
-import { type Go, readWorkerConfig, stampedeOf } from './stampede-protocol.js'
 
 const config = readWorkerConfig()
-const redis = new Redis(config.redisUrl, { commandTimeout: 10_000, maxRetriesPerRequest: 1 })
+const redis = new Redis(config.redisUrl, {
+  commandTimeout: config.commandTimeoutMs,
+  maxRetriesPerRequest: 1,
+})
 redis.on('error', () => {})
 const oauth = new AuthorizationCode({
   client: { id: config.clientId, secret: config.clientSecret },
@@ -46,9 +54,10 @@ function codeOf(error: unknown): string {
   return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)
 }
 
-const { send } = serveParent(async (message: ChildMessage) => {
+const { send } = serveParent(async (message: ChildMessage): Promise<WorkerMessage | undefined> => {
   if (message.type !== 'go') return undefined
-  const go = message as Go
-  return stampedeOf(go.callers, () => getAccessToken(go.sessionId), codeOf)
+  const go = message as Extract<ParentMessage, { type: 'go' }>
+  const results = await callConcurrently(go.concurrency, () => getAccessToken(go.sessionId), codeOf)
+  return { type: 'results', results }
 })
 send({ type: 'ready' })

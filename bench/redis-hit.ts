@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { createRedisStore } from '../adapters/storage/redis.js'
+import { emulatorManagerOptions } from '../src/emulator/manager-options.js'
 import { EMULATOR_DEFAULTS } from '../src/emulator/options.js'
 import { deriveStoreKey } from '../src/manager/store-keys.js'
 import { createTokenManager, type TokenManager } from '../src/manager/token-manager.js'
@@ -42,12 +43,7 @@ export const redisHit: Section = async ({ settings, emulator, redis }) => {
   const client = redis.client()
   const store = createRedisStore(client, { prefix })
   try {
-    const manager = createTokenManager({
-      clientId: emulator.clientId,
-      clientSecret: emulator.clientSecret,
-      baseUrl: emulator.url,
-      store,
-    })
+    const manager = createTokenManager({ ...emulatorManagerOptions(emulator), store })
     const ids = sessionIds('redis', CONCURRENCY)
     const tokens = await logInAll(emulator, manager, ids)
     const commands = await commandsPerRead(

@@ -6,6 +6,7 @@
  */
 import * as oidc from 'openid-client'
 import { createMemoryStore } from '../adapters/storage/memory.js'
+import { emulatorManagerOptions } from '../src/emulator/manager-options.js'
 import { createTokenManager } from '../src/manager/token-manager.js'
 import type { Section } from './context.js'
 import type { RemoteEmulator } from './emulator.js'
@@ -69,9 +70,7 @@ export const refresh: Section = async ({ settings, emulator }) => {
   // is a real refresh request (checked against the emulator's counter below).
   let offsetMs = 0
   const manager = createTokenManager({
-    clientId: emulator.clientId,
-    clientSecret: emulator.clientSecret,
-    baseUrl: emulator.url,
+    ...emulatorManagerOptions(emulator),
     store: createMemoryStore(),
     clock: () => Date.now() + offsetMs,
   })

@@ -10,9 +10,17 @@ import { AuthorizationCode } from 'simple-oauth2'
 import { createRedisStore } from '../adapters/storage/redis.js'
 import type { TokenStore } from '../src/contracts.js'
 import { accountStatus } from '../src/emulator/index.js'
+import { emulatorManagerOptions } from '../src/emulator/manager-options.js'
 import { EMULATOR_DEFAULTS } from '../src/emulator/options.js'
 import { deriveStoreKey } from '../src/manager/store-keys.js'
 import { createTokenManager } from '../src/manager/token-manager.js'
+import {
+  type CallResult,
+  type ParentMessage,
+  WORKER_CONFIG_ENV,
+  type WorkerConfig,
+  type WorkerMessage,
+} from '../test/multiprocess/protocol.js'
 import { type Child, spawnChild } from './child.js'
 import type { Section, SectionContext } from './context.js'
 import type { RemoteEmulator } from './emulator.js'
@@ -20,10 +28,15 @@ import { heading, ms, table } from './format.js'
 import { type Metrics, measured, notMeasured } from './metrics.js'
 import type { RedisTarget } from './redis-target.js'
 import { median, percentile } from './rounds.js'
-import { type Done, type Go, WORKER_CONFIG_ENV, type WorkerConfig } from './stampede-protocol.js'
 
 /** The bench emulator runs on the defaults: the API key the managers' store keys derive from. */
 const EMULATOR_SECRET = EMULATOR_DEFAULTS.clientSecret
+
+/** The backend instance with the token manager, shared with the multi-process tests. */
+const MANAGER_WORKER = '../test/multiprocess/worker.ts'
+
+type Go = Extract<ParentMessage, { type: 'go' }>
+type Results = Extract<WorkerMessage, { type: 'results' }>
 
 const PROCESSES = 4
 const CALLERS_PER_PROCESS = 50
@@ -73,9 +86,10 @@ async function spawnWorkers(
   )
 }
 
-/** Sends `go` to the workers at once and gathers their answers. */
-async function fire(workers: readonly Child<{ type: 'ready' }>[], go: Go): Promise<Done[]> {
-  return Promise.all(workers.map((worker) => worker.request<Done>(go, 'done')))
+/** Sends `go` to the workers at once and gathers every caller's result. */
+async function fire(workers: readonly Child<{ type: 'ready' }>[], go: Go): Promise<CallResult[]> {
+  const answers = await Promise.all(workers.map((worker) => worker.request<Results>(go, 'results')))
+  return answers.flatMap((answer) => answer.results)
 }
 
 /** Runs one stampede against the emulator and summarises it. */
@@ -87,26 +101,25 @@ async function stampedeRun(
 ): Promise<Run> {
   await emulator.resetStats()
   await emulator.injectFault({ type: 'delay', ms: DELAY_MS }, PROCESSES * CALLERS_PER_PROCESS)
-  let answers: Done[]
+  let results: CallResult[]
   try {
-    answers = await fire(workers, go)
+    results = await fire(workers, go)
   } finally {
     await emulator.clearFaults()
   }
   const requests = await emulator.requests()
   const stats = await emulator.stats()
-  const waits = answers.flatMap((answer) => answer.waits)
+  const waits = results.map((result) => result.waitMs)
   const errors: Record<string, number> = {}
-  for (const answer of answers) {
-    for (const [code, count] of Object.entries(answer.errors))
-      errors[code] = (errors[code] ?? 0) + count
+  for (const result of results) {
+    if (!result.ok) errors[result.code] = (errors[result.code] ?? 0) + 1
   }
   const stored = await storedAccessToken()
   return {
     refreshes: requests.filter((request) => request.grantType === 'refresh_token').length,
     invalidGrants: stats.invalidGrants,
     errors,
-    tokens: new Set(answers.flatMap((answer) => answer.tokens)).size,
+    tokens: new Set(results.flatMap((result) => (result.ok ? [result.token] : []))).size,
     p50: percentile(waits, 50),
     p99: percentile(waits, 99),
     max: Math.max(...waits),
@@ -165,6 +178,11 @@ function workerConfig(
     baseUrl: emulator.url,
     clientId: emulator.clientId,
     clientSecret: emulator.clientSecret,
+    clockOffsetMs: 0,
+    // The instances run flat out on a busy machine: give Redis time rather than fail a caller.
+    commandTimeoutMs: 10_000,
+    // An IPC message per lifecycle event would add to the waits being measured.
+    forwardEvents: false,
   }
 }
 
@@ -175,13 +193,11 @@ async function managerStampede(
 ): Promise<Metrics> {
   const prefix = `${redis.prefix}stampede:`
   const config = workerConfig(emulator, redis, prefix)
-  const workers = await spawnWorkers('./stampede-worker.ts', config)
+  const workers = await spawnWorkers(MANAGER_WORKER, config)
   const store = createRedisStore(redis.client(), { prefix })
   let loginOffsetMs = 0
   const manager = createTokenManager({
-    clientId: emulator.clientId,
-    clientSecret: emulator.clientSecret,
-    baseUrl: emulator.url,
+    ...emulatorManagerOptions(emulator),
     store,
     clock: () => Date.now() + loginOffsetMs,
   })
@@ -203,7 +219,7 @@ async function managerStampede(
         alone = await stampedeRun(
           emulator,
           [worker],
-          { type: 'go', sessionId: soloId, callers: 1, clockOffsetMs },
+          { type: 'go', sessionId: soloId, concurrency: 1, clockOffsetMs },
           () => storedAccessToken(store, soloId),
         )
       }
@@ -212,7 +228,7 @@ async function managerStampede(
       const crowd = await stampedeRun(
         emulator,
         workers,
-        { type: 'go', sessionId, callers: CALLERS_PER_PROCESS, clockOffsetMs },
+        { type: 'go', sessionId, concurrency: CALLERS_PER_PROCESS, clockOffsetMs },
         () => storedAccessToken(store, sessionId),
       )
       if (run > 0 && alone !== undefined) {
@@ -291,11 +307,10 @@ async function naiveStampede(
       const warmUp: Go = {
         type: 'go',
         sessionId: `${prefix}warm-up-${i}`,
-        callers: 1,
-        clockOffsetMs: 0,
+        concurrency: 1,
       }
       await seed(warmUp.sessionId)
-      await worker.request<Done>(warmUp, 'done')
+      await worker.request<Results>(warmUp, 'results')
     }
     for (let run = 1; run <= settings.rounds; run++) {
       const key = `${prefix}session-${run}`
@@ -303,7 +318,7 @@ async function naiveStampede(
       const result = await stampedeRun(
         emulator,
         workers,
-        { type: 'go', sessionId: key, callers: CALLERS_PER_PROCESS, clockOffsetMs: 0 },
+        { type: 'go', sessionId: key, concurrency: CALLERS_PER_PROCESS },
         async () => {
           const raw = await client.get(key)
           return raw === null

@@ -4,15 +4,13 @@
  * emulator and pass your own keys (and `baseUrl: BOLT_SANDBOX_URL` for the sandbox).
  */
 import { createAccountApi, createTokenManager, isBoltTokenError } from 'bolt-token-lifecycle'
-import { startBoltEmulator } from 'bolt-token-lifecycle/emulator'
+import { emulatorManagerOptions, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
 
 export async function quickStart(): Promise<string[]> {
   const bolt = await startBoltEmulator() // stands in for https://api.bolt.com
-  const tokens = createTokenManager({
-    clientId: bolt.clientId, // your publishable key
-    clientSecret: bolt.clientSecret, // your API key
-    baseUrl: bolt.url,
-  })
+  // The emulator's keys, URL and clock; in production, { clientId: your publishable key,
+  // clientSecret: your API key }.
+  const tokens = createTokenManager(emulatorManagerOptions(bolt))
   const seen: string[] = []
   tokens.subscribe((event) => {
     if (event.type === 'transition') seen.push(`${event.from} → ${event.to}`)

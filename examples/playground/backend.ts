@@ -12,7 +12,7 @@ import {
   isBoltTokenError,
   type TokenState,
 } from 'bolt-token-lifecycle'
-import { startBoltEmulator } from 'bolt-token-lifecycle/emulator'
+import { emulatorManagerOptions, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
 import { tokenMachine, toMermaid } from 'bolt-token-lifecycle/machine'
 import { createMemoryStore } from 'bolt-token-lifecycle/memory'
 
@@ -83,10 +83,7 @@ export async function startBackend(
 ): Promise<PlaygroundBackend> {
   const bolt = await startBoltEmulator()
   const tokens = createTokenManager({
-    clientId: bolt.clientId,
-    clientSecret: bolt.clientSecret,
-    baseUrl: bolt.url,
-    clock: bolt.now,
+    ...emulatorManagerOptions(bolt),
     store: createMemoryStore(),
   })
   // The Account API for the playground's one session: it sends the token and the API key.

@@ -8,7 +8,11 @@ import {
   createTokenManager,
   type TokenManager,
 } from 'bolt-token-lifecycle'
-import { type BoltEmulator, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
+import {
+  type BoltEmulator,
+  emulatorManagerOptions,
+  startBoltEmulator,
+} from 'bolt-token-lifecycle/emulator'
 
 /** A token manager and the Bolt it talks to. */
 export interface BoltConnection {
@@ -42,12 +46,8 @@ export async function connectBolt(env: NodeJS.ProcessEnv = process.env): Promise
   }
 
   const emulator = await startBoltEmulator() // stands in for https://api.bolt.com
-  const tokens = createTokenManager({
-    clientId: emulator.clientId,
-    clientSecret: emulator.clientSecret,
-    baseUrl: emulator.url,
-    clock: () => emulator.now(), // the emulator's clock: advancing it expires tokens
-  })
+  // Its keys, its URL and its clock (advancing the clock expires tokens).
+  const tokens = createTokenManager(emulatorManagerOptions(emulator))
   return { tokens, baseUrl: emulator.url, emulator, close: () => emulator.close() }
 }
 

@@ -14,6 +14,7 @@ import {
   createBoltTestHelpers,
   createGatedTransport,
   describeLifecycleEvent,
+  emulatorManagerOptions,
   type HeldRequest,
   isSingleCallerPath,
   lifecyclePaths,
@@ -41,10 +42,7 @@ async function startBackend(bolt: BoltEmulator) {
   // The gate holds each token request until the test decides how Bolt answers.
   const gate = createGatedTransport(createFetchTransport())
   const tokens: TokenManager = createTokenManager({
-    clientId: bolt.clientId,
-    clientSecret: bolt.clientSecret,
-    baseUrl: bolt.url,
-    clock: bolt.now,
+    ...emulatorManagerOptions(bolt),
     http: gate,
     // Each machine event is one answer from Bolt, so the library's retries are off here.
     retry: false,

@@ -8,7 +8,7 @@
  */
 
 import type { TokenStore } from '../contracts.js'
-import { accountStatus, startBoltEmulator } from '../emulator/index.js'
+import { accountStatus, emulatorManagerOptions, startBoltEmulator } from '../emulator/index.js'
 import { isBoltTokenError } from '../errors.js'
 import type { TransitionEvent } from '../manager/lifecycle-events.js'
 import { createTokenManager, type TokenManager } from '../manager/token-manager.js'
@@ -82,10 +82,7 @@ export async function runTour(options: TourOptions = {}): Promise<TransitionEven
   const seen: TransitionEvent[] = []
   try {
     const tokens: TokenManager = createTokenManager({
-      clientId: bolt.clientId,
-      clientSecret: bolt.clientSecret,
-      baseUrl: bolt.url,
-      clock: bolt.now,
+      ...emulatorManagerOptions(bolt),
       ...(storage.store === undefined ? {} : { store: storage.store }),
     })
     tokens.subscribe((event) => {

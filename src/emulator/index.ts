@@ -35,6 +35,11 @@ export {
   type LocalRequestRefusal,
   type LocalRouteKind,
 } from './local-request.js'
+export {
+  type EmulatorConnection,
+  type EmulatorManagerOptions,
+  emulatorManagerOptions,
+} from './manager-options.js'
 export { EMULATOR_DEFAULTS } from './options.js'
 export { BOLT_SCOPES, type BoltScope } from './scopes.js'
 export { TOKEN_PATHS } from './token-endpoint.js'

@@ -8,6 +8,7 @@
  * - {@link createBoltTestHelpers}: log in, let an hour pass, fail the next token request.
  * - {@link createGatedTransport}: holds token requests so in-flight states can be seen.
  * - {@link lifecycleTransitions} and {@link transitionTaken}: what to cover, and what a step covered.
+ * - {@link emulatorManagerOptions}: the options that point a token manager at an emulator.
  * - {@link followEmulatorClock}: a token manager's clock for an emulator in another process.
  * - {@link deriveStoreKey}: the key a session's record is stored under, to look at it in a test.
  * - {@link testTokenStore}: the `TokenStore` conformance suite, to check a store of your own.
@@ -17,6 +18,9 @@
 export {
   type BoltEmulator,
   type BoltEmulatorOptions,
+  type EmulatorConnection,
+  type EmulatorManagerOptions,
+  emulatorManagerOptions,
   faults,
   startBoltEmulator,
 } from '../emulator/index.js'

@@ -165,6 +165,7 @@ describe('the entry points', () => {
     expect(requests).toBe(0)
   })
 
+  // startBoltEmulator itself is under test here, so it is called directly, not through the harness.
   it('startBoltEmulator refuses Promise options (it would otherwise start with the defaults)', async () => {
     const options = later({ clientId: 'pk_mine' }) as unknown as { clientId: string }
     expect([

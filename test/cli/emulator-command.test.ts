@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { afterEach, expect, it } from 'vitest'
-import { EMULATOR_DEFAULTS } from '../../src/emulator/index.js'
+import { EMULATOR_DEFAULTS, emulatorManagerOptions } from '../../src/emulator/index.js'
 import { createTokenManager } from '../../src/index.js'
 
 let child: ChildProcess | undefined
@@ -44,11 +44,7 @@ it('`bolt-token-lifecycle emulator --port 0` serves Bolt for another process, co
     body: '{}',
   })
   const { code } = (await login.json()) as { code: string }
-  const tokens = createTokenManager({
-    clientId: EMULATOR_DEFAULTS.clientId,
-    clientSecret: EMULATOR_DEFAULTS.clientSecret,
-    baseUrl: url,
-  })
+  const tokens = createTokenManager(emulatorManagerOptions({ ...EMULATOR_DEFAULTS, url }))
   expect((await tokens.exchangeCode('s1', { code })).state).toBe('fullyScoped')
   const account = await fetch(`${url}/v1/account`, {
     headers: {

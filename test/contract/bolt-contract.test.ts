@@ -6,13 +6,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  type BoltEmulator,
-  faults,
-  SAMPLE_ADDRESS,
-  startBoltEmulator,
-} from '../../src/emulator/index.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { type BoltEmulator, faults, SAMPLE_ADDRESS } from '../../src/emulator/index.js'
+import { startEmulatorForFile } from '../support/harness.js'
 
 const SCHEMA_DIR = new URL('./schemas/', import.meta.url)
 const SCHEMA_BASE = 'https://bolt-token-lifecycle.test/schemas/'
@@ -43,9 +39,8 @@ async function answerOf(response: Response): Promise<Answer> {
 
 let bolt: BoltEmulator
 beforeAll(async () => {
-  bolt = await startBoltEmulator()
+  bolt = await startEmulatorForFile()
 })
-afterAll(() => bolt.close())
 
 function token(fields: Record<string, string>, headers: Record<string, string> = {}) {
   return fetch(`${bolt.url}/v1/oauth/token`, {

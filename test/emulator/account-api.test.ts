@@ -1,10 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  type BoltEmulator,
-  SAMPLE_ADDRESS,
-  sha256Email,
-  startBoltEmulator,
-} from '../../src/emulator/index.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { type BoltEmulator, SAMPLE_ADDRESS, sha256Email } from '../../src/emulator/index.js'
+import { startEmulator } from '../support/harness.js'
 import {
   addAddress,
   callAccount,
@@ -17,9 +13,8 @@ import {
 
 let bolt: BoltEmulator
 beforeEach(async () => {
-  bolt = await startBoltEmulator({ now: T0 })
+  bolt = await startEmulator({ now: T0 })
 })
-afterEach(() => bolt.close())
 
 const INVALID_TOKEN = 'Bearer error="invalid_token"'
 const boltError = (code: number, message: string) => ({

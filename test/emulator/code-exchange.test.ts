@@ -1,13 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type BoltEmulator, startBoltEmulator } from '../../src/emulator/index.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import type { BoltEmulator } from '../../src/emulator/index.js'
+import { startEmulator } from '../support/harness.js'
 import { expectOAuthError } from './emulator-test-kit.js'
 import { exchangeCode, getAccount, postToken, T0, verifyIdToken } from './helpers.js'
 
 let bolt: BoltEmulator
 beforeEach(async () => {
-  bolt = await startBoltEmulator({ now: T0 })
+  bolt = await startEmulator({ now: T0 })
 })
-afterEach(() => bolt.close())
 
 describe('authorization_code grant', () => {
   it('answers exactly the fields of Bolt docs, with an ID token for openid', async () => {
@@ -71,8 +71,7 @@ describe('authorization_code grant', () => {
   })
 
   it('omits id_token without openid and uses the configured TTL', async () => {
-    await bolt.close()
-    bolt = await startBoltEmulator({ now: T0, accessTokenTtlSeconds: 60 })
+    bolt = await startEmulator({ now: T0, accessTokenTtlSeconds: 60 })
     const answer = await exchangeCode(bolt, bolt.login().code, { scope: 'bolt.account.manage' })
     expect(answer.status).toBe(200)
     expect(answer.json).not.toHaveProperty('id_token')

@@ -1,12 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type BoltEmulator, faults, startBoltEmulator } from '../../src/emulator/index.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { type BoltEmulator, faults } from '../../src/emulator/index.js'
+import { startEmulator } from '../support/harness.js'
 import { control, exchangeCode, getAccount, refresh, signIn, T0 } from './helpers.js'
 
 let bolt: BoltEmulator
 beforeEach(async () => {
-  bolt = await startBoltEmulator({ now: T0 })
+  bolt = await startEmulator({ now: T0 })
 })
-afterEach(() => bolt.close())
 
 describe('control API over HTTP', () => {
   it('POST /__emulator/login issues a code, with state when given', async () => {

@@ -1,17 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import {
-  type BoltEmulator,
-  faults,
-  startBoltEmulator,
-  tokenHash,
-} from '../../src/emulator/index.js'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { type BoltEmulator, faults, tokenHash } from '../../src/emulator/index.js'
+import { startEmulator } from '../support/harness.js'
 import { control, exchangeCode, getAccount, refresh, signIn, T0 } from './helpers.js'
 
 let bolt: BoltEmulator
 beforeEach(async () => {
-  bolt = await startBoltEmulator({ now: T0 })
+  bolt = await startEmulator({ now: T0 })
 })
-afterEach(() => bolt.close())
 
 describe('fault injection', () => {
   it('respond: answers the fault and processes nothing', async () => {
@@ -149,8 +144,7 @@ describe('fault injection', () => {
   })
 
   it('drop after, inside a grace window: the retry gets the lost response', async () => {
-    await bolt.close()
-    bolt = await startBoltEmulator({ now: T0, refreshGraceMs: 5_000 })
+    bolt = await startEmulator({ now: T0, refreshGraceMs: 5_000 })
     const tokens = await signIn(bolt)
     bolt.injectFault({ type: 'drop', when: 'after' })
     await expect(refresh(bolt, tokens.refresh_token)).rejects.toThrow(TypeError)

@@ -1,13 +1,13 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type BoltEmulator, faults, startBoltEmulator } from '../../src/emulator/index.js'
+import { describe, expect, it } from 'vitest'
+import { type BoltEmulator, type BoltEmulatorOptions, faults } from '../../src/emulator/index.js'
+import { startEmulator } from '../support/harness.js'
 import { exchangeCode, refresh, T0 } from './helpers.js'
 
 let bolt: BoltEmulator | undefined
-afterEach(() => bolt?.close())
 
-async function start(options: Parameters<typeof startBoltEmulator>[0] = {}) {
-  bolt = await startBoltEmulator({ now: T0, ...options })
+async function start(options: BoltEmulatorOptions = {}) {
+  bolt = await startEmulator({ now: T0, ...options })
   return bolt
 }
 
@@ -25,7 +25,6 @@ describe('ID tokens', () => {
     await expect(jwtVerify(token, jwks)).resolves.toMatchObject({ payload: { iss: emulator.url } })
     expect(emulator.stats).toMatchObject({ idTokensIssued: 1, jwksRequests: 1 })
 
-    await emulator.close()
     const withKid = await start({ idTokenKid: true })
     expect(decodeProtectedHeader(await idTokenOf(withKid))).toEqual({
       alg: 'RS256',

@@ -1,3 +1,4 @@
+// The emulator's own start, options and close() are under test: it calls startBoltEmulator itself.
 import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { startBoltEmulator, tokenHash } from '../../src/emulator/index.js'

@@ -1,13 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type BoltEmulator, startBoltEmulator } from '../../src/emulator/index.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import type { BoltEmulator } from '../../src/emulator/index.js'
+import { startEmulator } from '../support/harness.js'
 import { expectOAuthError } from './emulator-test-kit.js'
 import { addAddress, getAccount, postToken, refresh, signIn, T0 } from './helpers.js'
 
 let bolt: BoltEmulator
 beforeEach(async () => {
-  bolt = await startBoltEmulator({ now: T0 })
+  bolt = await startEmulator({ now: T0 })
 })
-afterEach(() => bolt.close())
 
 describe('refresh_token grant', () => {
   it('rotates: new view-only access token, new refresh token, no id_token', async () => {
@@ -83,8 +83,7 @@ describe('refresh_token grant', () => {
 
   describe('with a grace window', () => {
     beforeEach(async () => {
-      await bolt.close()
-      bolt = await startBoltEmulator({ now: T0, refreshGraceMs: 10_000 })
+      bolt = await startEmulator({ now: T0, refreshGraceMs: 10_000 })
     })
 
     it('re-issues the same successor within the window', async () => {
@@ -122,16 +121,14 @@ describe('refresh_token grant', () => {
     const late = await refresh(bolt, successor.json.refresh_token as string)
     expectOAuthError(late, 422, 'invalid_grant', 'The refresh token has expired')
 
-    await bolt.close()
-    bolt = await startBoltEmulator({ now: T0, refreshTokenTtlSeconds: 60 })
+    bolt = await startEmulator({ now: T0, refreshTokenTtlSeconds: 60 })
     const short = await signIn(bolt)
     bolt.advanceClock(60_000)
     expect((await refresh(bolt, short.refresh_token)).status).toBe(422)
   })
 
   it('reuseRevokesFamily: false refuses a spent refresh token and revokes nothing', async () => {
-    await bolt.close()
-    bolt = await startBoltEmulator({ now: T0, reuseRevokesFamily: false })
+    bolt = await startEmulator({ now: T0, reuseRevokesFamily: false })
     const tokens = await signIn(bolt)
     const rotated = await refresh(bolt, tokens.refresh_token)
 

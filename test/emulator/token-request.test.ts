@@ -1,16 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type BoltEmulator, startBoltEmulator } from '../../src/emulator/index.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import type { BoltEmulator } from '../../src/emulator/index.js'
+import { startEmulator } from '../support/harness.js'
 import { exchangeCode, postToken, T0 } from './helpers.js'
 
 let bolt: BoltEmulator
 beforeEach(async () => {
-  bolt = await startBoltEmulator({
+  bolt = await startEmulator({
     now: T0,
     clientId: 'pk_test_merchant',
     clientSecret: 'sk_test_very_secret',
   })
 })
-afterEach(() => bolt.close())
 
 const FORM_ONLY = {
   error: 'invalid_request',

@@ -17,7 +17,7 @@ import {
   type TokenManager,
   type TokenManagerOptions,
 } from 'bolt-token-lifecycle'
-import { type BoltEmulator, faults, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
+import { type BoltEmulator, emulatorManagerOptions, faults } from 'bolt-token-lifecycle/emulator'
 import { createFetchTransport } from 'bolt-token-lifecycle/fetch'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApp as createExpressApp } from '../../examples/express/app.js'
@@ -33,6 +33,7 @@ import {
   type ErrorLogEntry,
 } from '../../examples/shared/http-errors.js'
 import { type BrowserAnswer, createBrowser } from '../support/cookie-browser.js'
+import { startEmulator } from '../support/harness.js'
 
 interface Running {
   url: string
@@ -150,10 +151,7 @@ describe.each(frameworks)('the $name example', (framework) => {
 
   async function startApp(overrides: Partial<TokenManagerOptions> = {}): Promise<Running> {
     tokens = createTokenManager({
-      clientId: bolt.clientId,
-      clientSecret: bolt.clientSecret,
-      baseUrl: bolt.url,
-      clock: () => bolt.now(),
+      ...emulatorManagerOptions(bolt), // its keys, its URL and its clock
       http: recordingTransport(issued),
       retry: { baseDelayMs: 5, maxDelayMs: 20 },
       ...overrides,
@@ -162,7 +160,7 @@ describe.each(frameworks)('the $name example', (framework) => {
   }
 
   beforeEach(async () => {
-    bolt = await startBoltEmulator()
+    bolt = await startEmulator()
     issued = new Set([bolt.clientSecret])
     randomValues = new Set()
     seen = []
@@ -172,7 +170,6 @@ describe.each(frameworks)('the $name example', (framework) => {
 
   afterEach(async () => {
     await app.close()
-    await bolt.close()
     const everything = [...seen, ...logs.map((entry) => JSON.stringify(entry))]
     for (const text of everything) {
       for (const secret of issued) expect(text).not.toContain(secret)

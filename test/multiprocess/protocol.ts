@@ -1,38 +1,57 @@
-// The IPC protocol between the multi-process tests (parent) and worker.ts (child). Types only,
-// plus the name of the environment variable that carries a worker's configuration.
+// The IPC protocol between a parent (the multi-process tests, bench/stampede.ts) and its
+// backend-instance processes: worker.ts (a token manager) and bench/naive-worker.ts
+// (simple-oauth2, no lock). Plus the helpers both workers use to read their configuration and
+// to fire concurrent callers.
 import type { ErrorEvent, LifecycleEvent } from '../../src/manager/lifecycle-events.js'
 import type { SessionStatus } from '../../src/manager/token-manager.js'
 
 /** The environment variable holding a worker's {@link WorkerConfig} as JSON. */
-export const WORKER_CONFIG_ENV = 'BOLT_MULTIPROCESS_WORKER_CONFIG'
+export const WORKER_CONFIG_ENV = 'BOLT_STAMPEDE_WORKER_CONFIG'
 
-/** Everything a worker needs to build its own Redis client and token manager. */
-export interface WorkerConfig {
-  redisUrl: string
-  /** The Redis key prefix shared with the parent's manager. */
-  prefix: string
-  /** The emulator's URL and client credentials. */
-  baseUrl: string
-  clientId: string
-  clientSecret: string
-  /** `bolt.now() - Date.now()` measured by the parent: the worker's clock is the emulator's. */
-  clockOffsetMs: number
+/** The token-request options a worker's manager gets (the manager's defaults when absent). */
+export interface WorkerTiming {
   timeoutMs: number
   leaseMs: number
   pollIntervalMs: number
 }
 
+/** Everything a worker needs to build its own Redis client and token client. */
+export interface WorkerConfig {
+  redisUrl: string
+  /** The Redis key prefix every instance shares. */
+  prefix: string
+  /** The emulator's URL and the merchant's credentials. */
+  baseUrl: string
+  clientId: string
+  clientSecret: string
+  /** Milliseconds added to `Date.now()`: the instance's clock (a `go` may move it). */
+  clockOffsetMs: number
+  /** The Redis client's `commandTimeout`. */
+  commandTimeoutMs: number
+  /** Whether to forward every lifecycle event (`event` messages); the bench leaves them off. */
+  forwardEvents: boolean
+  timing?: WorkerTiming
+}
+
 /** Parent → worker. */
 export type ParentMessage =
-  /** Fire `concurrency` concurrent `getAccessToken(sessionId)`; answered by `results`. */
-  | { type: 'go'; sessionId: string; concurrency: number }
+  /**
+   * Fire `concurrency` concurrent token reads of `sessionId`, first moving the instance's clock
+   * to `clockOffsetMs` when given; answered by `results`.
+   */
+  | { type: 'go'; sessionId: string; concurrency: number; clockOffsetMs?: number }
   /** Answered by `status` (the worker manager's `getStatus`). */
   | { type: 'status'; sessionId: string }
   /** Close the store and the Redis client, then exit with code 0. */
   | { type: 'exit' }
 
-/** One `getAccessToken` outcome. Tokens may cross IPC; tests never print them. */
-export type CallResult = { ok: true; token: string } | { ok: false; code: string; message: string }
+/** One caller's outcome and how long it waited. Tokens may cross IPC; nobody prints them. */
+export type CallResult = (
+  | { ok: true; token: string }
+  | { ok: false; code: string; message: string }
+) & {
+  waitMs: number
+}
 
 /** A manager's error event, without the error object (no cause, no stack). */
 export interface WireErrorEvent {
@@ -53,3 +72,48 @@ export type WorkerMessage =
   | { type: 'status'; status: SessionStatus }
   | { type: 'event'; event: WireEvent }
   | { type: 'crash'; message: string }
+
+/** `Name: message` of a thrown value. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
+/** Reads the worker's {@link WorkerConfig} from its environment, checking every field. */
+export function readWorkerConfig(): WorkerConfig {
+  const raw = process.env[WORKER_CONFIG_ENV]
+  if (raw === undefined) throw new Error(`${WORKER_CONFIG_ENV} is not set`)
+  const config = JSON.parse(raw) as Partial<WorkerConfig>
+  for (const name of ['redisUrl', 'prefix', 'baseUrl', 'clientId', 'clientSecret'] as const) {
+    if (typeof config[name] !== 'string') throw new Error(`config.${name} must be a string`)
+  }
+  for (const name of ['clockOffsetMs', 'commandTimeoutMs'] as const) {
+    if (typeof config[name] !== 'number') throw new Error(`config.${name} must be a number`)
+  }
+  if (typeof config.forwardEvents !== 'boolean')
+    throw new Error('config.forwardEvents must be a boolean')
+  for (const name of ['timeoutMs', 'leaseMs', 'pollIntervalMs'] as const) {
+    if (config.timing !== undefined && typeof config.timing[name] !== 'number')
+      throw new Error(`config.timing.${name} must be a number`)
+  }
+  return config as WorkerConfig
+}
+
+/** Runs `call` `concurrency` times at once; each failure is named by `codeOf`. */
+export function callConcurrently(
+  concurrency: number,
+  call: () => Promise<string>,
+  codeOf: (error: unknown) => string,
+): Promise<CallResult[]> {
+  return Promise.all(
+    Array.from({ length: concurrency }, async (): Promise<CallResult> => {
+      const started = performance.now()
+      try {
+        const token = await call()
+        return { ok: true, token, waitMs: performance.now() - started }
+      } catch (error) {
+        const waitMs = performance.now() - started
+        return { ok: false, code: codeOf(error), message: describeError(error), waitMs }
+      }
+    }),
+  )
+}

@@ -10,15 +10,8 @@ import type { TransitionEvent } from '../../src/manager/lifecycle-events.js'
 import type { TokenManager } from '../../src/manager/token-manager.js'
 import { managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
 import { createTestRedis, randomPrefix, redisUrl } from '../support/redis.js'
-import type { CallResult, WireEvent } from './protocol.js'
+import type { CallResult, WireEvent, WorkerTiming } from './protocol.js'
 import type { SpawnWorkerOptions } from './workers.js'
-
-/** The token-request options a worker's manager gets. */
-export interface WorkerTiming {
-  timeoutMs: number
-  leaseMs: number
-  pollIntervalMs: number
-}
 
 export interface ExpiredSession {
   bolt: BoltEmulator
@@ -60,7 +53,9 @@ export async function startExpiredSession(
       clientId: bolt.clientId,
       clientSecret: bolt.clientSecret,
       clockOffsetMs: bolt.now() - Date.now(),
-      ...timing,
+      commandTimeoutMs: 2_000,
+      forwardEvents: true,
+      timing,
     }),
   }
 }

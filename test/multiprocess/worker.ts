@@ -1,16 +1,16 @@
-// A child process for the multi-process tests: its own ioredis client, its own token manager on
-// the shared Redis prefix, driven over IPC (see protocol.ts). Started by workers.ts with
-// `fork(..., { execArgv: ['--import', 'tsx'] })`. It never prints a token.
+// One backend instance, for the multi-process tests and the bench's stampede: its own ioredis
+// client, its own token manager on the shared Redis prefix, driven over IPC (see protocol.ts).
+// Forked under tsx by workers.ts (tests) and bench/child.ts (bench). It never prints a token.
 import { Redis } from 'ioredis'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
 import { isBoltTokenError } from '../../src/errors.js'
 import { createTokenManager, type TokenManager } from '../../src/manager/token-manager.js'
 import {
-  type CallResult,
+  callConcurrently,
+  describeError,
   type ParentMessage,
+  readWorkerConfig,
   type WireEvent,
-  WORKER_CONFIG_ENV,
-  type WorkerConfig,
   type WorkerMessage,
 } from './protocol.js'
 
@@ -30,14 +30,10 @@ function send(message: WorkerMessage): Promise<void> {
   })
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-}
-
 function crash(error: unknown): void {
   if (crashed) return
   crashed = true
-  const message = describe(error)
+  const message = describeError(error)
   process.stderr.write(`worker ${process.pid} crashed: ${message}\n`)
   const exit = () => process.exit(1)
   // The crash report is best effort; never wait for it longer than a second.
@@ -52,19 +48,6 @@ process.on('disconnect', () => {
   if (!exitRequested && !crashed) process.exit(1)
 })
 
-function readConfig(): WorkerConfig {
-  const raw = process.env[WORKER_CONFIG_ENV]
-  if (raw === undefined) throw new Error(`${WORKER_CONFIG_ENV} is not set`)
-  const config = JSON.parse(raw) as Partial<WorkerConfig>
-  for (const name of ['redisUrl', 'prefix', 'baseUrl', 'clientId', 'clientSecret'] as const) {
-    if (typeof config[name] !== 'string') throw new Error(`config.${name} must be a string`)
-  }
-  for (const name of ['clockOffsetMs', 'timeoutMs', 'leaseMs', 'pollIntervalMs'] as const) {
-    if (typeof config[name] !== 'number') throw new Error(`config.${name} must be a number`)
-  }
-  return config as WorkerConfig
-}
-
 function toWire(event: Parameters<Parameters<TokenManager['subscribe']>[0]>[0]): WireEvent {
   if (event.type !== 'error') return { ...event }
   return {
@@ -76,47 +59,48 @@ function toWire(event: Parameters<Parameters<TokenManager['subscribe']>[0]>[0]):
   }
 }
 
-async function call(tokens: TokenManager, sessionId: string): Promise<CallResult> {
-  try {
-    return { ok: true, token: await tokens.getAccessToken(sessionId) }
-  } catch (error) {
-    if (isBoltTokenError(error)) return { ok: false, code: error.code, message: error.message }
-    return { ok: false, code: 'NOT_A_BOLT_TOKEN_ERROR', message: describe(error) }
-  }
+function codeOf(error: unknown): string {
+  return isBoltTokenError(error) ? error.code : 'NOT_A_BOLT_TOKEN_ERROR'
 }
 
 async function main(): Promise<void> {
-  const config = readConfig()
+  const config = readWorkerConfig()
   const client = new Redis(config.redisUrl, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
-    commandTimeout: 2000,
+    commandTimeout: config.commandTimeoutMs,
   })
   client.on('error', () => {
     // surfaced by the commands' rejections (STORE_UNAVAILABLE)
   })
   await client.connect()
   const store: RedisStore = createRedisStore(client, { prefix: config.prefix })
-  const { clockOffsetMs } = config
+  let { clockOffsetMs } = config
   const tokens = createTokenManager({
     clientId: config.clientId,
     clientSecret: config.clientSecret,
     baseUrl: config.baseUrl,
     store,
     clock: () => Date.now() + clockOffsetMs,
-    timeoutMs: config.timeoutMs,
-    leaseMs: config.leaseMs,
-    pollIntervalMs: config.pollIntervalMs,
+    ...config.timing,
   })
-  const unsubscribe = tokens.subscribe((event) => {
-    send({ type: 'event', event: toWire(event) }).catch(crash)
-  })
+  const unsubscribe = config.forwardEvents
+    ? tokens.subscribe((event) => {
+        send({ type: 'event', event: toWire(event) }).catch(crash)
+      })
+    : () => {}
+  // A backend instance has its notification connection open before a stampede comes.
+  const unsubscribeWarmUp = await store.subscribe('warm-up', () => {})
+  unsubscribeWarmUp()
 
   async function handle(message: ParentMessage): Promise<void> {
     switch (message.type) {
       case 'go': {
-        const results = await Promise.all(
-          Array.from({ length: message.concurrency }, () => call(tokens, message.sessionId)),
+        if (message.clockOffsetMs !== undefined) clockOffsetMs = message.clockOffsetMs
+        const results = await callConcurrently(
+          message.concurrency,
+          () => tokens.getAccessToken(message.sessionId),
+          codeOf,
         )
         await send({ type: 'results', results })
         return

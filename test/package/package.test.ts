@@ -182,8 +182,8 @@ describe('installed from the tarball', () => {
         '/redis': ['createRedisStore'],
         '/fetch': ['createFetchTransport'],
         '/ky': ['createKyTransport', 'createAccountClient'],
-        '/emulator': ['startBoltEmulator', 'faults'],
-        '/testing': ['createLifecycleTestModel', 'createManagerDriver', 'testTokenStore'],
+        '/emulator': ['startBoltEmulator', 'faults', 'emulatorManagerOptions'],
+        '/testing': ['createLifecycleTestModel', 'createManagerDriver', 'testTokenStore', 'emulatorManagerOptions'],
         '/machine': ['tokenMachine', 'toMermaid', 'listTransitions', 'encodeSessionRecord', 'decodeSessionRecord'],
       }
       const out = {}
@@ -226,14 +226,15 @@ describe('installed from the tarball', () => {
     ])
   })
 
+  // The emulator runs in the scratch install's own process, started from the tarball: not the harness.
   it('runs a login, a refresh and a logout against its own emulator', async () => {
     const script = `
       import { createTokenManager } from 'bolt-token-lifecycle'
-      import { startBoltEmulator } from 'bolt-token-lifecycle/emulator'
+      import { emulatorManagerOptions, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
       import { createKyTransport } from 'bolt-token-lifecycle/ky'
       const bolt = await startBoltEmulator()
       try {
-        const tokens = createTokenManager({ clientId: bolt.clientId, clientSecret: bolt.clientSecret, baseUrl: bolt.url, clock: bolt.now, http: createKyTransport() })
+        const tokens = createTokenManager({ ...emulatorManagerOptions(bolt), http: createKyTransport() })
         const states = [(await tokens.exchangeCode('s', { code: bolt.login().code })).state]
         bolt.advanceClock(61 * 60_000)
         await tokens.getAccessToken('s')

@@ -8,8 +8,8 @@ import { createFetchTransport } from '../../adapters/http/fetch.js'
 import type { TokenStore } from '../../src/contracts.js'
 import {
   type BoltEmulator,
+  emulatorManagerOptions,
   type RecordedTokenRequest,
-  startBoltEmulator,
   tokenHash,
 } from '../../src/emulator/index.js'
 import { isBoltTokenError } from '../../src/errors.js'
@@ -19,6 +19,7 @@ import {
   type SessionStatus,
   type TokenManager,
 } from '../../src/manager/token-manager.js'
+import { startEmulator } from '../support/harness.js'
 import { Ledger, type RejectedRefresh } from './ledger.js'
 import { scheduledStore, scheduledTransport } from './scheduled-io.js'
 
@@ -142,7 +143,8 @@ export class RaceWorld {
   private readonly writesInFlight = new Set<RecordFacts>()
 
   static async start(s: Scheduler, managers: number, options: WorldOptions): Promise<RaceWorld> {
-    const bolt = await startBoltEmulator({ codeTtlSeconds: CODE_TTL_SECONDS })
+    // close() closes it after each fast-check run, long before the harness would.
+    const bolt = await startEmulator({ codeTtlSeconds: CODE_TTL_SECONDS })
     return new RaceWorld(s, bolt, options.openStore(bolt), managers, options.pollIntervalMs)
   }
 
@@ -159,10 +161,7 @@ export class RaceWorld {
     )
     const wire = this.ledger.tracking(createFetchTransport())
     const common = {
-      clientId: bolt.clientId,
-      clientSecret: bolt.clientSecret,
-      baseUrl: bolt.url,
-      clock: bolt.now,
+      ...emulatorManagerOptions(bolt),
       leaseMs: LEASE_MS,
       pollIntervalMs,
     }

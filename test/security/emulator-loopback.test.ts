@@ -3,18 +3,18 @@
 // carry `Origin: http://evil.example` and a body no preflight guards (`text/plain`, a form).
 // The emulator must refuse both and change nothing, and its request log, readable by anyone
 // on the machine, must hold no token that could be replayed.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type BoltEmulator, startBoltEmulator, tokenHash } from '../../src/emulator/index.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { type BoltEmulator, tokenHash } from '../../src/emulator/index.js'
 import { exchangeCode, refresh, signIn, T0, type TokenBody } from '../emulator/helpers.js'
+import { startEmulator } from '../support/harness.js'
 import { type RawAnswer, rawRequest } from './raw-request.js'
 
 const EVIL = 'http://evil.example'
 
 let bolt: BoltEmulator
 beforeEach(async () => {
-  bolt = await startBoltEmulator({ now: T0, refreshGraceMs: 60_000 })
+  bolt = await startEmulator({ now: T0, refreshGraceMs: 60_000 })
 })
-afterEach(() => bolt.close())
 
 const here = () => `127.0.0.1:${bolt.port}`
 

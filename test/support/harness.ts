@@ -1,5 +1,5 @@
 import ky from 'ky'
-import { afterEach } from 'vitest'
+import { afterAll, afterEach } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createKyTransport } from '../../adapters/http/ky.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
@@ -8,6 +8,7 @@ import {
   accountStatus as accountStatusAt,
   type BoltEmulator,
   type BoltEmulatorOptions,
+  emulatorManagerOptions,
   startBoltEmulator,
 } from '../../src/emulator/index.js'
 import type {
@@ -25,16 +26,28 @@ export const transports: { name: string; create: () => HttpTransport }[] = [
   { name: 'ky', create: () => createKyTransport(ky.create({})) },
 ]
 
-const running: BoltEmulator[] = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((bolt) => bolt.close()))
-})
+const closedAfterTest: BoltEmulator[] = []
+const closedAfterFile: BoltEmulator[] = []
+const closeAll = (emulators: BoltEmulator[]) => async () => {
+  await Promise.all(emulators.splice(0).map((bolt) => bolt.close()))
+}
+afterEach(closeAll(closedAfterTest))
+afterAll(closeAll(closedAfterFile))
 
-/** Starts an emulator that is closed after the current test. */
-export async function startEmulator(options: BoltEmulatorOptions = {}): Promise<BoltEmulator> {
+async function startClosedWith(closed: BoltEmulator[], options: BoltEmulatorOptions) {
   const bolt = await startBoltEmulator(options)
-  running.push(bolt)
+  closed.push(bolt)
   return bolt
+}
+
+/** Starts an emulator that is closed after the current test (closing it sooner is fine). */
+export function startEmulator(options: BoltEmulatorOptions = {}): Promise<BoltEmulator> {
+  return startClosedWith(closedAfterTest, options)
+}
+
+/** Starts an emulator that is closed after the test file: call it in `beforeAll`. */
+export function startEmulatorForFile(options: BoltEmulatorOptions = {}): Promise<BoltEmulator> {
+  return startClosedWith(closedAfterFile, options)
 }
 
 /** A manager wired to `bolt` (its clock is the emulator's), recording its transitions. */
@@ -48,10 +61,7 @@ export function managerFor(
   takeovers: LeaseTakenOverEvent[]
 } {
   const tokens = createTokenManager({
-    clientId: bolt.clientId,
-    clientSecret: bolt.clientSecret,
-    baseUrl: bolt.url,
-    clock: bolt.now,
+    ...emulatorManagerOptions(bolt),
     http,
     store: createMemoryStore({ clock: bolt.now }),
     // Short backoffs keep retried requests quick in tests.

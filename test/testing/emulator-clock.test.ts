@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
+import { emulatorManagerOptions } from '../../src/emulator/index.js'
 import { createTokenManager } from '../../src/manager/token-manager.js'
 import { followEmulatorClock } from '../../src/testing/emulator-clock.js'
 import { PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
@@ -22,10 +23,8 @@ describe('followEmulatorClock', () => {
     expect(Math.abs(clock.now() - bolt.now())).toBeLessThan(1_000)
 
     const tokens = createTokenManager({
-      clientId: bolt.clientId,
-      clientSecret: bolt.clientSecret,
-      baseUrl: bolt.url,
-      clock: clock.now,
+      ...emulatorManagerOptions(bolt),
+      clock: clock.now, // the emulator's time read over HTTP, in place of bolt.now
       store: createMemoryStore({ clock: clock.now }),
       http: createFetchTransport(),
     })

@@ -8,7 +8,11 @@
  */
 import { createFetchTransport } from '../../../adapters/http/fetch.js'
 import type { TokenStore } from '../../contracts.js'
-import { type BoltEmulator, startBoltEmulator } from '../../emulator/index.js'
+import {
+  type BoltEmulator,
+  emulatorManagerOptions,
+  startBoltEmulator,
+} from '../../emulator/index.js'
 import { isBoltTokenError } from '../../errors.js'
 import type { TransitionEvent } from '../../manager/lifecycle-events.js'
 import { createTokenManager, type TokenManager } from '../../manager/token-manager.js'
@@ -38,10 +42,7 @@ interface Pair {
 
 function instance(bolt: BoltEmulator, store: TokenStore): Instance {
   const tokens = createTokenManager({
-    clientId: bolt.clientId,
-    clientSecret: bolt.clientSecret,
-    baseUrl: bolt.url,
-    clock: bolt.now,
+    ...emulatorManagerOptions(bolt),
     http: createFetchTransport(),
     store,
     // Short backoffs keep a retried request quick.
