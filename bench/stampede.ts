@@ -175,9 +175,7 @@ function workerConfig(
   return {
     redisUrl: redis.url,
     prefix,
-    baseUrl: emulator.url,
-    clientId: emulator.clientId,
-    clientSecret: emulator.clientSecret,
+    ...emulatorManagerOptions(emulator),
     clockOffsetMs: 0,
     // The instances run flat out on a busy machine: give Redis time rather than fail a caller.
     commandTimeoutMs: 10_000,

@@ -2,7 +2,7 @@
  * Runs one smoke scenario on one runtime, then checks what the emulator saw: the runtime
  * must report a passing lifecycle AND the emulator must have seen exactly one lifecycle.
  */
-import type { BoltEmulator } from '../../src/emulator/index.js'
+import { type BoltEmulator, emulatorManagerOptions } from '../../src/emulator/index.js'
 import {
   describeScenario,
   RESULT_PREFIX,
@@ -129,9 +129,12 @@ export async function runScenario(
   }
   const request: SmokeRequest = {
     scenario,
-    emulatorUrl: bolt.url,
-    clientId: bolt.clientId,
-    clientSecret: bolt.clientSecret,
+    // Without the clock: it cannot travel to another runtime, which follows it over HTTP.
+    connection: emulatorManagerOptions({
+      clientId: bolt.clientId,
+      clientSecret: bolt.clientSecret,
+      url: bolt.url,
+    }),
     ...(scenario.store === 'redis' && 'url' in redis ? { redisUrl: redis.url } : {}),
   }
   bolt.resetStats()

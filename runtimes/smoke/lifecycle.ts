@@ -18,10 +18,8 @@ import type { EmulatorControl } from './emulator-control.js'
 
 /** What one lifecycle run needs. */
 export interface LifecycleOptions {
-  /** The emulator's base URL, given to the token manager as `baseUrl`. */
-  baseUrl: string
-  clientId: string
-  clientSecret: string
+  /** The emulator's keys and URL, as `emulatorManagerOptions` (bolt-token-lifecycle/emulator) builds them. */
+  connection: { clientId: string; clientSecret: string; baseUrl: string }
   store: TokenStore
   http: HttpTransport
   emulator: EmulatorControl
@@ -120,9 +118,7 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
   // The manager's clock follows the emulator's, and both move together past expiry.
   let offset = (await emulator.now()) - Date.now()
   const tokens: TokenManager = createTokenManager({
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    baseUrl: options.baseUrl,
+    ...options.connection,
     store: options.store,
     http: options.http,
     clock: () => Date.now() + offset,

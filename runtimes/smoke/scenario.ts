@@ -18,9 +18,8 @@ export interface Scenario {
 /** What the parent sends a runtime: the scenario and where Bolt (and Redis) are. */
 export interface SmokeRequest {
   scenario: Scenario
-  emulatorUrl: string
-  clientId: string
-  clientSecret: string
+  /** Where the emulator is and its keys: `emulatorManagerOptions(bolt)` without the clock. */
+  connection: { clientId: string; clientSecret: string; baseUrl: string }
   /** Required by the `redis` store. */
   redisUrl?: string
 }
@@ -55,14 +54,12 @@ export async function runSmoke(
   let outcome: SmokeOutcome
   try {
     const report = await runLifecycle({
-      baseUrl: request.emulatorUrl,
-      clientId: request.clientId,
-      clientSecret: request.clientSecret,
+      connection: request.connection,
       store,
       http: transportOf(request.scenario),
-      emulator: emulatorControl(request.emulatorUrl, {
-        apiKey: request.clientSecret,
-        publishableKey: request.clientId,
+      emulator: emulatorControl(request.connection.baseUrl, {
+        apiKey: request.connection.clientSecret,
+        publishableKey: request.connection.clientId,
       }),
       onStep(step) {
         steps.push(step)

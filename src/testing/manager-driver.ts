@@ -10,7 +10,12 @@
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import type { HttpTransport, TokenStore } from '../contracts.js'
-import { accountStatus as accountStatusAt, type BoltEmulator, faults } from '../emulator/index.js'
+import {
+  accountStatus as accountStatusAt,
+  type BoltEmulator,
+  emulatorManagerOptions,
+  faults,
+} from '../emulator/index.js'
 import { isBoltTokenError } from '../errors.js'
 import type { TokenEvent, TokenState } from '../machine/token-machine.js'
 import {
@@ -121,10 +126,7 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
   // also keeps an abandoned operation's in-process single-flight from capturing the next one.
   const instance = (): TokenManager =>
     createTokenManager({
-      clientId: bolt.clientId,
-      clientSecret: bolt.clientSecret,
-      baseUrl: bolt.url,
-      clock: bolt.now,
+      ...emulatorManagerOptions(bolt),
       store,
       http: gate,
       refreshSkewMs: SKEW_MS,

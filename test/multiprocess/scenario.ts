@@ -5,7 +5,11 @@ import { randomUUID } from 'node:crypto'
 import { onTestFinished } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
-import type { BoltEmulator, BoltEmulatorOptions } from '../../src/emulator/index.js'
+import {
+  type BoltEmulator,
+  type BoltEmulatorOptions,
+  emulatorManagerOptions,
+} from '../../src/emulator/index.js'
 import type { TransitionEvent } from '../../src/manager/lifecycle-events.js'
 import type { TokenManager } from '../../src/manager/token-manager.js'
 import { managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
@@ -49,9 +53,12 @@ export async function startExpiredSession(
       name,
       redisUrl: url,
       prefix,
-      baseUrl: bolt.url,
-      clientId: bolt.clientId,
-      clientSecret: bolt.clientSecret,
+      // The clock cannot cross the process boundary: the worker follows it by offset.
+      ...emulatorManagerOptions({
+        clientId: bolt.clientId,
+        clientSecret: bolt.clientSecret,
+        url: bolt.url,
+      }),
       clockOffsetMs: bolt.now() - Date.now(),
       commandTimeoutMs: 2_000,
       forwardEvents: true,

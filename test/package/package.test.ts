@@ -55,6 +55,7 @@ const MACHINE_EXPORTS = [
   'decodeSessionRecord',
   'encodeSessionRecord',
   'isAccessTokenFresh',
+  'isSingleCallerTransition',
   'listTransitions',
   'parseScopes',
   'toMermaid',
