@@ -36,11 +36,11 @@ export interface RefreshProtocolDeps {
   emit: (event: LifecycleEvent) => void
 }
 
-/** What a refresh came back with, before it is known whether its lock still holds. */
+/** What a refresh came back with, before it is known whether its lease still holds. */
 type RefreshOutcome = Extract<TokenEvent, { type: 'REFRESH_SUCCEEDED' | 'REFRESH_FAILED' }>
 
 /**
- * How often a refresh that lost its lock tries to record its outcome. Each failed attempt
+ * How often a refresh that lost its lease tries to record its outcome. Each failed attempt
  * means another writer changed the session in between; after this many the session is busy
  * enough that the outcome is dropped (the caller already has its answer).
  */
@@ -176,7 +176,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
     })
   }
 
-  /** DESIGN §5 rule 4: won the lock: call the token endpoint once, then commit the result. */
+  /** DESIGN §5 rule 4: won the lease: call the token endpoint once, then commit the result. */
   async function performRefresh(
     sessionId: string,
     locked: LoadedSession,
@@ -207,7 +207,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
       return tokens
     }
     // Fenced out: another instance took the lease over, a login started, or a failed attempt
-    // ended the lock. If the session still holds the refresh token we just spent, our
+    // ended the lease. If the session still holds the refresh token we just spent, our
     // rotation is the newest: the machine keeps it rather than let anyone present the spent
     // token again.
     if (saved === undefined) {
@@ -217,7 +217,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
         report(
           sessionId,
           storeError,
-          'A refresh that lost its lock could not save its rotation. The caller got the new access token; other instances may present the spent refresh token again.',
+          'A refresh that lost its lease could not save its rotation. The caller got the new access token; other instances may present the spent refresh token again.',
         )
         return tokens
       }
@@ -261,9 +261,9 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
   }
 
   /**
-   * Applies the outcome of a refresh that lost its lock, as long as the session still holds
+   * Applies the outcome of a refresh that lost its lease, as long as the session still holds
    * the refresh token that refresh spent: it is the newest news about that token. If a
-   * failed login handed the lock back (`refresh` under our very lease), the outcome is
+   * failed login handed the lease back (`refresh` under our very lease), the outcome is
    * reported under the lease; otherwise it is reported late (`LATE_REFRESH_SUCCEEDED` or
    * `LATE_REFRESH_FAILED`) and the machine decides what it still changes. `false` once the
    * session moved on.

@@ -183,7 +183,7 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
     request.release()
   }
 
-  /** The newest refresh that lost its lock comes back now, ending with `expected`. */
+  /** The newest refresh that lost its lease comes back now, ending with `expected`. */
   async function finishLate(expected: string): Promise<void> {
     const late = lateRefreshes.pop()
     check(late !== undefined, 'no refresh is in flight to come back late')
@@ -219,7 +219,7 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
       bolt.injectFault(faults.html(502))
       await finish('SERVER_ERROR', (request) => request.release())
       if (resumes) {
-        // The refresh this login interrupted holds the lock again; its request is still held.
+        // The refresh this login interrupted holds the lease again; its request is still held.
         inFlight = lateRefreshes.pop()
         check(inFlight !== undefined, 'no interrupted refresh to resume')
       }
