@@ -5,7 +5,8 @@
  *
  * - `session-io.ts`: read, decode, compare-and-set, watch; tombstones;
  * - `decide.ts`: the pure decision (return a token, throw, wait, or send events) and freshness;
- * - `refresh-protocol.ts`: the distributed refresh protocol of DESIGN §5;
+ * - `refresh-protocol.ts`: the distributed refresh protocol of DESIGN §5 (its waiting side in
+ *   `lease-waiter.ts`);
  * - `login-logout.ts`: code exchange and logout;
  * - `actions.ts`: the machine's actions, run by name, and the one call to Bolt.
  *

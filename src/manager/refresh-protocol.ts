@@ -21,9 +21,10 @@ import { canManage, REFRESH_SCOPE, type TokenSet } from '../machine/token-set.js
 import type { Secret } from '../secret.js'
 import { dispatch, type TokenRequester } from './actions.js'
 import { type Decision, decide, sameLease } from './decide.js'
+import { createLeaseWaiter } from './lease-waiter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
-import type { Committed, LoadedSession, SessionIO, SessionWatch } from './session-io.js'
+import type { Committed, LoadedSession, SessionIO } from './session-io.js'
 
 /** What the refresh protocol needs. */
 export interface RefreshProtocolDeps {
@@ -100,7 +101,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
     rejected?: string,
   ): Promise<TokenSet> {
     const giveUpAt = performance.now() + options.leaseMs + options.timeoutMs
-    const waiter = createWaiter(sessionId)
+    const waiter = createLeaseWaiter({ options, io, emit }, sessionId)
     try {
       for (;;) {
         if (performance.now() > giveUpAt) {
@@ -291,46 +292,6 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
   function report(sessionId: string, thrown: unknown, detail: string): void {
     if (!isBoltTokenError(thrown, 'STORE_UNAVAILABLE')) throw thrown
     emit({ type: 'error', sessionId, error: thrown, detail, at: clock() })
-  }
-
-  /**
-   * The waiting side of one refresh loop (DESIGN §5 rule 3): one subscription however many
-   * times it waits, and the lease it watches, since when (monotonic): a lease seen unchanged
-   * for a whole `leaseMs` has ended whatever the holder's clock says (DESIGN §5 rule 5).
-   */
-  function createWaiter(sessionId: string) {
-    let waitingSince: number | undefined
-    let watched: { lease: Lease; since: number } | undefined
-    let watch: SessionWatch | undefined
-    return {
-      waited: () => waitingSince !== undefined,
-      outlived: () =>
-        watched !== undefined && performance.now() - watched.since >= options.leaseMs
-          ? watched.lease
-          : undefined,
-      async wait(loaded: LoadedSession, lease: Lease, now: number): Promise<void> {
-        const seen =
-          watched !== undefined && sameLease(watched.lease, lease)
-            ? watched
-            : { lease, since: performance.now() }
-        watched = seen
-        waitingSince ??= performance.now()
-        watch ??= await io.watch(sessionId, loaded.version)
-        // Poll at least every pollIntervalMs, and wake when the lease ends by either clock.
-        const untilLeaseEnds = lease.until - now + 1
-        const untilOutlived = seen.since + options.leaseMs - performance.now()
-        await watch.next(
-          Math.max(1, Math.min(options.pollIntervalMs, untilLeaseEnds, untilOutlived)),
-        )
-      },
-      stop(): void {
-        watch?.stop()
-        if (waitingSince !== undefined) {
-          const waitedMs = performance.now() - waitingSince
-          emit({ type: 'leaseContention', sessionId, waitedMs, at: clock() })
-        }
-      },
-    }
   }
 
   return { ensureFresh, ensureFreshWithoutRefresh }
