@@ -139,12 +139,17 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
     return undefined
   }
 
-  /** Ends the session; a refresh still in flight can no longer store its result. */
+  /**
+   * Ends the session; a refresh still in flight can no longer store its result. The tombstone
+   * is written over whatever record is there, even one this instance cannot read (an instance
+   * without the newest encryption key must still log the shopper out everywhere).
+   */
   async function logout(sessionId: string): Promise<void> {
     for (let attempt = 0; attempt < LOGOUT_ATTEMPTS; attempt++) {
       const loaded = await io.load(sessionId)
       const { value, context } = loaded.snapshot
-      if (loaded.version === 0 || (value === 'unauthenticated' && context.tokens === null)) return
+      const loggedOut = value === 'unauthenticated' && context.tokens === null
+      if (loaded.version === 0 || (loggedOut && loaded.unreadable !== true)) return
       const logout: TokenEvent = { type: 'LOGOUT', now: clock() }
       if ((await io.commit(sessionId, loaded, [logout])) !== undefined) return
     }

@@ -14,10 +14,15 @@ import type { ResolvedOptions } from './options.js'
 import { createRecordCache } from './record-cache.js'
 import { encodeSessionRecord, reviveSnapshot, type TokenSnapshot } from './session-record.js'
 
-/** A session as read from the store. Absent sessions read as the initial snapshot at version 0. */
+/**
+ * A session as read from the store. Absent sessions read as the initial snapshot at version 0;
+ * a record this instance cannot read (another key ring, plaintext refused, corrupt) reads as
+ * the initial snapshot at its real version, with `unreadable` set.
+ */
 export interface LoadedSession {
   snapshot: TokenSnapshot
   version: number
+  unreadable?: true
 }
 
 /** The actions the machine asked for on a transition. */
@@ -88,10 +93,9 @@ export function createSessionIO({ options, emit }: SessionIODeps) {
   ): Promise<LoadedSession> {
     if (stored === undefined) return { snapshot: initialSnapshot, version: 0 }
     const record = await records.decode(sessionId, stored)
-    return {
-      snapshot: record === undefined ? initialSnapshot : reviveSnapshot(record),
-      version: stored.version,
-    }
+    if (record === undefined)
+      return { snapshot: initialSnapshot, version: stored.version, unreadable: true }
+    return { snapshot: reviveSnapshot(record), version: stored.version }
   }
 
   /** Reads and revives a session. */
