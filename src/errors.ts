@@ -234,11 +234,33 @@ export function recordUnreadable(reason: string, keyId: string | undefined): Bol
   )
 }
 
-/** The error for a caller that waited longer than a whole lease and request for another holder. */
-export function refreshWaitTimeout(waitedLimitMs: number): BoltTokenError {
+/**
+ * The error for a caller whose deadline (2 × `leaseMs`) came while another instance held the
+ * session's refresh, or left no room for a request of its own.
+ */
+export function refreshWaitTimeout(deadlineMs: number): BoltTokenError {
   return new BoltTokenError(
     'REFRESH_WAIT_TIMEOUT',
-    `Another instance held this session's refresh for longer than leaseMs + timeoutMs (${waitedLimitMs} ms). Retry; if it recurs, check that all instances' clocks agree.`,
+    `Other instances held this session's refresh until this call's deadline (2 × leaseMs, ${deadlineMs} ms) left no room for a request of its own; nothing was sent. Retry; if it recurs, check that all instances' clocks agree.`,
+  )
+}
+
+/**
+ * The error for a lease holder that did not send its request: what was left of its lease
+ * after the store round trips (measured) could not hold one whole attempt.
+ */
+export function requestNotSent(
+  what: 'refresh' | 'code exchange',
+  leftMs: number,
+  timeoutMs: number,
+): BoltTokenError {
+  const retry =
+    what === 'refresh'
+      ? 'the refresh token was not presented'
+      : 'the code was not sent: retry the login with the same code'
+  return new BoltTokenError(
+    'TIMEOUT',
+    `The ${what} was not sent to Bolt: after the session store's round trips, ${Math.max(0, Math.round(leftMs))} ms were left of the lease (and of the caller's deadline), less than one attempt (timeoutMs, ${timeoutMs} ms). Nothing changed and ${retry}. If it recurs, the store is too slow for leaseMs: raise leaseMs.`,
   )
 }
 

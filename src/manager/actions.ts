@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { type BoltTokenError, toBoltTokenError } from '../errors.js'
-import type { ExchangeCodeParams } from '../machine/token-machine.js'
+import { type BoltTokenError, requestNotSent, toBoltTokenError } from '../errors.js'
+import type { ExchangeCodeParams, Lease } from '../machine/token-machine.js'
 import type { TokenSet } from '../machine/token-set.js'
 import type { TokenEndpoint } from '../oauth/token-endpoint.js'
 import type { TokenGrant } from '../oauth/token-request.js'
@@ -66,20 +66,39 @@ export interface TokenRequesterDeps {
 /** The outcome of one token request: Bolt's tokens, or the error it ended with. */
 export type TokenAnswer = { tokens: TokenSet } | { error: BoltTokenError }
 
-/** Creates the function that sends one token request (with the endpoint's retries) and reports it. */
-export function createTokenRequester({ options, endpoint, emit }: TokenRequesterDeps) {
-  // A token operation and its retries must end before its lease does.
-  const operationBudgetMs = Math.max(options.timeoutMs, options.leaseMs - 1_000)
+/** Under what a request is sent: the lease it holds, and what the write that took it cost. */
+export interface RequestLease {
+  lease: Lease | null
+  /** How long the write that took the lease took (ms): the write after the answer may take as long. */
+  writeMs: number
+  /** What is left of the caller's own deadline (ms), if it has one. */
+  deadlineLeftMs?: number
+}
 
+/**
+ * Creates the function that sends one token request (with the endpoint's retries) and reports
+ * it. The request and its retries must end, and their answer be saved, before the lease does:
+ * its budget is what is left of the lease (and of the caller's deadline) less one more write
+ * like the one that took the lease. A budget that cannot hold one whole attempt (`timeoutMs`)
+ * sends nothing (DESIGN §5: a holder that cannot finish inside its lease does not start).
+ */
+export function createTokenRequester({ options, endpoint, emit }: TokenRequesterDeps) {
   return async function requestTokens(
     sessionId: string,
     grant: TokenGrant,
     previous: TokenSet | null,
+    under: RequestLease,
   ): Promise<TokenAnswer> {
+    const leaseLeftMs = (under.lease?.until ?? 0) - options.clock()
+    const budgetMs = Math.min(leaseLeftMs, under.deadlineLeftMs ?? leaseLeftMs) - under.writeMs
+    if (budgetMs < options.timeoutMs) {
+      const what = grant.grantType === 'authorization_code' ? 'code exchange' : 'refresh'
+      return { error: requestNotSent(what, budgetMs, options.timeoutMs) }
+    }
     const startedAt = performance.now()
     let answer: TokenAnswer
     try {
-      answer = { tokens: await endpoint.request(grant, previous, operationBudgetMs) }
+      answer = { tokens: await endpoint.request(grant, previous, budgetMs) }
     } catch (thrown) {
       answer = { error: toBoltTokenError(thrown) }
     }

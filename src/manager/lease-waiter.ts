@@ -26,8 +26,11 @@ export interface LeaseWaiter {
   waited(): boolean
   /** The lease watched unchanged for a whole `leaseMs`, if any: it has ended. */
   outlived(): Lease | undefined
-  /** Waits for the session to change, the poll interval, or `lease` to end by either clock. */
-  wait(loaded: LoadedSession, lease: Lease, now: number): Promise<void>
+  /**
+   * Waits for the session to change, the poll interval, `lease` to end by either clock, or
+   * the caller's deadline (`deadlineLeftMs` from now).
+   */
+  wait(loaded: LoadedSession, lease: Lease, now: number, deadlineLeftMs: number): Promise<void>
   /** Ends the subscription and reports how long the loop waited, if it did. */
   stop(): void
 }
@@ -46,7 +49,7 @@ export function createLeaseWaiter(
       watched !== undefined && performance.now() - watched.since >= options.leaseMs
         ? watched.lease
         : undefined,
-    async wait(loaded, lease, now) {
+    async wait(loaded, lease, now, deadlineLeftMs) {
       const seen =
         watched !== undefined && sameLease(watched.lease, lease)
           ? watched
@@ -57,7 +60,13 @@ export function createLeaseWaiter(
       // Poll at least every pollIntervalMs, and wake when the lease ends by either clock.
       const untilLeaseEnds = lease.until - now + 1
       const untilOutlived = seen.since + options.leaseMs - performance.now()
-      await watch.next(Math.max(1, Math.min(options.pollIntervalMs, untilLeaseEnds, untilOutlived)))
+      const longest = Math.min(
+        options.pollIntervalMs,
+        untilLeaseEnds,
+        untilOutlived,
+        deadlineLeftMs,
+      )
+      await watch.next(Math.max(1, longest))
     },
     stop() {
       watch?.stop()

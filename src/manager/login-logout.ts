@@ -92,6 +92,7 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
       sessionId,
       { grantType: 'authorization_code', ...params },
       before,
+      { lease: locked.snapshot.context.lease, writeMs: locked.writeMs },
     )
     if ('error' in answer) {
       const error = toRecordedError(answer.error, clock())

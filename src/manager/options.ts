@@ -28,6 +28,12 @@ import type { Logger } from './logger.js'
 import { createStoreKeys, type StoreKeyOf } from './store-keys.js'
 
 /**
+ * How much longer than `timeoutMs` a lease must be at least: room for the store round trips
+ * around a request to Bolt (taking the lease before it, saving the answer after it).
+ */
+export const LEASE_MARGIN_MS = 1_000
+
+/**
  * Bolt's production API.
  * @group Token manager
  */
@@ -93,7 +99,10 @@ export interface TokenManagerOptions {
   timeoutMs?: number
   /**
    * How long an instance may hold a session's refresh (or code exchange) before others
-   * consider it dead and take over. Must be longer than `timeoutMs`.
+   * consider it dead and take over. At least `timeoutMs + 1000`: a holder sends to Bolt only
+   * if one whole attempt (`timeoutMs`) and the store write after it still fit in its lease,
+   * measured after it took the lease. `getAccessToken` ends within 2 × `leaseMs`: one lease
+   * to wait out another holder, one to hold its own.
    * @default timeoutMs + 5_000
    */
   leaseMs?: number
@@ -242,10 +251,10 @@ export function resolveOptions(
   requirePositive('timeoutMs', timeoutMs)
   const leaseMs = options.leaseMs ?? timeoutMs + 5_000
   requirePositive('leaseMs', leaseMs)
-  if (leaseMs <= timeoutMs) {
+  if (leaseMs < timeoutMs + LEASE_MARGIN_MS) {
     throw invalid(
       'leaseMs',
-      `(${leaseMs}) must be longer than timeoutMs (${timeoutMs}), or a slow request would outlive its lock`,
+      `(${leaseMs}) must be at least timeoutMs + ${LEASE_MARGIN_MS} (${timeoutMs + LEASE_MARGIN_MS}): the margin pays for the store round trips around a request to Bolt (taking the lease, saving the answer)`,
     )
   }
   const refreshSkewMs = options.refreshSkewMs ?? 60_000

@@ -47,12 +47,22 @@ type RefreshOutcome = Extract<TokenEvent, { type: 'REFRESH_SUCCEEDED' | 'REFRESH
  */
 const LATE_OUTCOME_ATTEMPTS = 10
 
+/** Whether committing `decision` takes a lease to present the refresh token. */
+function startsRequest(decision: Extract<Decision, { kind: 'send' }>): boolean {
+  return decision.events.some(
+    (event) => event.type === 'REFRESH_STARTED' || event.type === 'LEASE_TAKEN_OVER',
+  )
+}
+
 /** The late form of a refresh's outcome, naming the refresh token it `spent`. */
 function lateOutcome(outcome: RefreshOutcome, spent: Secret): TokenEvent {
   return outcome.type === 'REFRESH_SUCCEEDED'
     ? { type: 'LATE_REFRESH_SUCCEEDED', now: outcome.now, tokens: outcome.tokens, spent }
     : { type: 'LATE_REFRESH_FAILED', now: outcome.now, error: outcome.error, spent }
 }
+
+/** A `getAccessToken` call's deadline, in lease lengths: one to wait out, one to hold. */
+export const CALL_DEADLINE_LEASES = 2
 
 /** Creates the refresh protocol of one manager. */
 export function createRefreshProtocol(deps: RefreshProtocolDeps) {
@@ -100,13 +110,15 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
     mayRefresh: boolean,
     rejected?: string,
   ): Promise<TokenSet> {
-    const giveUpAt = performance.now() + options.leaseMs + options.timeoutMs
+    // One deadline per call, checked at every wait and before every request: long enough to
+    // wait out one lease (or watch it outlive a whole leaseMs) and hold one of our own.
+    const deadlineMs = CALL_DEADLINE_LEASES * options.leaseMs
+    const deadline = performance.now() + deadlineMs
+    const left = () => deadline - performance.now()
     const waiter = createLeaseWaiter({ options, io, emit }, sessionId)
     try {
       for (;;) {
-        if (performance.now() > giveUpAt) {
-          throw refreshWaitTimeout(options.leaseMs + options.timeoutMs)
-        }
+        if (left() <= 0) throw refreshWaitTimeout(deadlineMs)
         // DESIGN §5 rule 2: read the record.
         const loaded = await io.load(sessionId)
         const now = clock()
@@ -133,10 +145,14 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
           case 'error':
             throw decision.error
           case 'wait': // DESIGN §5 rule 3: a live lease: wait for the key to change, re-read.
-            await waiter.wait(loaded, decision.lease, now)
+            await waiter.wait(loaded, decision.lease, now, left())
             continue
           case 'send': {
-            const tokens = await act(sessionId, loaded, decision, now)
+            // Taking a lease with less than one attempt left would only hold everyone up.
+            if (startsRequest(decision) && left() < options.timeoutMs) {
+              throw refreshWaitTimeout(deadlineMs)
+            }
+            const tokens = await act(sessionId, loaded, decision, now, left)
             if (tokens !== undefined) return tokens
           }
         }
@@ -155,6 +171,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
     loaded: LoadedSession,
     decision: Extract<Decision, { kind: 'send' }>,
     now: number,
+    deadlineLeft: () => number,
   ): Promise<TokenSet | undefined> {
     // DESIGN §5 rule 2: compare-and-set `expired → refresh` with a lease (or rule 5: take a
     // dead lease over), fenced by the version read.
@@ -172,21 +189,26 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
     return dispatch(committed.actions, {
       refreshTokens: ({ refreshToken }) => {
         if (refreshToken === null) throw notAuthenticated(loaded.snapshot.context.lastError)
-        return performRefresh(sessionId, committed, refreshToken)
+        return performRefresh(sessionId, committed, refreshToken, deadlineLeft())
       },
     })
   }
 
-  /** DESIGN §5 rule 4: won the lease: call the token endpoint once, then commit the result. */
+  /**
+   * DESIGN §5 rule 4: won the lease: call the token endpoint once, within what is left of the
+   * lease after the store round trips, then commit the result.
+   */
   async function performRefresh(
     sessionId: string,
-    locked: LoadedSession,
+    locked: Committed,
     refreshToken: Secret,
+    deadlineLeftMs: number,
   ): Promise<TokenSet | undefined> {
     const answer = await requestTokens(
       sessionId,
       { grantType: 'refresh_token', refreshToken, scope: REFRESH_SCOPE },
       locked.snapshot.context.tokens,
+      { lease: locked.snapshot.context.lease, writeMs: locked.writeMs, deadlineLeftMs },
     )
     if ('error' in answer) return recordFailure(sessionId, locked, refreshToken, answer.error)
     const { tokens } = answer

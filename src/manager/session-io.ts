@@ -31,6 +31,8 @@ export type MachineActions = ReturnType<typeof transition<typeof tokenMachine>>[
 /** A session just written by compare-and-set, with the actions its transitions asked for. */
 export interface Committed extends LoadedSession {
   actions: MachineActions
+  /** How long the write took (ms, monotonic): what the next write of this session may take. */
+  writeMs: number
 }
 
 /** What session I/O needs. */
@@ -140,8 +142,9 @@ export function createSessionIO({ options, emit }: SessionIODeps) {
       snapshot = next
       actions.push(...nextActions)
     }
-    if (transitions.length === 0) return { ...loaded, actions }
+    if (transitions.length === 0) return { ...loaded, actions, writeMs: 0 }
     let version: number | undefined
+    const startedAt = performance.now()
     try {
       const plaintext = encodeSessionRecord(snapshot)
       const value = cipher === null ? plaintext : await cipher.encrypt(plaintext, sessionId)
@@ -153,8 +156,9 @@ export function createSessionIO({ options, emit }: SessionIODeps) {
       throw storeWriteFailed(cause)
     }
     if (version === undefined) return undefined
+    const writeMs = performance.now() - startedAt
     for (const record of transitions) emit(record)
-    return { snapshot, version, actions }
+    return { snapshot, version, actions, writeMs }
   }
 
   /**

@@ -179,7 +179,7 @@ describe('clock jumps', () => {
 
 describe('instances whose clocks disagree', () => {
   it('a lease from a clock 2 h ahead (holder hung) → a manager behind waits one leaseMs of its own time, then takes it over (outlived) and warns about the clocks', async () => {
-    const timing = { timeoutMs: 300, leaseMs: 1_000, pollIntervalMs: 100 }
+    const timing = { timeoutMs: 300, leaseMs: 1_300, pollIntervalMs: 100 }
     const warnings: { fields: Record<string, unknown>; message: string }[] = []
     const logger = {
       warn: (fields: Record<string, unknown>, message: string) =>

@@ -12,7 +12,7 @@ import {
 } from './scenario.js'
 import { exitWorker, kill, post, request, spawnWorker, waitUntil } from './workers.js'
 
-const TIMING = { timeoutMs: 1_000, leaseMs: 1_500, pollIntervalMs: 100 }
+const TIMING = { timeoutMs: 500, leaseMs: 1_500, pollIntervalMs: 100 }
 const REFRESH_DELAY_MS = 600
 const CALLERS = 10
 

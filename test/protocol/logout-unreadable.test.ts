@@ -24,7 +24,10 @@ describe('a logout on an instance that cannot read the record', () => {
       store,
       encryption: { keys: { old: oldKey, new: newKey }, current: 'new' },
     })
-    const b = managerFor(bolt, http, { store, encryption: { keys: { old: oldKey }, current: 'old' } })
+    const b = managerFor(bolt, http, {
+      store,
+      encryption: { keys: { old: oldKey }, current: 'old' },
+    })
     await logIn(bolt, a, 'shopper')
     const before = await store.get(storeKey(bolt, 'shopper'))
     await b.logout('shopper')
@@ -42,7 +45,11 @@ describe('a logout on an instance that cannot read the record', () => {
     const http = createFetchTransport()
     const a = managerFor(bolt, http, {
       store,
-      encryption: { keys: { k1: newKey }, current: 'k1', acceptPlaintextUntil: bolt.now() + 60_000 },
+      encryption: {
+        keys: { k1: newKey },
+        current: 'k1',
+        acceptPlaintextUntil: bolt.now() + 60_000,
+      },
     })
     const b = managerFor(bolt, http, { store })
     await logIn(bolt, a, 'shopper')

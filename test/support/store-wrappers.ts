@@ -1,0 +1,61 @@
+/**
+ * Stores that misbehave on purpose, wrapped around a real one: slow answers (a store over
+ * HTTP, a remote database) and writes that land but report failure (a client timeout that
+ * fires after the server ran the command).
+ */
+import type { CompareAndSetOptions, TokenStore, VersionedValue } from '../../src/contracts.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Every read and write reaches `inner` after `oneWayMs`, and its answer comes back after as long. */
+export function slowStore(inner: TokenStore, oneWayMs: number): TokenStore {
+  const roundTrip = async <T>(operation: () => T | Promise<T>): Promise<T> => {
+    await sleep(oneWayMs)
+    const answer = await operation()
+    await sleep(oneWayMs)
+    return answer
+  }
+  return {
+    ...(inner.clock === undefined ? {} : { clock: inner.clock }),
+    get: (key: string): Promise<VersionedValue | undefined> => roundTrip(() => inner.get(key)),
+    compareAndSet: (key: string, value: string, options: CompareAndSetOptions) =>
+      roundTrip(() => inner.compareAndSet(key, value, options)),
+    delete: (key: string) => roundTrip(() => inner.delete(key)),
+    subscribe: (key: string, listener: () => void) => inner.subscribe(key, listener),
+  }
+}
+
+/** A store whose next write(s) picked by {@link AmbiguousStore.failNextWrite} land, then reject. */
+export interface AmbiguousStore extends TokenStore {
+  /** The next `count` compare-and-sets are applied, then reported as a store failure. */
+  failNextWrite(count?: number): void
+  /** How many writes landed but were reported failed. */
+  readonly landedButFailed: number
+}
+
+/** Wraps `inner` so that chosen writes land and then fail, as a timed-out client reports them. */
+export function ambiguousStore(inner: TokenStore): AmbiguousStore {
+  let pending = 0
+  let landedButFailed = 0
+  return {
+    ...(inner.clock === undefined ? {} : { clock: inner.clock }),
+    get: (key, now) => inner.get(key, now),
+    async compareAndSet(key, value, options) {
+      const version = await inner.compareAndSet(key, value, options)
+      if (pending > 0) {
+        pending--
+        landedButFailed++
+        throw new Error('Command timed out')
+      }
+      return version
+    },
+    delete: (key) => inner.delete(key),
+    subscribe: (key, listener) => inner.subscribe(key, listener),
+    failNextWrite(count = 1) {
+      pending += count
+    },
+    get landedButFailed() {
+      return landedButFailed
+    },
+  }
+}
