@@ -134,7 +134,7 @@ describe('one deadline per getAccessToken call', () => {
     await sleep(1_000)
     // Bolt would answer B slowly with 503s (retried): an attempt started late runs long.
     const b = managerFor(bolt, laggingTransport(250), timing)
-    bolt.injectFault(faults.html(503), { count: 5 })
+    bolt.injectFault(faults.html(503), { times: 5 })
     const started = performance.now()
     const error = await rejection(b.getAccessToken('shopper'))
     const elapsed = performance.now() - started

@@ -17,7 +17,8 @@ export function slowStore(inner: TokenStore, oneWayMs: number): TokenStore {
   }
   return {
     ...(inner.clock === undefined ? {} : { clock: inner.clock }),
-    get: (key: string): Promise<VersionedValue | undefined> => roundTrip(() => inner.get(key)),
+    get: (key: string): Promise<VersionedValue | undefined> =>
+      roundTrip(() => Promise.resolve(inner.get(key))),
     compareAndSet: (key: string, value: string, options: CompareAndSetOptions) =>
       roundTrip(() => inner.compareAndSet(key, value, options)),
     delete: (key: string) => roundTrip(() => inner.delete(key)),
