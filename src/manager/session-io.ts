@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { initialTransition, transition } from 'xstate'
+import { createActor, initialTransition, type transition } from 'xstate'
 import type { VersionedValue } from '../contracts.js'
 import { recordUnreadable, storeUnavailable, storeWriteFailed } from '../errors.js'
 import { type TokenEvent, type TokenState, tokenMachine } from '../machine/token-machine.js'
@@ -43,6 +43,42 @@ export interface SessionIODeps {
 }
 
 const [initialSnapshot] = initialTransition(tokenMachine)
+
+type ActorScope = Parameters<typeof tokenMachine.transition>[2]
+
+/**
+ * One inert actor scope for every transition of this process. XState's `transition()` builds
+ * a throwaway actor and system per call (computing the machine's initial snapshot on the way):
+ * about three times the work of the transition itself. The token machine is pure (no invoke,
+ * no spawn, no delays, no raise), so nothing it does reaches the scope but the actions it
+ * names, and those are collected per call (transitions are synchronous).
+ */
+let collecting: MachineActions = []
+const inertSelf = createActor(tokenMachine)
+const inertScope = {
+  self: inertSelf,
+  system: inertSelf.system,
+  id: '',
+  sessionId: '',
+  defer: () => {},
+  logger: () => {},
+  stopChild: () => {},
+  emit: () => {},
+  actionExecutor: (action: MachineActions[number]) => {
+    collecting.push(action)
+  },
+} as unknown as ActorScope
+
+/** `transition(tokenMachine, snapshot, event)`, on the shared inert scope. */
+function step(snapshot: TokenSnapshot, event: TokenEvent): [TokenSnapshot, MachineActions] {
+  const actions: MachineActions = []
+  collecting = actions
+  try {
+    return [tokenMachine.transition(snapshot, event, inertScope), actions]
+  } finally {
+    collecting = []
+  }
+}
 
 /**
  * How long a logged-out session's record (its tombstone) is kept at least: while it lives, a
@@ -128,7 +164,7 @@ export function createSessionIO({ options, emit }: SessionIODeps) {
     const actions: MachineActions = []
     const transitions: TransitionEvent[] = []
     for (const event of events) {
-      const [next, nextActions] = transition(tokenMachine, snapshot, event)
+      const [next, nextActions] = step(snapshot, event)
       if (next.value !== snapshot.value || next.context !== snapshot.context) {
         transitions.push({
           type: 'transition',
