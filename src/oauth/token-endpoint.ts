@@ -95,7 +95,15 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
   ): Promise<TokenSet | AttemptFailure> {
     const parts = buildTokenRequest(config, grant)
     const secrets = grantSecrets(config, grant)
-    const signal = AbortSignal.timeout(deadlineMs)
+    // A controller and a timer cleared once the answer is read, rather than
+    // AbortSignal.timeout(): that costs about twice as much to create in Node (a transferable
+    // signal, a weak reference) and its timer still fires long after the answer came.
+    const deadline = new AbortController()
+    const { signal } = deadline
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException('The token request timed out', 'TimeoutError')),
+      deadlineMs,
+    )
     const sentAt = config.clock()
     const what = grant.grantType === 'authorization_code' ? 'code exchange' : 'refresh'
     let response: Awaited<ReturnType<HttpTransport['send']>>
@@ -138,6 +146,8 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
         { cause },
       )
       return { error, notSent }
+    } finally {
+      clearTimeout(timer)
     }
     const context = { grant, previous, sentAt, secrets, url: parts.url }
     seen.status = response.status
@@ -159,7 +169,7 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
       for (let attemptNumber = 1; ; attemptNumber++) {
         const left = giveUpAt - performance.now()
         seen.status = undefined
-        // AbortSignal.timeout() takes whole milliseconds only.
+        // Whole milliseconds: the deadline of one attempt.
         const outcome = await attempt(
           grant,
           previous,
