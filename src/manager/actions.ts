@@ -13,8 +13,8 @@ import type { TokenEndpoint } from '../oauth/token-endpoint.js'
 import type { TokenGrant } from '../oauth/token-request.js'
 import type { Secret } from '../secret.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
+import type { MachineActions } from './machine-step.js'
 import type { ResolvedOptions } from './options.js'
-import type { MachineActions } from './session-io.js'
 
 /** The parameters of each action the machine asks the manager to run. */
 export interface ActionParams {

@@ -5,11 +5,12 @@
  *
  * @module
  */
-import { createActor, initialTransition, type transition } from 'xstate'
+import { initialTransition } from 'xstate'
 import type { VersionedValue } from '../contracts.js'
 import { recordUnreadable, storeUnavailable, storeWriteFailed } from '../errors.js'
 import { type TokenEvent, type TokenState, tokenMachine } from '../machine/token-machine.js'
 import type { LifecycleEvent, TransitionEvent } from './lifecycle-events.js'
+import { type MachineActions, step } from './machine-step.js'
 import type { ResolvedOptions } from './options.js'
 import { createRecordCache } from './record-cache.js'
 import { encodeSessionRecord, reviveSnapshot, type TokenSnapshot } from './session-record.js'
@@ -24,9 +25,6 @@ export interface LoadedSession {
   version: number
   unreadable?: true
 }
-
-/** The actions the machine asked for on a transition. */
-export type MachineActions = ReturnType<typeof transition<typeof tokenMachine>>[1]
 
 /** A session just written by compare-and-set, with the actions its transitions asked for. */
 export interface Committed extends LoadedSession {
@@ -43,42 +41,6 @@ export interface SessionIODeps {
 }
 
 const [initialSnapshot] = initialTransition(tokenMachine)
-
-type ActorScope = Parameters<typeof tokenMachine.transition>[2]
-
-/**
- * One inert actor scope for every transition of this process. XState's `transition()` builds
- * a throwaway actor and system per call (computing the machine's initial snapshot on the way):
- * about three times the work of the transition itself. The token machine is pure (no invoke,
- * no spawn, no delays, no raise), so nothing it does reaches the scope but the actions it
- * names, and those are collected per call (transitions are synchronous).
- */
-let collecting: MachineActions = []
-const inertSelf = createActor(tokenMachine)
-const inertScope = {
-  self: inertSelf,
-  system: inertSelf.system,
-  id: '',
-  sessionId: '',
-  defer: () => {},
-  logger: () => {},
-  stopChild: () => {},
-  emit: () => {},
-  actionExecutor: (action: MachineActions[number]) => {
-    collecting.push(action)
-  },
-} as unknown as ActorScope
-
-/** `transition(tokenMachine, snapshot, event)`, on the shared inert scope. */
-function step(snapshot: TokenSnapshot, event: TokenEvent): [TokenSnapshot, MachineActions] {
-  const actions: MachineActions = []
-  collecting = actions
-  try {
-    return [tokenMachine.transition(snapshot, event, inertScope), actions]
-  } finally {
-    collecting = []
-  }
-}
 
 /**
  * How long a logged-out session's record (its tombstone) is kept at least: while it lives, a
