@@ -27,7 +27,7 @@ import type { ResolvedOptions } from './options.js'
 import type { CachedSession } from './record-cache.js'
 import { createRefreshProtocol } from './refresh-protocol.js'
 import { createSessionIO, type LoadedSession } from './session-io.js'
-import type { SessionRecord } from './session-record.js'
+import { reviveSnapshot, type SessionRecord } from './session-record.js'
 
 /** What the interpreter needs. */
 export interface InterpreterDeps {
@@ -115,14 +115,17 @@ export function createInterpreter(deps: InterpreterDeps): Interpreter {
     if (stored === undefined) throw notAuthenticated(null)
     const decoded = records.decodeIn(cached, sessionId, stored)
     if (decoded instanceof Promise) {
-      return decoded.then((record) => tokenFromRecord(sessionId, record, wantsManage))
+      return decoded.then((record) =>
+        tokenFromRecord(sessionId, record, stored.version, wantsManage),
+      )
     }
-    return tokenFromRecord(sessionId, decoded, wantsManage, now)
+    return tokenFromRecord(sessionId, decoded, stored.version, wantsManage, now)
   }
 
   function tokenFromRecord(
     sessionId: string,
     record: SessionRecord | undefined,
+    version: number,
     wantsManage: boolean,
     now = clock(),
   ): string | Promise<string> {
@@ -137,9 +140,11 @@ export function createInterpreter(deps: InterpreterDeps): Interpreter {
         throw scopeRequired()
       }
     }
+    // What was just read is the protocol's first read: a refresh costs no second one.
+    const read = record === undefined ? undefined : { snapshot: reviveSnapshot(record), version }
     const fresh = wantsManage
-      ? protocol.ensureFreshWithoutRefresh(sessionId)
-      : protocol.ensureFresh(sessionId)
+      ? protocol.ensureFreshWithoutRefresh(sessionId, undefined, read)
+      : protocol.ensureFresh(sessionId, undefined, read)
     return fresh.then((tokens) => handOut(tokens, wantsManage))
   }
 

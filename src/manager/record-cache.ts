@@ -142,6 +142,17 @@ export function createRecordCache(options: RecordCacheOptions) {
     return pending
   }
 
+  /**
+   * Remembers the record this process just wrote at `stored` (what the store now holds), so
+   * that the next read of that version does not decode what we encoded.
+   */
+  function remember(sessionId: string, stored: VersionedValue, record: SessionRecord): void {
+    const entry = session(sessionId)
+    entry.version = stored.version
+    entry.raw = stored.value
+    entry.record = record
+  }
+
   return {
     /** The session's cache entry (created, with its store key, on first use). */
     session,
@@ -151,5 +162,6 @@ export function createRecordCache(options: RecordCacheOptions) {
     decode: (sessionId: string, stored: VersionedValue) =>
       decodeIn(session(sessionId), sessionId, stored),
     decodeIn,
+    remember,
   }
 }

@@ -76,9 +76,14 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
 
   /**
    * Returns usable tokens for the session, refreshing them if needed. `rejected`: an access
-   * token Bolt refused, to be replaced even if it looks fresh.
+   * token Bolt refused, to be replaced even if it looks fresh. `read`: the session as the
+   * caller just read it, which stands in for the protocol's first read.
    */
-  function ensureFresh(sessionId: string, rejected?: string): Promise<TokenSet> {
+  function ensureFresh(
+    sessionId: string,
+    rejected?: string,
+    read?: LoadedSession,
+  ): Promise<TokenSet> {
     // DESIGN §5 rule 1: coalesce in-process first, one promise per session.
     const running = inFlight.get(sessionId)
     if (running !== undefined) {
@@ -90,7 +95,9 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
         tokens.accessToken.reveal() === rejected ? ensureFresh(sessionId, rejected) : tokens,
       )
     }
-    const started = refreshLoop(sessionId, true, rejected).finally(() => inFlight.delete(sessionId))
+    const started = refreshLoop(sessionId, true, rejected, read).finally(() =>
+      inFlight.delete(sessionId),
+    )
     inFlight.set(sessionId, started)
     return started
   }
@@ -101,15 +108,21 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
    * cannot grant manage), rejecting with `SCOPE_REQUIRED` instead. A `rejected` token is
    * recorded as such (the session reads as `expired` everywhere), then `SCOPE_REQUIRED`.
    */
-  function ensureFreshWithoutRefresh(sessionId: string, rejected?: string): Promise<TokenSet> {
-    return refreshLoop(sessionId, false, rejected)
+  function ensureFreshWithoutRefresh(
+    sessionId: string,
+    rejected?: string,
+    read?: LoadedSession,
+  ): Promise<TokenSet> {
+    return refreshLoop(sessionId, false, rejected, read)
   }
 
   async function refreshLoop(
     sessionId: string,
     mayRefresh: boolean,
     rejected?: string,
+    firstRead?: LoadedSession,
   ): Promise<TokenSet> {
+    let read = firstRead
     // One deadline per call, checked at every wait and before every request: long enough to
     // wait out one lease (or watch it outlive a whole leaseMs) and hold one of our own.
     const deadlineMs = CALL_DEADLINE_LEASES * options.leaseMs
@@ -119,8 +132,9 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
     try {
       for (;;) {
         if (left() <= 0) throw refreshWaitTimeout(deadlineMs)
-        // DESIGN §5 rule 2: read the record.
-        const loaded = await io.load(sessionId)
+        // DESIGN §5 rule 2: read the record (the caller's own read, the first time round).
+        const loaded = read ?? (await io.load(sessionId))
+        read = undefined
         const now = clock()
         const held = unsaved.get(sessionId)
         const decision = decide(loaded.snapshot, now, {

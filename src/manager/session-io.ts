@@ -13,7 +13,7 @@ import type { LifecycleEvent, TransitionEvent } from './lifecycle-events.js'
 import { type MachineActions, step } from './machine-step.js'
 import type { ResolvedOptions } from './options.js'
 import { createRecordCache } from './record-cache.js'
-import { encodeSessionRecord, reviveSnapshot, type TokenSnapshot } from './session-record.js'
+import { reviveSnapshot, sessionRecordOf, type TokenSnapshot } from './session-record.js'
 
 /**
  * A session as read from the store. Absent sessions read as the initial snapshot at version 0;
@@ -142,10 +142,12 @@ export function createSessionIO({ options, emit }: SessionIODeps) {
     }
     if (transitions.length === 0) return { ...loaded, actions, writeMs: 0 }
     let version: number | undefined
+    let value: string
+    const record = sessionRecordOf(snapshot)
     const startedAt = performance.now()
     try {
-      const plaintext = encodeSessionRecord(snapshot)
-      const value = cipher === null ? plaintext : await cipher.encrypt(plaintext, sessionId)
+      const plaintext = JSON.stringify(record)
+      value = cipher === null ? plaintext : await cipher.encrypt(plaintext, sessionId)
       version = await store.compareAndSet(records.keyOf(sessionId), value, {
         expectedVersion: loaded.version,
         ttlMs: ttlOf(snapshot),
@@ -155,6 +157,8 @@ export function createSessionIO({ options, emit }: SessionIODeps) {
     }
     if (version === undefined) return undefined
     const writeMs = performance.now() - startedAt
+    // What we wrote is what the next read of this version returns: it need not be decoded.
+    records.remember(sessionId, { value, version }, record)
     for (const record of transitions) emit(record)
     return { snapshot, version, actions, writeMs }
   }

@@ -44,7 +44,12 @@ const states = new Set<string>(Object.keys(tokenMachine.config.states ?? {}))
  * @group Machine
  */
 export function encodeSessionRecord(snapshot: TokenSnapshot): string {
-  const record: SessionRecord = {
+  return JSON.stringify(sessionRecordOf(snapshot))
+}
+
+/** The envelope of a snapshot, as {@link encodeSessionRecord} writes it and decoding reads it. */
+export function sessionRecordOf(snapshot: TokenSnapshot): SessionRecord {
+  return {
     schema: SESSION_RECORD_SCHEMA,
     value: snapshot.value as TokenState,
     context: {
@@ -52,7 +57,6 @@ export function encodeSessionRecord(snapshot: TokenSnapshot): string {
       tokens: snapshot.context.tokens === null ? null : toStoredTokenSet(snapshot.context.tokens),
     },
   }
-  return JSON.stringify(record)
 }
 
 /**
