@@ -226,6 +226,18 @@ export function storeWriteFailed(cause: unknown): BoltTokenError {
   )
 }
 
+/**
+ * The error for a login Bolt accepted whose save failed without saying whether it landed:
+ * the code is spent, and sending it again would look like a replay to Bolt.
+ */
+export function loginNotConfirmed(cause: unknown): BoltTokenError {
+  return new BoltTokenError(
+    'STORE_UNAVAILABLE',
+    'Bolt accepted the login, but the session store failed while saving it and cannot tell whether the save landed. Do not send this code again: Bolt would take it for a replay and revoke the session. This instance keeps the tokens and saves them on its next call for this session (e.g. getAccessToken); check the store.',
+    { cause },
+  )
+}
+
 /** The error reported (never thrown) for a stored record that cannot be read. */
 export function recordUnreadable(reason: string, keyId: string | undefined): BoltTokenError {
   return new BoltTokenError(

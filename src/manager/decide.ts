@@ -18,6 +18,7 @@ import {
 import type { Lease, TokenContext, TokenEvent, TokenState } from '../machine/token-machine.js'
 import { isAccessTokenFresh, type TokenSet } from '../machine/token-set.js'
 import type { LeaseTakenOverEvent } from './lifecycle-events.js'
+import type { UnsavedTokens } from './unsaved-tokens.js'
 
 /**
  * The state a session is in at `now`: a kept access token with no more than `skewMs` left
@@ -71,7 +72,7 @@ export interface Need {
    */
   outlived?: Lease | null | undefined
   /** Tokens this instance got from Bolt but could not save, when they belong to this snapshot. */
-  unsaved?: TokenSet | undefined
+  unsaved?: Pick<UnsavedTokens, 'event' | 'tokens'> | undefined
 }
 
 /** The answer of {@link decide}. */
@@ -139,14 +140,17 @@ export function decide(snapshot: SnapshotView, now: number, need: Need): Decisio
     case 'codeExchange': {
       // A refresh never grants manage: a manage caller has nothing to wait for, and must not
       // start (or take over) one.
-      if (state === 'refresh' && !need.mayRefresh) return { kind: 'error', error: scopeRequired() }
-      if (state === 'refresh' && need.unsaved !== undefined) {
-        return {
-          kind: 'send',
-          events: [{ type: 'REFRESH_SUCCEEDED', now, tokens: need.unsaved }],
-          saves: need.unsaved,
-        }
+      // Our own answer from Bolt, kept after its save failed: saving it ends the wait.
+      const saving = need.unsaved
+      if (saving?.event === (state === 'refresh' ? 'REFRESH_SUCCEEDED' : 'EXCHANGE_SUCCEEDED')) {
+        const { tokens: unsaved } = saving
+        const event: TokenEvent =
+          state === 'refresh'
+            ? { type: 'REFRESH_SUCCEEDED', now, tokens: unsaved }
+            : { type: 'EXCHANGE_SUCCEEDED', now, tokens: unsaved }
+        return { kind: 'send', events: [event], saves: unsaved }
       }
+      if (state === 'refresh' && !need.mayRefresh) return { kind: 'error', error: scopeRequired() }
       const live = lease !== null && now <= lease.until
       if (live && !sameLease(need.outlived, lease)) return { kind: 'wait', lease }
       // DESIGN §5 rule 5: the lease has ended (by our clock, or outlived by our own watch).

@@ -28,6 +28,7 @@ import type { CachedSession } from './record-cache.js'
 import { createRefreshProtocol } from './refresh-protocol.js'
 import { createSessionIO, type LoadedSession } from './session-io.js'
 import { reviveSnapshot, type SessionRecord } from './session-record.js'
+import { createUnsavedTokens } from './unsaved-tokens.js'
 
 /** What the interpreter needs. */
 export interface InterpreterDeps {
@@ -66,8 +67,9 @@ export function createInterpreter(deps: InterpreterDeps): Interpreter {
   const { options, emit } = deps
   const io = createSessionIO({ options, emit })
   const requestTokens = createTokenRequester({ ...deps })
-  const protocol = createRefreshProtocol({ ...deps, io, requestTokens })
-  const { exchange, logout } = createLoginLogout({ ...deps, io, requestTokens })
+  const unsaved = createUnsavedTokens()
+  const protocol = createRefreshProtocol({ ...deps, io, requestTokens, unsaved })
+  const { exchange, logout } = createLoginLogout({ ...deps, io, requestTokens, unsaved })
   const { store, records } = io
   const { clock, refreshSkewMs } = options
   // When the store measures TTLs on the manager's clock, one reading serves both.

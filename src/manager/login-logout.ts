@@ -6,15 +6,16 @@
  *
  * @module
  */
-import { sessionChanged, toRecordedError } from '../errors.js'
+import { isBoltTokenError, loginNotConfirmed, sessionChanged, toRecordedError } from '../errors.js'
 import type { ExchangeCodeParams, TokenEvent, TokenState } from '../machine/token-machine.js'
-import { canManage } from '../machine/token-set.js'
+import { canManage, type TokenSet } from '../machine/token-set.js'
 import type { Secret } from '../secret.js'
 import { dispatch, type TokenRequester } from './actions.js'
 import { sameLease, usableTokens } from './decide.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
 import type { Committed, LoadedSession, SessionIO } from './session-io.js'
+import type { UnsavedTokenMap } from './unsaved-tokens.js'
 
 /** What login and logout need. */
 export interface LoginLogoutDeps {
@@ -23,6 +24,8 @@ export interface LoginLogoutDeps {
   owner: string
   io: SessionIO
   requestTokens: TokenRequester
+  /** Tokens Bolt issued that the store failed to save (shared with the refresh protocol). */
+  unsaved: UnsavedTokenMap
   /** The manager's one safe emit: it never throws. */
   emit: (event: LifecycleEvent) => void
 }
@@ -43,7 +46,7 @@ const LOGOUT_ATTEMPTS = 10
 
 /** Creates login and logout of one manager. */
 export function createLoginLogout(deps: LoginLogoutDeps) {
-  const { options, owner, io, requestTokens, emit } = deps
+  const { options, owner, io, requestTokens, emit, unsaved } = deps
   const { clock } = options
 
   /** Exchanges a login-modal code and stores the result (first login or step-up). */
@@ -102,15 +105,44 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
       throw answer.error
     }
     const { tokens } = answer
-    const stored = await commitUnderOwnLease(sessionId, locked, [
-      { type: 'EXCHANGE_SUCCEEDED', now: clock(), tokens },
-    ])
+    const stored = await saveLogin(sessionId, locked, tokens)
     if (stored === undefined) throw sessionChanged('login-overtaken')
     const couldManage = before !== null && canManage(before) && usableFrom(from, before)
     if (before !== null && !couldManage && canManage(tokens)) {
       emit({ type: 'stepUp', sessionId, at: clock() })
     }
     return stored
+  }
+
+  /**
+   * Commits Bolt's answer to this login. The code is spent, so the answer must not be lost:
+   * when the write fails without saying whether it landed, the session is read again to
+   * learn it, and written again (fenced by version) if it did not land. If the store cannot
+   * tell, this instance keeps the tokens to save on its next call for the session, and the
+   * error says not to send the code again.
+   */
+  async function saveLogin(
+    sessionId: string,
+    locked: Committed,
+    tokens: TokenSet,
+  ): Promise<LoadedSession | undefined> {
+    const succeeded: TokenEvent[] = [{ type: 'EXCHANGE_SUCCEEDED', now: clock(), tokens }]
+    try {
+      return await commitUnderOwnLease(sessionId, locked, succeeded)
+    } catch (writeError) {
+      if (!isBoltTokenError(writeError, 'STORE_UNAVAILABLE')) throw writeError
+      try {
+        const current = await io.load(sessionId)
+        if (current.snapshot.context.tokens?.accessToken.equals(tokens.accessToken) === true) {
+          return current
+        }
+        return await commitUnderOwnLease(sessionId, locked, succeeded)
+      } catch (storeError) {
+        if (!isBoltTokenError(storeError, 'STORE_UNAVAILABLE')) throw storeError
+        unsaved.set(sessionId, { version: locked.version, event: 'EXCHANGE_SUCCEEDED', tokens })
+        throw loginNotConfirmed(storeError)
+      }
+    }
   }
 
   /** Whether the kept tokens could still be handed out in the state the login started from. */

@@ -25,6 +25,7 @@ import { createLeaseWaiter } from './lease-waiter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
 import type { Committed, LoadedSession, SessionIO } from './session-io.js'
+import type { UnsavedTokenMap } from './unsaved-tokens.js'
 
 /** What the refresh protocol needs. */
 export interface RefreshProtocolDeps {
@@ -33,6 +34,8 @@ export interface RefreshProtocolDeps {
   owner: string
   io: SessionIO
   requestTokens: TokenRequester
+  /** Tokens Bolt issued that the store failed to save (shared with login). */
+  unsaved: UnsavedTokenMap
   /** The manager's one safe emit: it never throws. */
   emit: (event: LifecycleEvent) => void
 }
@@ -71,8 +74,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
   const newLease = (): Lease => ({ owner, until: clock() + options.leaseMs })
 
   const inFlight = new Map<string, Promise<TokenSet>>()
-  /** Tokens Bolt issued that the store failed to save, with the version they belong after. */
-  const unsaved = new Map<string, { version: number; tokens: TokenSet }>()
+  const { unsaved } = deps
 
   /**
    * Returns usable tokens for the session, refreshing them if needed. `rejected`: an access
@@ -144,7 +146,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
           skewMs: options.refreshSkewMs,
           lease: newLease(),
           outlived: waiter.outlived(),
-          unsaved: held?.version === loaded.version ? held.tokens : undefined,
+          unsaved: held?.version === loaded.version ? held : undefined,
         })
         // Held tokens belong to the refresh this record shows; once it is over, they are stale.
         if (
@@ -235,7 +237,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
       // Bolt has rotated: the caller gets the new token, and this instance keeps it to save
       // on its next call. Other instances see the refresh in flight and, after the lease,
       // retry the spent refresh token once (DESIGN §5 rule 5).
-      unsaved.set(sessionId, { version: locked.version, tokens })
+      unsaved.set(sessionId, { version: locked.version, event: 'REFRESH_SUCCEEDED', tokens })
       report(
         sessionId,
         storeError,

@@ -187,12 +187,19 @@ const rows: [string, TokenState, Partial<TokenContext>, Partial<Need>, unknown][
     'refresh whose tokens this instance could not save',
     'refresh',
     { tokens: stale, lease: mine },
-    { unsaved },
+    { unsaved: { event: 'REFRESH_SUCCEEDED', tokens: unsaved } },
     {
       kind: 'send',
       events: [{ type: 'REFRESH_SUCCEEDED', now: NOW, tokens: unsaved }],
       saves: unsaved,
     },
+  ],
+  [
+    'refresh, unsaved login tokens are not for it',
+    'refresh',
+    { tokens: stale, lease: other },
+    { unsaved: { event: 'EXCHANGE_SUCCEEDED', tokens: unsaved } },
+    { kind: 'wait', lease: other },
   ],
   [
     'login under a live lease',
@@ -234,8 +241,19 @@ const rows: [string, TokenState, Partial<TokenContext>, Partial<Need>, unknown][
     'login, unsaved refresh tokens are not for it',
     'codeExchange',
     { lease: other },
-    { unsaved },
+    { unsaved: { event: 'REFRESH_SUCCEEDED', tokens: unsaved } },
     { kind: 'wait', lease: other },
+  ],
+  [
+    'login whose tokens this instance could not save (a manage caller saves them too)',
+    'codeExchange',
+    { lease: mine },
+    { unsaved: { event: 'EXCHANGE_SUCCEEDED', tokens: unsaved }, mayRefresh: false },
+    {
+      kind: 'send',
+      events: [{ type: 'EXCHANGE_SUCCEEDED', now: NOW, tokens: unsaved }],
+      saves: unsaved,
+    },
   ],
 ]
 

@@ -1,0 +1,96 @@
+/**
+ * Issue 14, item 3: a login whose final write fails ambiguously. Bolt has accepted the code
+ * (it is spent, and a second exchange of it would count as a replay); the tokens it issued
+ * must survive, as a refresh's do, and the error must say not to send the code again.
+ */
+import { describe, expect, it } from 'vitest'
+import { createFetchTransport } from '../../adapters/http/fetch.js'
+import { createMemoryStore } from '../../adapters/storage/memory.js'
+import type { TokenStore } from '../../src/contracts.js'
+import { accountStatus, managerFor, startEmulator } from '../support/harness.js'
+import { rejection } from '../support/rejection.js'
+import { ambiguousStore } from '../support/store-wrappers.js'
+
+/** A store whose next `count` operations (reads and writes) fail without touching anything. */
+function flakyStore(inner: TokenStore) {
+  let failing = 0
+  const fail = () => {
+    if (failing === 0) return false
+    failing--
+    return true
+  }
+  const store: TokenStore & { failNext(count: number): void } = {
+    ...(inner.clock === undefined ? {} : { clock: inner.clock }),
+    get(key, now) {
+      if (fail()) return Promise.reject(new Error('Connection is closed.'))
+      return inner.get(key, now)
+    },
+    async compareAndSet(key, value, options) {
+      if (fail()) throw new Error('Connection is closed.')
+      return inner.compareAndSet(key, value, options)
+    },
+    delete: (key) => inner.delete(key),
+    subscribe: (key, listener) => inner.subscribe(key, listener),
+    failNext(count) {
+      failing = count
+    },
+  }
+  return store
+}
+
+describe('a login whose final write fails ambiguously', () => {
+  it('(a) the write landed but the client reported an error: the login succeeds, once', async () => {
+    const bolt = await startEmulator()
+    const store = ambiguousStore(createMemoryStore({ clock: bolt.now }))
+    const tokens = managerFor(bolt, createFetchTransport(), { store })
+    const code = bolt.login().code
+    // The lease write goes through; the write of Bolt's answer lands, then "times out".
+    const exchanging = tokens.exchangeCode('shopper', { code })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    store.failNextWrite()
+    await exchanging
+    expect(store.landedButFailed).toBe(1)
+    expect(await tokens.getStatus('shopper')).toMatchObject({
+      state: 'fullyScoped',
+      canManage: true,
+    })
+    const token = await tokens.getAccessToken('shopper', { scope: 'bolt.account.manage' })
+    expect(await accountStatus(bolt, token, 'write')).toBe(200)
+    // The code was sent once: nothing tempted the merchant into a replay.
+    expect(
+      bolt.requests.filter((request) => request.grantType === 'authorization_code'),
+    ).toHaveLength(1)
+  })
+
+  it('(b) the write did not land and the store stays down: the error says the code is spent, and the tokens are saved on the next call', async () => {
+    const bolt = await startEmulator()
+    const store = flakyStore(createMemoryStore({ clock: bolt.now }))
+    const tokens = managerFor(bolt, createFetchTransport(), { store })
+    const code = bolt.login().code
+    const exchanging = tokens.exchangeCode('shopper', { code })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    // The write of Bolt's answer fails, and so does the read that would tell whether it landed.
+    store.failNext(2)
+    const error = await rejection(exchanging)
+    expect(error.code).toBe('STORE_UNAVAILABLE')
+    expect(error.message).toMatch(/do not send (this|the) code again/i)
+    // The store is back: the next call on this instance saves Bolt's tokens and hands them out.
+    const token = await tokens.getAccessToken('shopper', { scope: 'bolt.account.manage' })
+    expect(await accountStatus(bolt, token, 'write')).toBe(200)
+    expect(await tokens.getStatus('shopper')).toMatchObject({ state: 'fullyScoped' })
+    expect(
+      bolt.requests.filter((request) => request.grantType === 'authorization_code'),
+    ).toHaveLength(1)
+  })
+
+  it('(b) the write did not land but the store answers again: the login is saved at once', async () => {
+    const bolt = await startEmulator()
+    const store = flakyStore(createMemoryStore({ clock: bolt.now }))
+    const tokens = managerFor(bolt, createFetchTransport(), { store })
+    const exchanging = tokens.exchangeCode('shopper', { code: bolt.login().code })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    store.failNext(1)
+    await exchanging
+    expect(await tokens.getStatus('shopper')).toMatchObject({ state: 'fullyScoped' })
+  })
+})
