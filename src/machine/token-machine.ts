@@ -58,6 +58,12 @@ export interface TokenContext {
    * (back to `refresh`, under its lease) instead of offering that token to anyone else.
    */
   interruptedRefresh: Lease | null
+  /**
+   * In `codeExchange` only: the lease of another login that was in flight when this one
+   * began. If that login still succeeds, its tokens are kept for this one to fall back on;
+   * if this one fails first, the session goes back to waiting for it.
+   */
+  interruptedLogin: Lease | null
   lastError: SessionError | null
 }
 
@@ -92,6 +98,13 @@ export type TokenEvent =
   | { type: 'EXCHANGE_SUCCEEDED'; now: number; tokens: TokenSet }
   /** The code exchange failed: the code is spent, the session falls back to what it had. */
   | { type: 'EXCHANGE_FAILED'; now: number; error: SessionError }
+  /**
+   * A login whose lease a newer login took (`lease` names it) came back with `tokens`: they
+   * are kept for the newer login to fall back on, unless that one already ended.
+   */
+  | { type: 'LATE_EXCHANGE_SUCCEEDED'; now: number; tokens: TokenSet; lease: Lease }
+  /** A login whose lease a newer login took (`lease` names it) failed: nothing to go back to. */
+  | { type: 'LATE_EXCHANGE_FAILED'; now: number; error: SessionError; lease: Lease }
   /**
    * Another instance found a code exchange whose lease has ended (the exchanging instance
    * probably crashed). Nobody else holds the code, so the login is over: it fails as if
@@ -184,6 +197,11 @@ const startRefresh = [
   },
 ] as const
 
+/** Whether `lease` is `held` (a bare event from a test model names none). */
+function isLease(held: Lease | null, lease: Lease | undefined): boolean {
+  return held !== null && held.owner === lease?.owner && held.until === lease.until
+}
+
 /** Whether `event` reports on the refresh token the session holds. */
 function reportsOnKeptRefreshToken(context: TokenContext, event: TokenEvent): boolean {
   // A test model may send an event type bare, without its payload: that reports on nothing.
@@ -221,6 +239,12 @@ export const tokenMachine = setup({
     releaseLease: assign({ lease: null }),
     rememberInterruptedRefresh: assign({ interruptedRefresh: ({ context }) => context.lease }),
     forgetInterruptedRefresh: assign({ interruptedRefresh: null }),
+    rememberInterruptedLogin: assign({ interruptedLogin: ({ context }) => context.lease }),
+    forgetInterruptedLogin: assign({ interruptedLogin: null }),
+    resumeInterruptedLogin: assign({
+      lease: ({ context }) => context.interruptedLogin,
+      interruptedLogin: null,
+    }),
     resumeInterruptedRefresh: assign({
       lease: ({ context }) => context.interruptedRefresh,
       interruptedRefresh: null,
@@ -254,6 +278,10 @@ export const tokenMachine = setup({
     keptTokensCanManage: ({ context }) => context.tokens !== null && canManage(context.tokens),
     hasKeptTokens: ({ context }) => context.tokens !== null,
     hasInterruptedRefresh: ({ context }) => context.interruptedRefresh !== null,
+    hasInterruptedLogin: ({ context }) => context.interruptedLogin !== null,
+    isInterruptedLogin: ({ context, event }) =>
+      (event.type === 'LATE_EXCHANGE_SUCCEEDED' || event.type === 'LATE_EXCHANGE_FAILED') &&
+      isLease(context.interruptedLogin, event.lease),
     leaseEnded: ({ context, event }) =>
       context.lease === null ||
       event.now > context.lease.until ||
@@ -267,12 +295,24 @@ export const tokenMachine = setup({
 }).createMachine({
   id: 'boltTokens',
   initial: 'unauthenticated',
-  context: { tokens: null, lease: null, interruptedRefresh: null, lastError: null },
+  context: {
+    tokens: null,
+    lease: null,
+    interruptedRefresh: null,
+    interruptedLogin: null,
+    lastError: null,
+  },
   on: {
     CODE_RECEIVED: { target: '.codeExchange', actions: startExchange },
     LOGOUT: {
       target: '.unauthenticated',
-      actions: ['forgetTokens', 'releaseLease', 'forgetInterruptedRefresh', 'clearError'],
+      actions: [
+        'forgetTokens',
+        'releaseLease',
+        'forgetInterruptedRefresh',
+        'forgetInterruptedLogin',
+        'clearError',
+      ],
     },
     // A refresh that lost its lease rotated the refresh token the session still holds: its
     // tokens are the newest, and the lease of whoever presents that spent token now is void.
@@ -295,20 +335,41 @@ export const tokenMachine = setup({
     unauthenticated: {},
     codeExchange: {
       on: {
+        // A second login while one is in flight (two tabs): the newer one holds the lease;
+        // the older one's answer still counts, see LATE_EXCHANGE_SUCCEEDED.
+        CODE_RECEIVED: {
+          actions: ['rememberInterruptedLogin', ...startExchange],
+          meta: concurrent,
+        },
         EXCHANGE_SUCCEEDED: [
           {
             guard: 'tokensGrantManage',
             target: 'fullyScoped',
-            actions: ['storeTokens', 'releaseLease', 'forgetInterruptedRefresh'],
+            actions: [
+              'storeTokens',
+              'releaseLease',
+              'forgetInterruptedRefresh',
+              'forgetInterruptedLogin',
+            ],
           },
           {
             target: 'viewOnly',
-            actions: ['storeTokens', 'releaseLease', 'forgetInterruptedRefresh'],
+            actions: [
+              'storeTokens',
+              'releaseLease',
+              'forgetInterruptedRefresh',
+              'forgetInterruptedLogin',
+            ],
           },
         ],
-        // A failed login keeps whatever session the shopper had before it (step-up); a refresh
-        // it interrupted still owns the kept refresh token, so the session waits for it.
+        // A failed login keeps whatever session the shopper had before it (step-up). A login
+        // or a refresh it interrupted is still in flight, so the session waits for that.
         EXCHANGE_FAILED: [
+          {
+            guard: 'hasInterruptedLogin',
+            actions: ['recordError', 'resumeInterruptedLogin'],
+            meta: concurrent,
+          },
           {
             guard: 'hasInterruptedRefresh',
             target: 'refresh',
@@ -327,6 +388,18 @@ export const tokenMachine = setup({
         EXCHANGE_ABANDONED: {
           guard: 'leaseEnded',
           actions: ['failAbandonedExchange'],
+          meta: concurrent,
+        },
+        // The login this one interrupted succeeded: its tokens are what this one falls back on.
+        LATE_EXCHANGE_SUCCEEDED: {
+          guard: 'isInterruptedLogin',
+          actions: ['storeTokens', 'forgetInterruptedLogin', 'forgetInterruptedRefresh'],
+          meta: concurrent,
+        },
+        // ...or failed: there is nothing to go back to.
+        LATE_EXCHANGE_FAILED: {
+          guard: 'isInterruptedLogin',
+          actions: ['forgetInterruptedLogin'],
           meta: concurrent,
         },
         // A refresh this login interrupted came back. The login keeps its lease; the refresh's

@@ -7,7 +7,7 @@
  * @module
  */
 import { isBoltTokenError, loginNotConfirmed, sessionChanged, toRecordedError } from '../errors.js'
-import type { ExchangeCodeParams, TokenEvent, TokenState } from '../machine/token-machine.js'
+import type { ExchangeCodeParams, Lease, TokenEvent, TokenState } from '../machine/token-machine.js'
 import { canManage, type TokenSet } from '../machine/token-set.js'
 import type { Secret } from '../secret.js'
 import { dispatch, type TokenRequester } from './actions.js'
@@ -43,6 +43,16 @@ const LOGIN_COMMIT_ATTEMPTS = 5
  * shopper asked for it), yet must end: after this many lost races it is `SESSION_CHANGED`.
  */
 const LOGOUT_ATTEMPTS = 10
+
+/** What a code exchange came back with. */
+type LoginOutcome = Extract<TokenEvent, { type: 'EXCHANGE_SUCCEEDED' | 'EXCHANGE_FAILED' }>
+
+/** The late form of a login's outcome, naming the lease a newer login took from it. */
+function lateLoginOutcome(outcome: LoginOutcome, lease: Lease): TokenEvent {
+  return outcome.type === 'EXCHANGE_SUCCEEDED'
+    ? { type: 'LATE_EXCHANGE_SUCCEEDED', now: outcome.now, tokens: outcome.tokens, lease }
+    : { type: 'LATE_EXCHANGE_FAILED', now: outcome.now, error: outcome.error, lease }
+}
 
 /** Creates login and logout of one manager. */
 export function createLoginLogout(deps: LoginLogoutDeps) {
@@ -99,9 +109,7 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
     )
     if ('error' in answer) {
       const error = toRecordedError(answer.error, clock())
-      await commitUnderOwnLease(sessionId, locked, [
-        { type: 'EXCHANGE_FAILED', now: clock(), error },
-      ])
+      await commitUnderOwnLease(sessionId, locked, { type: 'EXCHANGE_FAILED', now: clock(), error })
       throw answer.error
     }
     const { tokens } = answer
@@ -126,7 +134,7 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
     locked: Committed,
     tokens: TokenSet,
   ): Promise<LoadedSession | undefined> {
-    const succeeded: TokenEvent[] = [{ type: 'EXCHANGE_SUCCEEDED', now: clock(), tokens }]
+    const succeeded: LoginOutcome = { type: 'EXCHANGE_SUCCEEDED', now: clock(), tokens }
     try {
       return await commitUnderOwnLease(sessionId, locked, succeeded)
     } catch (writeError) {
@@ -153,21 +161,27 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
   /**
    * Commits the end of this instance's code exchange. A refresh that came back during the
    * login may have updated the kept tokens (a new version, same lease): that is no reason
-   * to lose the login, so the events are applied to the newer record while our lease holds.
+   * to lose the login, so the outcome is applied to the newer record while our lease holds.
+   * If a newer login took the lease while ours was in flight, ours is reported late
+   * (`LATE_EXCHANGE_SUCCEEDED` / `_FAILED`), for that login to fall back on.
    */
   async function commitUnderOwnLease(
     sessionId: string,
     locked: Committed,
-    events: TokenEvent[],
+    outcome: LoginOutcome,
   ): Promise<Committed | undefined> {
-    const lease = locked.snapshot.context.lease
+    const ours = locked.snapshot.context.lease
     let base: LoadedSession = locked
+    let event: TokenEvent = outcome
     for (let attempt = 0; attempt < LOGIN_COMMIT_ATTEMPTS; attempt++) {
-      const committed = await io.commit(sessionId, base, events)
+      const committed = await io.commit(sessionId, base, [event])
       if (committed !== undefined) return committed
       base = await io.load(sessionId)
       const { value, context } = base.snapshot
-      if (value !== 'codeExchange' || !sameLease(context.lease, lease)) return undefined
+      if (value !== 'codeExchange' || ours === null) return undefined
+      if (sameLease(context.lease, ours)) event = outcome
+      else if (sameLease(context.interruptedLogin, ours)) event = lateLoginOutcome(outcome, ours)
+      else return undefined
     }
     return undefined
   }

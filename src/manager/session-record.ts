@@ -78,9 +78,17 @@ export function decodeSessionRecord(raw: string): SessionRecord | undefined {
   const context = record.context
   if (typeof context !== 'object' || context === null) return undefined
   if (!('tokens' in context) || !('lease' in context) || !('lastError' in context)) return undefined
-  // Records written before `interruptedRefresh` existed had none.
-  if ((context as Partial<StoredContext>).interruptedRefresh === undefined) {
-    return { ...record, context: { ...context, interruptedRefresh: null } } as SessionRecord
+  // Records written before `interruptedRefresh` or `interruptedLogin` existed had none.
+  const { interruptedRefresh, interruptedLogin } = context as Partial<StoredContext>
+  if (interruptedRefresh === undefined || interruptedLogin === undefined) {
+    return {
+      ...record,
+      context: {
+        ...context,
+        interruptedRefresh: interruptedRefresh ?? null,
+        interruptedLogin: interruptedLogin ?? null,
+      },
+    } as SessionRecord
   }
   return record as SessionRecord
 }

@@ -66,7 +66,7 @@ function modelNow(snapshot: TokenSnapshot): number {
 export function lifecycleEvents(snapshot: TokenSnapshot): TokenEvent[] {
   const now = modelNow(snapshot) + 1
   const lease = { owner: 'model', until: now + MODEL_LEASE_MS }
-  const { tokens, lease: held } = snapshot.context
+  const { tokens, lease: held, interruptedLogin } = snapshot.context
   const events: TokenEvent[] = [
     {
       type: 'CODE_RECEIVED',
@@ -91,8 +91,27 @@ export function lifecycleEvents(snapshot: TokenSnapshot): TokenEvent[] {
         { type: 'EXCHANGE_SUCCEEDED', now, tokens: modelTokens(now, [SCOPE_MANAGE, SCOPE_OPENID]) },
         { type: 'EXCHANGE_SUCCEEDED', now, tokens: modelTokens(now, [SCOPE_VIEW, SCOPE_OPENID]) },
         { type: 'EXCHANGE_FAILED', now, error: failure('SERVER_ERROR') },
-        { type: 'EXCHANGE_ABANDONED', now: leaseEndedAt },
       )
+      if (interruptedLogin === null) {
+        events.push({ type: 'EXCHANGE_ABANDONED', now: leaseEndedAt })
+      } else {
+        // The older login this one interrupted comes back (two tabs, two instances). (An
+        // abandoned login is tried without one: past a newer lease, the older one is dead too.)
+        events.push(
+          {
+            type: 'LATE_EXCHANGE_SUCCEEDED',
+            now,
+            tokens: modelTokens(now, [SCOPE_MANAGE, SCOPE_OPENID]),
+            lease: interruptedLogin,
+          },
+          {
+            type: 'LATE_EXCHANGE_FAILED',
+            now,
+            error: failure('SERVER_ERROR'),
+            lease: interruptedLogin,
+          },
+        )
+      }
       break
     case 'fullyScoped':
     case 'viewOnly':
@@ -124,9 +143,11 @@ export function lifecycleEvents(snapshot: TokenSnapshot): TokenEvent[] {
  * @group Testing
  */
 export function serializeLifecycleState(snapshot: TokenSnapshot): string {
-  const { tokens, interruptedRefresh } = snapshot.context
+  const { tokens, interruptedRefresh, interruptedLogin } = snapshot.context
   const holds = tokens === null ? 'none' : canManage(tokens) ? 'manage' : 'view'
-  return `${String(snapshot.value)}|${holds}${interruptedRefresh === null ? '' : '|refresh interrupted'}`
+  const refresh = interruptedRefresh === null ? '' : '|refresh interrupted'
+  const login = interruptedLogin === null ? '' : '|login interrupted'
+  return `${String(snapshot.value)}|${holds}${refresh}${login}`
 }
 
 /**
@@ -139,7 +160,8 @@ export function describeLifecycleEvent(event: TokenEvent): string {
       return canManage(event.tokens) ? 'EXCHANGE_SUCCEEDED(manage)' : 'EXCHANGE_SUCCEEDED(view)'
     case 'EXCHANGE_FAILED':
     case 'REFRESH_FAILED':
-    case 'LATE_REFRESH_FAILED': {
+    case 'LATE_REFRESH_FAILED':
+    case 'LATE_EXCHANGE_FAILED': {
       // The graph also tries each accepted event type bare (without a payload).
       const code = (event as Partial<typeof event>).error?.code
       return code === undefined ? event.type : `${event.type}(${code})`

@@ -143,11 +143,14 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
 
   /** Refreshes whose instance moved on (a login started, the lease was taken over), newest last. */
   const lateRefreshes: InFlight[] = []
+  /** Logins whose lease a newer login took, newest last. */
+  const lateExchanges: InFlight[] = []
 
   function abandon(): void {
     if (inFlight !== undefined) {
       abandoned.push(inFlight.outcome)
       if (inFlight.kind === 'refresh') lateRefreshes.push(inFlight)
+      else lateExchanges.push(inFlight)
     }
     inFlight = undefined
   }
@@ -215,14 +218,42 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
       record(payload(step))
     },
     async EXCHANGE_FAILED(step) {
-      const resumes = model !== undefined && transitionTaken(model, payload(step))?.to === 'refresh'
+      const resumesLogin = model !== undefined && model.context.interruptedLogin !== null
+      const resumesRefresh =
+        !resumesLogin &&
+        model !== undefined &&
+        transitionTaken(model, payload(step))?.to === 'refresh'
       bolt.injectFault(faults.html(502))
       await finish('SERVER_ERROR', (request) => request.release())
-      if (resumes) {
-        // The refresh this login interrupted holds the lease again; its request is still held.
+      // The login or refresh this login interrupted holds the lease again; its request is
+      // still held.
+      if (resumesLogin) {
+        inFlight = lateExchanges.pop()
+        check(inFlight !== undefined, 'no interrupted login to resume')
+      } else if (resumesRefresh) {
         inFlight = lateRefreshes.pop()
         check(inFlight !== undefined, 'no interrupted refresh to resume')
       }
+      record(payload(step))
+    },
+    async LATE_EXCHANGE_SUCCEEDED(step) {
+      // The older login's answer comes back while the newer one holds the lease: its tokens
+      // are kept for the newer login to fall back on, and its exchangeCode succeeds.
+      const late = lateExchanges.pop()
+      check(late !== undefined, 'no login is in flight to come back late')
+      const manage = canManage(payload(step).tokens)
+      late.request.release(manage ? {} : { scope: `${SCOPE_VIEW} ${SCOPE_OPENID}` })
+      const ended = codeOf(await late.outcome)
+      check(ended === 'success', `the late login ended with ${ended}, not success`)
+      record(payload(step))
+    },
+    async LATE_EXCHANGE_FAILED(step) {
+      const late = lateExchanges.pop()
+      check(late !== undefined, 'no login is in flight to come back late')
+      bolt.injectFault(faults.html(502))
+      late.request.release()
+      const ended = codeOf(await late.outcome)
+      check(ended === 'SERVER_ERROR', `the late login ended with ${ended}, not SERVER_ERROR`)
       record(payload(step))
     },
     async TIME_ADVANCED(step) {

@@ -75,7 +75,7 @@ describe('the committed docs match the machine', () => {
   })
 
   it('the lifecycle a merchant sees is about 20 arrows; the whole machine adds what concurrency does', () => {
-    expect(arrowCounts()).toEqual({ machine: 24, lifecycle: 15 })
+    expect(arrowCounts()).toEqual({ machine: 28, lifecycle: 15 })
     const lifecycle = lines(lifecycleBlock())
     for (const event of ['LEASE_TAKEN_OVER', 'EXCHANGE_ABANDONED', 'LATE_REFRESH_SUCCEEDED']) {
       expect(
@@ -130,8 +130,10 @@ describe('toMermaid', () => {
       '  anyState --> unauthenticated : LATE_REFRESH_FAILED [holdsRejectedRefreshToken]',
     )
     expect(diagramLines).toContain('  class anyState inherited')
-    // ...and once more from refresh, which overrides it (the login remembers the refresh).
+    // ...and once more from codeExchange and from refresh, which override it (the new login
+    // remembers the login or the refresh it interrupted).
     expect(diagramLines.filter((line) => line.includes('CODE_RECEIVED'))).toEqual([
+      '  codeExchange --> codeExchange : CODE_RECEIVED',
       '  refresh --> codeExchange : CODE_RECEIVED',
       '  anyState --> codeExchange : CODE_RECEIVED',
     ])

@@ -21,6 +21,7 @@ const noContext: TokenContext = {
   tokens: null,
   lease: null,
   interruptedRefresh: null,
+  interruptedLogin: null,
   lastError: null,
 }
 

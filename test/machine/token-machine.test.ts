@@ -37,6 +37,14 @@ const events: Record<TokenEvent['type'], TokenEvent> = {
   CODE_RECEIVED: { type: 'CODE_RECEIVED', now: NOW, lease, code, scope },
   EXCHANGE_SUCCEEDED: { type: 'EXCHANGE_SUCCEEDED', now: NOW, tokens: manageTokens },
   EXCHANGE_FAILED: { type: 'EXCHANGE_FAILED', now: NOW, error },
+  // From a login whose lease a newer one took: the default sessions have none.
+  LATE_EXCHANGE_SUCCEEDED: {
+    type: 'LATE_EXCHANGE_SUCCEEDED',
+    now: NOW,
+    tokens: manageTokens,
+    lease: liveLease,
+  },
+  LATE_EXCHANGE_FAILED: { type: 'LATE_EXCHANGE_FAILED', now: NOW, error, lease: liveLease },
   EXCHANGE_ABANDONED: { type: 'EXCHANGE_ABANDONED', now: AFTER_LEASE },
   // The default tokens expire in an hour: two hours later they are expired.
   TIME_ADVANCED: { type: 'TIME_ADVANCED', now: NOW + 2 * HOUR, skewMs: 60_000 },
@@ -118,7 +126,13 @@ describe('tokenMachine: every state × event', () => {
   }
 })
 
-const cleared = { tokens: null, lease: null, interruptedRefresh: null, lastError: null }
+const cleared = {
+  tokens: null,
+  lease: null,
+  interruptedRefresh: null,
+  interruptedLogin: null,
+  lastError: null,
+}
 
 describe('tokenMachine: logging in', () => {
   it('starts unauthenticated', () => {
@@ -476,12 +490,78 @@ describe('tokenMachine: a login that starts while a refresh is in flight', () =>
     })
   })
 
-  it('a second login keeps it; a logout forgets it', () => {
+  it('a second login keeps it (and remembers the first login); a logout forgets it', () => {
     expectAfter(interrupted(), events.CODE_RECEIVED, {
       state: 'codeExchange',
-      changes: { lease },
+      changes: { lease, interruptedLogin: loginLease },
       effects: [['exchangeCode', { code, scope }]],
     })
     expectAfter(interrupted(), events.LOGOUT, { state: 'unauthenticated', changes: cleared })
+  })
+})
+
+describe('tokenMachine: a login that starts while another is in flight (two tabs)', () => {
+  const firstLease = { owner: 'tab-1', until: NOW + 15_000 }
+  const secondLease = { owner: 'tab-2', until: NOW + 15_000 }
+  const second: TokenEvent = { ...events.CODE_RECEIVED, lease: secondLease } as TokenEvent
+  const overlapping = () =>
+    expectAfter(
+      'codeExchange',
+      second,
+      {
+        state: 'codeExchange',
+        changes: { lease: secondLease, interruptedLogin: firstLease },
+        effects: [['exchangeCode', { code, scope }]],
+      },
+      { lease: firstLease },
+    )
+
+  it('the second takes the lease and remembers the first', () => {
+    overlapping()
+  })
+
+  it('the first succeeds late: its tokens are kept for the second to fall back on', () => {
+    const late: TokenEvent = {
+      type: 'LATE_EXCHANGE_SUCCEEDED',
+      now: NOW,
+      tokens: manageTokens,
+      lease: firstLease,
+    }
+    const kept = expectAfter(overlapping(), late, {
+      state: 'codeExchange',
+      changes: { tokens: manageTokens, interruptedLogin: null },
+    })
+    expectAfter(kept, events.EXCHANGE_FAILED, {
+      state: 'fullyScoped',
+      changes: { lease: null, lastError: error },
+    })
+    // A late answer of any other login is not about this session any more.
+    expectIgnored(overlapping(), { ...late, lease: { owner: 'tab-3', until: NOW } })
+  })
+
+  it('the second fails first: the session goes back to the first login, under its lease', () => {
+    expectAfter(overlapping(), events.EXCHANGE_FAILED, {
+      state: 'codeExchange',
+      changes: { lease: firstLease, interruptedLogin: null, lastError: error },
+    })
+  })
+
+  it('the first fails late: nothing to go back to', () => {
+    const failed: TokenEvent = { type: 'LATE_EXCHANGE_FAILED', now: NOW, error, lease: firstLease }
+    const after = expectAfter(overlapping(), failed, {
+      state: 'codeExchange',
+      changes: { interruptedLogin: null },
+    })
+    expectAfter(after, events.EXCHANGE_FAILED, {
+      state: 'unauthenticated',
+      changes: { lease: null, lastError: error },
+    })
+  })
+
+  it('the second succeeds: the first is forgotten', () => {
+    expectAfter(overlapping(), events.EXCHANGE_SUCCEEDED, {
+      state: 'fullyScoped',
+      changes: { tokens: manageTokens, lease: null, interruptedLogin: null },
+    })
   })
 })

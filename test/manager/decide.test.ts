@@ -28,7 +28,14 @@ const failed = { code: 'SERVER_ERROR' as const, message: 'down', at: NOW }
 function snapshot(value: TokenState, context: Partial<TokenContext>) {
   return tokenMachine.resolveState({
     value,
-    context: { tokens: null, lease: null, interruptedRefresh: null, lastError: null, ...context },
+    context: {
+      tokens: null,
+      lease: null,
+      interruptedRefresh: null,
+      interruptedLogin: null,
+      lastError: null,
+      ...context,
+    },
   })
 }
 

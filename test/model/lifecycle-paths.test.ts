@@ -100,7 +100,7 @@ describe('the coverage target itself', () => {
       'expired --LATE_REFRESH_SUCCEEDED [holdsSpentRefreshToken]#0--> viewOnly',
       'refresh --LATE_REFRESH_SUCCEEDED [holdsSpentRefreshToken]#0--> viewOnly',
     ])
-    expect(transitions).toHaveLength(39)
+    expect(transitions).toHaveLength(42)
   })
 
   it('unauthenticated keeps no tokens in any state the model reaches (so no late answer is about it)', () => {

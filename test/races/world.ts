@@ -347,6 +347,17 @@ export class RaceWorld {
     coverage.outcomes[key] = (coverage.outcomes[key] ?? 0) + 1
   }
 
+  /** Whether another login ran at some moment while `op` did (it may have taken op's lease). */
+  private loginRanDuring(op: Op): boolean {
+    return this.ops.some(
+      (other) =>
+        other !== op &&
+        other.kind === 'exchangeCode' &&
+        (op.endSeq === undefined || other.startSeq < op.endSeq) &&
+        (other.endSeq === undefined || other.endSeq > op.startSeq),
+    )
+  }
+
   private judgeSuccess(op: Op, value: unknown): void {
     switch (op.kind) {
       case 'getAccessToken': {
@@ -368,7 +379,10 @@ export class RaceWorld {
         const status = value as SessionStatus
         op.outcome = `→ ${status.state}`
         if (op.rejectedCode === true) this.violation(op, 'a code Bolt rejects was accepted')
-        else if (status.state !== 'fullyScoped' || !status.canManage) {
+        else if (status.state === 'codeExchange' && this.loginRanDuring(op)) {
+          // A newer login took this one's lease: this one's tokens are kept for it to fall
+          // back on (a later check sees the session logged in, whichever succeeds).
+        } else if (status.state !== 'fullyScoped' || !status.canManage) {
           this.violation(op, `a login should leave the session fullyScoped, not ${status.state}`)
         }
         return
