@@ -71,6 +71,11 @@ export interface Need {
    * time: it has ended, whatever the holder's clock says.
    */
   outlived?: Lease | null | undefined
+  /**
+   * The lease this caller's last compare-and-set tried to take. Found in the record, that
+   * write landed, whatever the store answered (a retried write reports "fenced").
+   */
+  attempted?: Lease | undefined
   /** Tokens this instance got from Bolt but could not save, when they belong to this snapshot. */
   unsaved?: Pick<UnsavedTokens, 'event' | 'tokens'> | undefined
 }
@@ -83,6 +88,8 @@ export type Decision =
   | { kind: 'error'; error: BoltTokenError }
   /** Another holder has the lease: wait for the session to change (or the lease to end). */
   | { kind: 'wait'; lease: Lease }
+  /** This caller holds the refresh lease (its write landed): present the refresh token. */
+  | { kind: 'holding'; lease: Lease }
   /**
    * Commit these events. `takeover` says why a lease is taken over; `saves` is set when the
    * events save {@link Need.unsaved} (then these are the caller's tokens once committed).
@@ -151,6 +158,9 @@ export function decide(snapshot: SnapshotView, now: number, need: Need): Decisio
         return { kind: 'send', events: [event], saves: unsaved }
       }
       if (state === 'refresh' && !need.mayRefresh) return { kind: 'error', error: scopeRequired() }
+      if (state === 'refresh' && lease !== null && sameLease(lease, need.attempted)) {
+        return { kind: 'holding', lease }
+      }
       const live = lease !== null && now <= lease.until
       if (live && !sameLease(need.outlived, lease)) return { kind: 'wait', lease }
       // DESIGN §5 rule 5: the lease has ended (by our clock, or outlived by our own watch).

@@ -71,7 +71,15 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
     for (let attempt = 0; attempt < LOGIN_COMMIT_ATTEMPTS && locked === undefined; attempt++) {
       const loaded = await io.load(sessionId)
       from = loaded.snapshot.value as TokenState
+      // Tokens a refresh of ours got but could not save are saved first, in the same write:
+      // a login that fails must fall back to them, not to the refresh token they replaced.
+      const held = unsaved.get(sessionId)
+      const saving: TokenEvent[] =
+        held?.version === loaded.version && held.event === 'REFRESH_SUCCEEDED'
+          ? [{ type: 'REFRESH_SUCCEEDED', now: clock(), tokens: held.tokens }]
+          : []
       locked = await io.commit(sessionId, loaded, [
+        ...saving,
         {
           type: 'CODE_RECEIVED',
           now: clock(),
@@ -81,6 +89,7 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
           ...(state === undefined ? {} : { state }),
         },
       ])
+      if (locked !== undefined && saving.length > 0) unsaved.delete(sessionId)
     }
     const won = locked
     const exchanged =

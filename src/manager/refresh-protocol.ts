@@ -131,6 +131,8 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
     const deadline = performance.now() + deadlineMs
     const left = () => deadline - performance.now()
     const waiter = createLeaseWaiter({ options, io, emit }, sessionId)
+    // The lease our last compare-and-set tried to take, and how long that write took.
+    const attempt: { lease: Lease | undefined; writeMs: number } = { lease: undefined, writeMs: 0 }
     try {
       for (;;) {
         if (left() <= 0) throw refreshWaitTimeout(deadlineMs)
@@ -139,15 +141,18 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
         read = undefined
         const now = clock()
         const held = unsaved.get(sessionId)
+        const lease = newLease()
         const decision = decide(loaded.snapshot, now, {
           mayRefresh,
           rejected,
           waited: waiter.waited(),
           skewMs: options.refreshSkewMs,
-          lease: newLease(),
+          lease,
           outlived: waiter.outlived(),
+          attempted: attempt.lease,
           unsaved: held?.version === loaded.version ? held : undefined,
         })
+        attempt.lease = undefined
         // Held tokens belong to the refresh this record shows; once it is over, they are stale.
         if (
           decision.kind === 'wait' ||
@@ -163,12 +168,23 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
           case 'wait': // DESIGN §5 rule 3: a live lease: wait for the key to change, re-read.
             await waiter.wait(loaded, decision.lease, now, left())
             continue
+          case 'holding': {
+            // DESIGN §5 rule 4: our lock write landed though the store answered "fenced".
+            const refreshToken = loaded.snapshot.context.tokens?.refreshToken
+            if (refreshToken === undefined)
+              throw notAuthenticated(loaded.snapshot.context.lastError)
+            const locked = { ...loaded, actions: [], writeMs: attempt.writeMs }
+            const tokens = await performRefresh(sessionId, locked, refreshToken, left())
+            if (tokens !== undefined) return tokens
+            continue
+          }
           case 'send': {
             // Taking a lease with less than one attempt left would only hold everyone up.
             if (startsRequest(decision) && left() < options.timeoutMs) {
               throw refreshWaitTimeout(deadlineMs)
             }
-            const tokens = await act(sessionId, loaded, decision, now, left)
+            if (startsRequest(decision)) attempt.lease = lease
+            const tokens = await act(sessionId, loaded, decision, now, left, attempt)
             if (tokens !== undefined) return tokens
           }
         }
@@ -188,10 +204,13 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
     decision: Extract<Decision, { kind: 'send' }>,
     now: number,
     deadlineLeft: () => number,
+    attempt: { writeMs: number },
   ): Promise<TokenSet | undefined> {
     // DESIGN §5 rule 2: compare-and-set `expired → refresh` with a lease (or rule 5: take a
     // dead lease over), fenced by the version read.
+    const writeStarted = performance.now()
     const committed = await io.commit(sessionId, loaded, decision.events)
+    attempt.writeMs = performance.now() - writeStarted
     if (decision.saves !== undefined) {
       unsaved.delete(sessionId)
       return committed === undefined ? undefined : decision.saves

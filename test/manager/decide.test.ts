@@ -202,6 +202,13 @@ const rows: [string, TokenState, Partial<TokenContext>, Partial<Need>, unknown][
     },
   ],
   [
+    'refresh under the lease this caller just tried to take (its write landed, reported fenced)',
+    'refresh',
+    { tokens: stale, lease: mine },
+    { attempted: mine },
+    { kind: 'holding', lease: mine },
+  ],
+  [
     'refresh, unsaved login tokens are not for it',
     'refresh',
     { tokens: stale, lease: other },

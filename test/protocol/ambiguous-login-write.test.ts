@@ -6,37 +6,9 @@
 import { describe, expect, it } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
-import type { TokenStore } from '../../src/contracts.js'
 import { accountStatus, managerFor, startEmulator } from '../support/harness.js'
 import { rejection } from '../support/rejection.js'
-import { ambiguousStore } from '../support/store-wrappers.js'
-
-/** A store whose next `count` operations (reads and writes) fail without touching anything. */
-function flakyStore(inner: TokenStore) {
-  let failing = 0
-  const fail = () => {
-    if (failing === 0) return false
-    failing--
-    return true
-  }
-  const store: TokenStore & { failNext(count: number): void } = {
-    ...(inner.clock === undefined ? {} : { clock: inner.clock }),
-    get(key, now) {
-      if (fail()) return Promise.reject(new Error('Connection is closed.'))
-      return inner.get(key, now)
-    },
-    async compareAndSet(key, value, options) {
-      if (fail()) throw new Error('Connection is closed.')
-      return inner.compareAndSet(key, value, options)
-    },
-    delete: (key) => inner.delete(key),
-    subscribe: (key, listener) => inner.subscribe(key, listener),
-    failNext(count) {
-      failing = count
-    },
-  }
-  return store
-}
+import { ambiguousStore, flakyStore } from '../support/store-wrappers.js'
 
 describe('a login whose final write fails ambiguously', () => {
   it('(a) the write landed but the client reported an error: the login succeeds, once', async () => {

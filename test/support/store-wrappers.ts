@@ -60,3 +60,35 @@ export function ambiguousStore(inner: TokenStore): AmbiguousStore {
     },
   }
 }
+
+/** A store whose next operations picked by `failNext` fail without touching anything. */
+export interface FlakyStore extends TokenStore {
+  /** The next `count` reads and writes fail (a dropped connection), changing nothing. */
+  failNext(count: number): void
+}
+
+/** Wraps `inner` so that chosen operations fail before they reach it. */
+export function flakyStore(inner: TokenStore): FlakyStore {
+  let failing = 0
+  const fail = () => {
+    if (failing === 0) return false
+    failing--
+    return true
+  }
+  return {
+    ...(inner.clock === undefined ? {} : { clock: inner.clock }),
+    get(key, now) {
+      if (fail()) return Promise.reject(new Error('Connection is closed.'))
+      return inner.get(key, now)
+    },
+    async compareAndSet(key, value, options) {
+      if (fail()) throw new Error('Connection is closed.')
+      return inner.compareAndSet(key, value, options)
+    },
+    delete: (key) => inner.delete(key),
+    subscribe: (key, listener) => inner.subscribe(key, listener),
+    failNext(count) {
+      failing = count
+    },
+  }
+}
