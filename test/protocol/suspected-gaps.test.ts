@@ -90,4 +90,29 @@ describe('suspected gaps in the protocol', () => {
     expect(bolt.stats).toMatchObject({ refreshes: 1, invalidGrants: 0 })
     gate.close()
   })
+
+  it('the documented limit: a refresh answer Bolt processed but that fails validation (a string expires_in) is not trusted, its rotation is lost, and the next refresh ends the session', async () => {
+    const bolt = await startEmulator()
+    const tokens = managerFor(bolt, createFetchTransport(), {
+      store: createMemoryStore({ clock: bolt.now }),
+      retry: false,
+    })
+    await logIn(bolt, tokens, 'shopper')
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    // Bolt rotates the refresh token, and writes expires_in as a string.
+    bolt.injectFault({ type: 'transform', set: { expires_in: '3600' } })
+    const first = await tokens.getAccessToken('shopper').then(
+      () => undefined,
+      (thrown: { code?: string; message?: string }) => thrown,
+    )
+    expect(first?.code).toBe('INVALID_RESPONSE')
+    expect(first?.message).toMatch(/previous refresh token was kept/)
+    // The kept refresh token was spent by the answer we could not trust: Bolt refuses it.
+    const second = await tokens.getAccessToken('shopper').then(
+      () => undefined,
+      (thrown: { code?: string }) => thrown,
+    )
+    expect(second?.code).toBe('INVALID_GRANT')
+    expect(bolt.stats).toMatchObject({ refreshes: 1, invalidGrants: 1 })
+  })
 })
