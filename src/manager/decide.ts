@@ -177,3 +177,10 @@ export function decide(snapshot: SnapshotView, now: number, need: Need): Decisio
     }
   }
 }
+
+/** Whether committing `decision` takes a lease to present the refresh token. */
+export function startsRequest(decision: Extract<Decision, { kind: 'send' }>): boolean {
+  return decision.events.some(
+    (event) => event.type === 'REFRESH_STARTED' || event.type === 'LEASE_TAKEN_OVER',
+  )
+}

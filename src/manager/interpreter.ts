@@ -6,7 +6,9 @@
  * - `session-io.ts`: read, decode, compare-and-set, watch; tombstones;
  * - `decide.ts`: the pure decision (return a token, throw, wait, or send events) and freshness;
  * - `refresh-protocol.ts`: the distributed refresh protocol of DESIGN §5 (its waiting side in
- *   `lease-waiter.ts`);
+ *   `lease-waiter.ts`, the outcome of a refresh that lost its lease in `late-outcomes.ts`);
+ * - `unsaved-tokens.ts`: Bolt's answers the store failed to save, kept until the next call;
+ * - `machine-step.ts`: one machine transition, cheaply;
  * - `login-logout.ts`: code exchange and logout;
  * - `actions.ts`: the machine's actions, run by name, and the one call to Bolt.
  *

@@ -16,11 +16,12 @@ import {
   refreshWaitTimeout,
   toRecordedError,
 } from '../errors.js'
-import type { Lease, TokenEvent } from '../machine/token-machine.js'
+import type { Lease } from '../machine/token-machine.js'
 import { canManage, REFRESH_SCOPE, type TokenSet } from '../machine/token-set.js'
 import type { Secret } from '../secret.js'
 import { dispatch, type TokenRequester } from './actions.js'
-import { type Decision, decide, sameLease } from './decide.js'
+import { type Decision, decide, startsRequest } from './decide.js'
+import { createLateOutcomes, type RefreshOutcome } from './late-outcomes.js'
 import { createLeaseWaiter } from './lease-waiter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
@@ -40,36 +41,13 @@ export interface RefreshProtocolDeps {
   emit: (event: LifecycleEvent) => void
 }
 
-/** What a refresh came back with, before it is known whether its lease still holds. */
-type RefreshOutcome = Extract<TokenEvent, { type: 'REFRESH_SUCCEEDED' | 'REFRESH_FAILED' }>
-
-/**
- * How often a refresh that lost its lease tries to record its outcome. Each failed attempt
- * means another writer changed the session in between; after this many the session is busy
- * enough that the outcome is dropped (the caller already has its answer).
- */
-const LATE_OUTCOME_ATTEMPTS = 10
-
-/** Whether committing `decision` takes a lease to present the refresh token. */
-function startsRequest(decision: Extract<Decision, { kind: 'send' }>): boolean {
-  return decision.events.some(
-    (event) => event.type === 'REFRESH_STARTED' || event.type === 'LEASE_TAKEN_OVER',
-  )
-}
-
-/** The late form of a refresh's outcome, naming the refresh token it `spent`. */
-function lateOutcome(outcome: RefreshOutcome, spent: Secret): TokenEvent {
-  return outcome.type === 'REFRESH_SUCCEEDED'
-    ? { type: 'LATE_REFRESH_SUCCEEDED', now: outcome.now, tokens: outcome.tokens, spent }
-    : { type: 'LATE_REFRESH_FAILED', now: outcome.now, error: outcome.error, spent }
-}
-
 /** A `getAccessToken` call's deadline, in lease lengths: one to wait out, one to hold. */
 export const CALL_DEADLINE_LEASES = 2
 
 /** Creates the refresh protocol of one manager. */
 export function createRefreshProtocol(deps: RefreshProtocolDeps) {
   const { options, owner, io, requestTokens, emit } = deps
+  const commitLate = createLateOutcomes(io)
   const { clock } = options
   const newLease = (): Lease => ({ owner, until: clock() + options.leaseMs })
 
@@ -316,33 +294,6 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
       throw error
     }
     return undefined
-  }
-
-  /**
-   * Applies the outcome of a refresh that lost its lease, as long as the session still holds
-   * the refresh token that refresh spent: it is the newest news about that token. If a
-   * failed login handed the lease back (`refresh` under our very lease), the outcome is
-   * reported under the lease; otherwise it is reported late (`LATE_REFRESH_SUCCEEDED` or
-   * `LATE_REFRESH_FAILED`) and the machine decides what it still changes. `false` once the
-   * session moved on.
-   */
-  async function commitLate(
-    sessionId: string,
-    locked: LoadedSession,
-    spent: Secret,
-    outcome: RefreshOutcome,
-  ): Promise<boolean> {
-    const ours = locked.snapshot.context.lease
-    for (let attempt = 0; attempt < LATE_OUTCOME_ATTEMPTS; attempt++) {
-      const current = await io.load(sessionId)
-      const { value, context } = current.snapshot
-      if (context.tokens?.refreshToken.equals(spent) !== true) return false
-      const resumed = value === 'refresh' && sameLease(context.lease, ours)
-      const event = resumed ? outcome : lateOutcome(outcome, spent)
-      const committed = await io.commit(sessionId, current, [event])
-      if (committed !== undefined) return committed.version !== current.version
-    }
-    return false
   }
 
   /** Reports a store failure no caller is told about; any other error is rethrown. */
