@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { transition } from 'xstate'
-import type { SessionError, TokenEvent, TokenSet, TokenState } from '../../src/machine/index.js'
+import type {
+  Lease,
+  SessionError,
+  TokenEvent,
+  TokenSet,
+  TokenState,
+} from '../../src/machine/index.js'
 import { tokenMachine } from '../../src/machine/token-machine.js'
 import { Secret } from '../../src/secret.js'
 import { HOUR, manageTokens, NOW, viewTokens } from '../support/token-sets.js'
@@ -334,6 +340,14 @@ describe('Secret', () => {
   })
 })
 
+/** Outside a login, each state a late answer can be about, with the refresh token it holds. */
+const holdingTheirRefreshToken = [
+  ['fullyScoped', manageTokens, 'rt_1'],
+  ['viewOnly', viewTokens, 'rt_2'],
+  ['expired', manageTokens, 'rt_1'],
+  ['refresh', manageTokens, 'rt_1'],
+] as const
+
 describe('tokenMachine: a late refresh (its lease lost) keeps the newest rotation', () => {
   it('in codeExchange it replaces the kept tokens and keeps the login’s lease', () => {
     const after = expectAfter(
@@ -349,13 +363,9 @@ describe('tokenMachine: a late refresh (its lease lost) keeps the newest rotatio
   })
 
   it('anywhere else holding the spent token it goes to viewOnly with the new tokens', () => {
-    for (const [state, tokens, spent] of [
-      ['fullyScoped', manageTokens, 'rt_1'],
-      ['viewOnly', viewTokens, 'rt_2'],
-      ['expired', manageTokens, 'rt_1'],
-      // Another instance took the lease over and presents the spent token: its lease is void.
-      ['refresh', manageTokens, 'rt_1'],
-    ] as const) {
+    // In refresh, another instance took the lease over and presents the spent token: its
+    // lease is void.
+    for (const [state, tokens, spent] of holdingTheirRefreshToken) {
       expectAfter(
         state,
         lateSuccess(spent),
@@ -381,12 +391,7 @@ describe('tokenMachine: a late refresh (its lease lost) keeps the newest rotatio
 
 describe('tokenMachine: a late refresh failure (its lease lost)', () => {
   it('refused while the session still holds that token: the session ends', () => {
-    for (const [state, tokens, spent] of [
-      ['fullyScoped', manageTokens, 'rt_1'],
-      ['viewOnly', viewTokens, 'rt_2'],
-      ['expired', manageTokens, 'rt_1'],
-      ['refresh', manageTokens, 'rt_1'],
-    ] as const) {
+    for (const [state, tokens, spent] of holdingTheirRefreshToken) {
       expectAfter(
         state,
         lateFailure(spent),
@@ -439,21 +444,34 @@ describe('tokenMachine: a late refresh failure (its lease lost)', () => {
   })
 })
 
-describe('tokenMachine: a login that starts while a refresh is in flight', () => {
-  const refreshLease = { owner: 'refresher', until: NOW + 15_000 }
-  const loginLease = { owner: 'login', until: NOW + 15_000 }
-  const login: TokenEvent = { ...events.CODE_RECEIVED, lease: loginLease } as TokenEvent
-  const interrupted = () =>
+/**
+ * A login with `lease` that starts while the session is in `state` under `held`: it takes the
+ * lease, asks for the exchange, and remembers `held` in `remembered`.
+ */
+function loginWhile(
+  state: 'refresh' | 'codeExchange',
+  held: Lease,
+  lease: Lease,
+  remembered: 'interruptedRefresh' | 'interruptedLogin',
+) {
+  const login = { ...events.CODE_RECEIVED, lease } as TokenEvent
+  return () =>
     expectAfter(
-      'refresh',
+      state,
       login,
       {
         state: 'codeExchange',
-        changes: { lease: loginLease, interruptedRefresh: refreshLease },
+        changes: { lease, [remembered]: held },
         effects: [['exchangeCode', { code, scope }]],
       },
-      { lease: refreshLease },
+      { lease: held },
     )
+}
+
+describe('tokenMachine: a login that starts while a refresh is in flight', () => {
+  const refreshLease = { owner: 'refresher', until: NOW + 15_000 }
+  const loginLease = { owner: 'login', until: NOW + 15_000 }
+  const interrupted = loginWhile('refresh', refreshLease, loginLease, 'interruptedRefresh')
 
   it('remembers the refresh, whose request still presents the kept refresh token', () => {
     interrupted()
@@ -503,18 +521,7 @@ describe('tokenMachine: a login that starts while a refresh is in flight', () =>
 describe('tokenMachine: a login that starts while another is in flight (two tabs)', () => {
   const firstLease = { owner: 'tab-1', until: NOW + 15_000 }
   const secondLease = { owner: 'tab-2', until: NOW + 15_000 }
-  const second: TokenEvent = { ...events.CODE_RECEIVED, lease: secondLease } as TokenEvent
-  const overlapping = () =>
-    expectAfter(
-      'codeExchange',
-      second,
-      {
-        state: 'codeExchange',
-        changes: { lease: secondLease, interruptedLogin: firstLease },
-        effects: [['exchangeCode', { code, scope }]],
-      },
-      { lease: firstLease },
-    )
+  const overlapping = loginWhile('codeExchange', firstLease, secondLease, 'interruptedLogin')
 
   it('the second takes the lease and remembers the first', () => {
     overlapping()

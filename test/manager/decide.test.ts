@@ -28,14 +28,7 @@ const failed = { code: 'SERVER_ERROR' as const, message: 'down', at: NOW }
 function snapshot(value: TokenState, context: Partial<TokenContext>) {
   return tokenMachine.resolveState({
     value,
-    context: {
-      tokens: null,
-      lease: null,
-      interruptedRefresh: null,
-      interruptedLogin: null,
-      lastError: null,
-      ...context,
-    },
+    context: { ...(tokenMachine.config.context as TokenContext), ...context },
   })
 }
 
