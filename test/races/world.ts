@@ -22,7 +22,6 @@ import {
 } from '../../src/emulator/index.js'
 import { isBoltTokenError } from '../../src/errors.js'
 import type { Lease } from '../../src/machine/token-machine.js'
-import { sameLease } from '../../src/manager/decide.js'
 import { decodeSessionRecord, type SessionRecord } from '../../src/manager/session-record.js'
 import {
   createTokenManager,
@@ -173,8 +172,8 @@ interface RecordFacts {
   /** The refresh token it holds. */
   refresh: string | undefined
   lease: Lease | null
-  /** The end of every lease it names (its own, and an interrupted refresh's or login's). */
-  leaseEnds: number[]
+  /** Every lease it names (its own, and an interrupted refresh's or login's). */
+  leases: Lease[]
   /** For the labels: `viewOnly L2r1 !INVALID_GRANT @new`. */
   label: string
   /**
@@ -193,9 +192,19 @@ const NO_RECORD: RecordFacts = {
   state: undefined,
   refresh: undefined,
   lease: null,
-  leaseEnds: [],
+  leases: [],
   label: 'absent',
 }
+
+/**
+ * A login that failed after a store failure was injected into its manager during the call may
+ * have saved its tokens all the same: a save that landed but reported failure, read back too
+ * late (a logout or another login overtook it: SESSION_CHANGED) or failing again
+ * (STORE_UNAVAILABLE, "do not send the code again"). The library cannot tell, so its tokens
+ * may be stored, handed out, or win over an overlapping logout, like a resolved login's.
+ */
+const mayHaveLanded = (op: Op) =>
+  op.kind === 'exchangeCode' && op.ok === false && op.sawStoreFault && op.rejectedCode !== true
 
 const leaseState = (state: string | undefined) => state === 'refresh' || state === 'codeExchange'
 
@@ -251,7 +260,7 @@ export class RaceWorld {
   private readonly cipher: RecordCipher | undefined
   /** Per manager: store failures armed for its next writes, oldest first. */
   private readonly armedFaults: StoreFault[][]
-  /** Per manager: a login save failed without landing; no second one until it lands. */
+  /** Per manager: a login save failed without landing; no second one until that login ends. */
   private readonly recovering: boolean[]
   /** Per manager: slow answers armed for its next lease-taking writes. */
   private readonly armedStalls: number[]
@@ -438,7 +447,9 @@ export class RaceWorld {
     this.checkWire()
     await this.checkSession('all settled')
     const failedLogins = new Set(
-      this.ops.filter((op) => op.kind === 'exchangeCode' && op.ok === false).map((op) => op.login),
+      this.ops
+        .filter((op) => op.kind === 'exchangeCode' && op.ok === false && !mayHaveLanded(op))
+        .map((op) => op.login),
     )
     for (const op of this.ops) {
       if (op.kind === 'getAccessToken' && op.ok === true && failedLogins.has(op.family)) {
@@ -527,6 +538,15 @@ export class RaceWorld {
     op.endSeq = ++this.seq
     op.ok = result.ok
     this.active.delete(op)
+    // A login save that failed unlanded is written again by that same login: until it ends,
+    // its manager gets no second such failure (see faultFor).
+    if (
+      ![...this.active].some(
+        (other) => other.kind === 'exchangeCode' && other.manager === op.manager,
+      )
+    ) {
+      this.recovering[op.manager] = false
+    }
     if (op.sawUnreadable) coverage.unreadableOps += 1
     if (op.sawSqueeze) coverage.squeezedOps += 1
     if (result.ok) this.judgeSuccess(op, result.value)
@@ -580,6 +600,10 @@ export class RaceWorld {
           // A newer login took this one's lease: this one's tokens are kept for it to fall
           // back on (a later check sees the session logged in, whichever succeeds).
           coverage.loginsKeptForNewer += 1
+        } else if (op.sawStoreFault && status.state !== 'unauthenticated') {
+          // After a save that failed ambiguously the library answers the session as it read it
+          // back, holding this login's tokens: later calls may have moved it on already (a
+          // refresh started or done).
         } else if (status.state !== 'fullyScoped' || !status.canManage) {
           this.violation(op, `a login should leave the session fullyScoped, not ${status.state}`)
         }
@@ -722,8 +746,8 @@ export class RaceWorld {
       state: record.value,
       refresh: tokens?.refreshToken,
       lease,
-      leaseEnds: [lease, interruptedRefresh, interruptedLogin].flatMap((held) =>
-        held === null ? [] : [held.until],
+      leases: [lease, interruptedRefresh, interruptedLogin].flatMap((held) =>
+        held === null ? [] : [held],
       ),
       label: `${record.value}${tokens === null ? '' : ` ${this.ledger.name(tokens.refreshToken)}`}${error}${key}`,
     }
@@ -743,9 +767,13 @@ export class RaceWorld {
    * avoids that:
    * - `landThenFail` skips a write that takes a lease (the caller, told it failed, would
    *   leave the lease it took to end by time);
-   * - `failUnlanded` skips a write that would end a lease this manager holds (its refresh's
-   *   or login's outcome: the lease would stay), except a login's save, which the library
-   *   reads back and writes again at once (once: no second failure until it lands).
+   * - `failUnlanded` skips a write while the record names a lease of this manager (held, or
+   *   interrupted by a newer login that hands the session back to it when it fails): the
+   *   write may be that refresh's or login's outcome, and without it the lease would stay.
+   *   Except a login's save, which the library reads back and writes again at once (once: no
+   *   second failure on that manager while its logins run; a second one leaves the tokens
+   *   unsaved on the instance, tied to a record version a failed newer login may have moved
+   *   past, and the lease to end by time).
    */
   private faultFor(index: number, facts: RecordFacts): StoreFault | undefined {
     const { current } = this
@@ -756,13 +784,13 @@ export class RaceWorld {
     }
     const fault = this.armedFaults[index]?.[0]
     if (fault === undefined) return undefined
-    const endsOwnLease =
-      leaseState(current.state) &&
-      current.lease !== null &&
-      this.ownerOf.get(current.lease.owner) === index &&
-      !sameLease(facts.lease, current.lease)
+    // The write may record the outcome of a refresh or login of this manager that the record
+    // still names (holding the lease, or interrupted by a newer login that may hand it back).
+    const endsOwnLease = current.leases.some((lease) => this.ownerOf.get(lease.owner) === index)
     const loginSave =
       current.state === 'codeExchange' &&
+      current.lease !== null &&
+      this.ownerOf.get(current.lease.owner) === index &&
       !leaseState(facts.state) &&
       facts.refresh !== undefined &&
       facts.refresh !== current.refresh
@@ -787,7 +815,6 @@ export class RaceWorld {
   }
 
   private landed(index: number, facts: RecordFacts): void {
-    this.recovering[index] = false
     if (facts.takesLease !== true) return
     const stalls = this.armedStalls[index] ?? 0
     if (stalls > 0) {
@@ -821,7 +848,9 @@ export class RaceWorld {
 
   /** The earliest moment some lease in play ends (written, being written, or being computed). */
   private leaseBound(): number {
-    const written = [this.current, ...this.writesInFlight].flatMap((facts) => facts.leaseEnds)
+    const written = [this.current, ...this.writesInFlight].flatMap((facts) =>
+      facts.leases.map((lease) => lease.until),
+    )
     const computed = [...this.active].map((op) => op.startNow + LEASE_MS)
     return Math.min(...written, ...computed)
   }
@@ -909,7 +938,12 @@ export class RaceWorld {
     const laterLogin =
       lastLogout === undefined
         ? undefined
-        : done('exchangeCode').find((op) => (op.endSeq ?? 0) > lastLogout.startSeq)
+        : this.ops.find(
+            (op) =>
+              (op.ok === true || mayHaveLanded(op)) &&
+              op.kind === 'exchangeCode' &&
+              (op.endSeq ?? 0) > lastLogout.startSeq,
+          )
     if (
       lastLogout !== undefined &&
       laterLogin === undefined &&
@@ -982,7 +1016,7 @@ export class RaceWorld {
       )
     }
     const login = this.ops.find((op) => op.kind === 'exchangeCode' && op.login === family)
-    if (login?.ok !== true) {
+    if (login?.ok !== true && (login === undefined || !mayHaveLanded(login))) {
       this.violations.push(
         `the session stores tokens of login ${family}, whose exchangeCode ${login?.outcome ?? 'never ran'}`,
       )
