@@ -36,6 +36,8 @@ export class Ledger {
     private readonly now: () => number,
     /** Told of every refresh Bolt rejected with `invalid_grant`. */
     private readonly onRejectedRefresh: (rejected: RejectedRefresh) => void,
+    /** Told of every 5xx answer (in these runs, only the 503s the test injected). */
+    private readonly onServerError: (status: number) => void = () => {},
   ) {}
 
   /** The newest family Bolt issued tokens for, if any. */
@@ -86,6 +88,7 @@ export class Ledger {
   }
 
   private record(form: URLSearchParams, response: HttpResponse): void {
+    if (response.status >= 500) this.onServerError(response.status)
     const body = parse(response.body)
     const grantType = form.get('grant_type')
     const presented = form.get('refresh_token') ?? ''
