@@ -23,6 +23,7 @@ import type { TokenEndpoint } from '../oauth/token-endpoint.js'
 import type { Secret } from '../secret.js'
 import { createTokenRequester } from './actions.js'
 import { usableTokens } from './decide.js'
+import { createLeaseIssuer } from './lease-issuer.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import { createLoginLogout } from './login-logout.js'
 import type { ResolvedOptions } from './options.js'
@@ -70,8 +71,10 @@ export function createInterpreter(deps: InterpreterDeps): Interpreter {
   const io = createSessionIO({ options, emit })
   const requestTokens = createTokenRequester({ ...deps })
   const unsaved = createUnsavedTokens()
-  const protocol = createRefreshProtocol({ ...deps, io, requestTokens, unsaved })
-  const { exchange, logout } = createLoginLogout({ ...deps, io, requestTokens, unsaved })
+  const newLease = createLeaseIssuer(deps.owner, options)
+  const shared = { ...deps, io, requestTokens, unsaved, newLease }
+  const protocol = createRefreshProtocol(shared)
+  const { exchange, logout } = createLoginLogout(shared)
   const { store, records } = io
   const { clock, refreshSkewMs } = options
   // When the store measures TTLs on the manager's clock, one reading serves both.

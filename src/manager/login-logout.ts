@@ -20,8 +20,8 @@ import type { UnsavedTokenMap } from './unsaved-tokens.js'
 /** What login and logout need. */
 export interface LoginLogoutDeps {
   options: ResolvedOptions
-  /** This manager instance's lease identity. */
-  owner: string
+  /** Issues this instance's leases. */
+  newLease: () => Lease
   io: SessionIO
   requestTokens: TokenRequester
   /** Tokens Bolt issued that the store failed to save (shared with the refresh protocol). */
@@ -56,7 +56,7 @@ function lateLoginOutcome(outcome: LoginOutcome, lease: Lease): TokenEvent {
 
 /** Creates login and logout of one manager. */
 export function createLoginLogout(deps: LoginLogoutDeps) {
-  const { options, owner, io, requestTokens, emit, unsaved } = deps
+  const { options, newLease, io, requestTokens, emit, unsaved } = deps
   const { clock } = options
 
   /** Exchanges a login-modal code and stores the result (first login or step-up). */
@@ -83,7 +83,7 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
         {
           type: 'CODE_RECEIVED',
           now: clock(),
-          lease: { owner, until: clock() + options.leaseMs },
+          lease: newLease(),
           code,
           scope,
           ...(state === undefined ? {} : { state }),
@@ -156,7 +156,13 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
         return await commitUnderOwnLease(sessionId, locked, succeeded)
       } catch (storeError) {
         if (!isBoltTokenError(storeError, 'STORE_UNAVAILABLE')) throw storeError
-        unsaved.set(sessionId, { version: locked.version, event: 'EXCHANGE_SUCCEEDED', tokens })
+        const lease = locked.snapshot.context.lease
+        unsaved.set(sessionId, {
+          version: locked.version,
+          event: 'EXCHANGE_SUCCEEDED',
+          tokens,
+          lease,
+        })
         throw loginNotConfirmed(storeError)
       }
     }

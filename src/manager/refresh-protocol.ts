@@ -26,13 +26,13 @@ import { createLeaseWaiter } from './lease-waiter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
 import type { Committed, LoadedSession, SessionIO } from './session-io.js'
-import type { UnsavedTokenMap } from './unsaved-tokens.js'
+import { stillAwaited, type UnsavedTokenMap, unsavedFor } from './unsaved-tokens.js'
 
 /** What the refresh protocol needs. */
 export interface RefreshProtocolDeps {
   options: ResolvedOptions
-  /** This manager instance's lease identity. */
-  owner: string
+  /** Issues this instance's leases. */
+  newLease: () => Lease
   io: SessionIO
   requestTokens: TokenRequester
   /** Tokens Bolt issued that the store failed to save (shared with login). */
@@ -46,10 +46,9 @@ export const CALL_DEADLINE_LEASES = 2
 
 /** Creates the refresh protocol of one manager. */
 export function createRefreshProtocol(deps: RefreshProtocolDeps) {
-  const { options, owner, io, requestTokens, emit } = deps
+  const { options, newLease, io, requestTokens, emit } = deps
   const commitLate = createLateOutcomes(io)
   const { clock } = options
-  const newLease = (): Lease => ({ owner, until: clock() + options.leaseMs })
 
   const inFlight = new Map<string, Promise<TokenSet>>()
   const { unsaved } = deps
@@ -128,16 +127,14 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
           lease,
           outlived: waiter.outlived(),
           attempted: attempt.lease,
-          unsaved: held?.version === loaded.version ? held : undefined,
+          unsaved: unsavedFor(held, loaded),
         })
         attempt.lease = undefined
-        // Held tokens belong to the refresh this record shows; once it is over, they are stale.
-        if (
-          decision.kind === 'wait' ||
-          (decision.kind === 'send' && decision.takeover !== undefined)
-        ) {
-          unsaved.delete(sessionId)
-        }
+        // Held tokens belong to the refresh or login this record shows; once it is over (and,
+        // for a login, no newer login may hand the session back to it), they are stale.
+        const moving =
+          decision.kind === 'wait' || (decision.kind === 'send' && decision.takeover !== undefined)
+        if (moving && held !== undefined && !stillAwaited(held, loaded)) unsaved.delete(sessionId)
         switch (decision.kind) {
           case 'token': // DESIGN §5 rule 2: a valid token is returned as it is.
             return decision.tokens

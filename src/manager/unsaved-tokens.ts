@@ -6,7 +6,9 @@
  *
  * @module
  */
+import type { Lease } from '../machine/token-machine.js'
 import type { TokenSet } from '../machine/token-set.js'
+import { sameLease } from './decide.js'
 
 /** Tokens waiting to be saved, and the record they belong to. */
 export interface UnsavedTokens {
@@ -15,10 +17,49 @@ export interface UnsavedTokens {
   /** The event that saves them: a refresh's answer, or a login's. */
   event: 'REFRESH_SUCCEEDED' | 'EXCHANGE_SUCCEEDED'
   tokens: TokenSet
+  /**
+   * A login's: its lease. Another login that failed may have handed the session back to it at
+   * a newer version: while the session is in `codeExchange` under this lease, they still belong.
+   */
+  lease?: Lease | null
 }
 
 /** The unsaved tokens of one manager, by session id. */
 export type UnsavedTokenMap = Map<string, UnsavedTokens>
+
+/** `held` if it belongs to the session as `loaded`, else `undefined`. */
+export function unsavedFor(
+  held: UnsavedTokens | undefined,
+  loaded: { version: number; snapshot: { value: unknown; context: { lease: Lease | null } } },
+): UnsavedTokens | undefined {
+  if (held === undefined) return undefined
+  if (held.version === loaded.version) return held
+  const { value, context } = loaded.snapshot
+  const ours = held.lease ?? null
+  return held.event === 'EXCHANGE_SUCCEEDED' &&
+    value === 'codeExchange' &&
+    ours !== null &&
+    sameLease(context.lease, ours)
+    ? held
+    : undefined
+}
+
+/**
+ * Whether a login's unsaved tokens may still be saved: the session is in `codeExchange` and
+ * names their lease, as its holder or as the login a newer one interrupted (which hands the
+ * session back to it if it fails).
+ */
+export function stillAwaited(
+  held: UnsavedTokens,
+  loaded: {
+    snapshot: { value: unknown; context: { lease: Lease | null; interruptedLogin: Lease | null } }
+  },
+): boolean {
+  const { value, context } = loaded.snapshot
+  const ours = held.lease ?? null
+  if (held.event !== 'EXCHANGE_SUCCEEDED' || value !== 'codeExchange' || ours === null) return false
+  return sameLease(context.lease, ours) || sameLease(context.interruptedLogin, ours)
+}
 
 /** Creates the (empty) map of one manager's unsaved tokens. */
 export function createUnsavedTokens(): UnsavedTokenMap {
