@@ -116,7 +116,12 @@ export function createRecordCache(options: RecordCacheOptions) {
     stored: VersionedValue,
   ): Decoded | Promise<Decoded> {
     // The raw comparison guards stores whose versions could repeat after a key expires.
-    if (entry.version === stored.version && entry.raw === stored.value) return entry.record
+    if (entry.version === stored.version && entry.raw === stored.value) {
+      // Keep the store's own string: the next comparison is then one pointer check, not a
+      // walk over a string we encoded ourselves (see `remember`).
+      entry.raw = stored.value
+      return entry.record
+    }
     entry.version = stored.version
     entry.raw = stored.value
     if (!isEncryptedRecord(stored.value)) {
