@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { createFetchTransport } from '../../adapters/http/fetch.js'
+import { createMemoryStore } from '../../adapters/storage/memory.js'
 import { tokenMachine } from '../../src/machine/token-machine.js'
+import { resolveOptions } from '../../src/manager/options.js'
+import { CALL_DEADLINE_LEASES } from '../../src/manager/refresh-protocol.js'
 import { lifecyclePaths, lifecycleTransitions } from '../../src/testing/lifecycle-model.js'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -38,5 +42,19 @@ describe('counts in prose', () => {
   it('knows the machine has six states, as the README says', () => {
     expect(truth.states).toBe(6)
     expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('## The six states')
+  })
+})
+
+describe('figures in prose', () => {
+  it("docs/redis.md's call deadline is the code's: CALL_DEADLINE_LEASES × the default leaseMs", () => {
+    const { leaseMs } = resolveOptions(
+      { clientId: 'pk', clientSecret: 'sk' },
+      { store: () => createMemoryStore(), http: () => createFetchTransport() },
+    )
+    const seconds = (CALL_DEADLINE_LEASES * leaseMs) / 1000
+    const text = readFileSync(join(root, 'docs/redis.md'), 'utf8')
+    expect(text).toContain(
+      `ends within ${CALL_DEADLINE_LEASES} × \`leaseMs\` (${seconds} s by default)`,
+    )
   })
 })
