@@ -230,10 +230,13 @@ export function storeWriteFailed(cause: unknown): BoltTokenError {
  * The error for a login Bolt accepted whose save failed without saying whether it landed:
  * the code is spent, and sending it again would look like a replay to Bolt.
  */
-export function loginNotConfirmed(cause: unknown): BoltTokenError {
+export function loginNotConfirmed(cause: unknown, kept: boolean): BoltTokenError {
+  const then = kept
+    ? 'This instance keeps the tokens and saves them on its next call for this session (e.g. getAccessToken); check the store.'
+    : 'The session changed since (another login, a logout or a refresh), so the login may or may not be in it: check getStatus, and show the login modal again if the shopper is not logged in.'
   return new BoltTokenError(
     'STORE_UNAVAILABLE',
-    'Bolt accepted the login, but the session store failed while saving it and cannot tell whether the save landed. Do not send this code again: Bolt would take it for a replay and revoke the session. This instance keeps the tokens and saves them on its next call for this session (e.g. getAccessToken); check the store.',
+    `Bolt accepted the login, but the session store failed while saving it and cannot tell whether the save landed. Do not send this code again: Bolt would take it for a replay and revoke the session. ${then}`,
     { cause },
   )
 }

@@ -15,7 +15,7 @@ import { sameLease, usableTokens } from './decide.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
 import type { Committed, LoadedSession, SessionIO } from './session-io.js'
-import type { UnsavedTokenMap } from './unsaved-tokens.js'
+import { type UnsavedTokenMap, unsavedFor } from './unsaved-tokens.js'
 
 /** What login and logout need. */
 export interface LoginLogoutDeps {
@@ -73,9 +73,9 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
       from = loaded.snapshot.value as TokenState
       // Tokens a refresh of ours got but could not save are saved first, in the same write:
       // a login that fails must fall back to them, not to the refresh token they replaced.
-      const held = unsaved.get(sessionId)
+      const held = unsavedFor(unsaved.get(sessionId), loaded)
       const saving: TokenEvent[] =
-        held?.version === loaded.version && held.event === 'REFRESH_SUCCEEDED'
+        held?.event === 'REFRESH_SUCCEEDED'
           ? [{ type: 'REFRESH_SUCCEEDED', now: clock(), tokens: held.tokens }]
           : []
       locked = await io.commit(sessionId, loaded, [
@@ -150,9 +150,15 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
       if (!isBoltTokenError(writeError, 'STORE_UNAVAILABLE')) throw writeError
       try {
         const current = await io.load(sessionId)
-        if (current.snapshot.context.tokens?.accessToken.equals(tokens.accessToken) === true) {
-          return current
-        }
+        const { value, context } = current.snapshot
+        if (context.tokens?.accessToken.equals(tokens.accessToken) === true) return current
+        const ours = locked.snapshot.context.lease
+        const awaited =
+          value === 'codeExchange' &&
+          (sameLease(context.lease, ours) || sameLease(context.interruptedLogin, ours))
+        // The session moved on: our save may have landed (and been refreshed, logged out or
+        // replaced since), or not. Nobody can tell; the code must not be sent again.
+        if (!awaited) throw loginNotConfirmed(writeError, false)
         return await commitUnderOwnLease(sessionId, locked, succeeded)
       } catch (storeError) {
         if (!isBoltTokenError(storeError, 'STORE_UNAVAILABLE')) throw storeError
@@ -163,7 +169,7 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
           tokens,
           lease,
         })
-        throw loginNotConfirmed(storeError)
+        throw loginNotConfirmed(storeError, true)
       }
     }
   }

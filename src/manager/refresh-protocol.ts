@@ -231,7 +231,8 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
       // Bolt has rotated: the caller gets the new token, and this instance keeps it to save
       // on its next call. Other instances see the refresh in flight and, after the lease,
       // retry the spent refresh token once (DESIGN §5 rule 5).
-      unsaved.set(sessionId, { version: locked.version, event: 'REFRESH_SUCCEEDED', tokens })
+      const lease = locked.snapshot.context.lease
+      unsaved.set(sessionId, { version: locked.version, event: 'REFRESH_SUCCEEDED', tokens, lease })
       report(
         sessionId,
         storeError,

@@ -18,47 +18,60 @@ export interface UnsavedTokens {
   event: 'REFRESH_SUCCEEDED' | 'EXCHANGE_SUCCEEDED'
   tokens: TokenSet
   /**
-   * A login's: its lease. Another login that failed may have handed the session back to it at
-   * a newer version: while the session is in `codeExchange` under this lease, they still belong.
+   * The lease of the refresh or login that got them. A login that interrupted it and failed
+   * hands the session back to it at a newer version: under this lease they still belong.
    */
-  lease?: Lease | null
+  lease: Lease | null
 }
 
 /** The unsaved tokens of one manager, by session id. */
 export type UnsavedTokenMap = Map<string, UnsavedTokens>
 
-/** `held` if it belongs to the session as `loaded`, else `undefined`. */
-export function unsavedFor(
-  held: UnsavedTokens | undefined,
-  loaded: { version: number; snapshot: { value: unknown; context: { lease: Lease | null } } },
-): UnsavedTokens | undefined {
-  if (held === undefined) return undefined
-  if (held.version === loaded.version) return held
-  const { value, context } = loaded.snapshot
-  const ours = held.lease ?? null
-  return held.event === 'EXCHANGE_SUCCEEDED' &&
-    value === 'codeExchange' &&
-    ours !== null &&
-    sameLease(context.lease, ours)
-    ? held
-    : undefined
+/** The part of a loaded session the matching below reads. */
+interface SessionView {
+  version: number
+  snapshot: {
+    value: unknown
+    context: {
+      lease: Lease | null
+      interruptedRefresh: Lease | null
+      interruptedLogin: Lease | null
+    }
+  }
 }
 
 /**
- * Whether a login's unsaved tokens may still be saved: the session is in `codeExchange` and
- * names their lease, as its holder or as the login a newer one interrupted (which hands the
- * session back to it if it fails).
+ * Whether the session, as `loaded`, is still the refresh or login that got `held`: in
+ * `refresh` (for a refresh's answer) or `codeExchange` (for a login's) under its lease.
  */
-export function stillAwaited(
-  held: UnsavedTokens,
-  loaded: {
-    snapshot: { value: unknown; context: { lease: Lease | null; interruptedLogin: Lease | null } }
-  },
-): boolean {
+function heldBy(held: UnsavedTokens, { snapshot }: SessionView): boolean {
+  const state = held.event === 'REFRESH_SUCCEEDED' ? 'refresh' : 'codeExchange'
+  return snapshot.value === state && sameLease(snapshot.context.lease, held.lease ?? null)
+}
+
+/**
+ * `held` if it belongs to the session as `loaded`: at the version it was kept for, or, after
+ * the session moved on and came back (a login that interrupted it failed), under its lease.
+ */
+export function unsavedFor(
+  held: UnsavedTokens | undefined,
+  loaded: SessionView,
+): UnsavedTokens | undefined {
+  if (held === undefined) return undefined
+  return held.version === loaded.version || heldBy(held, loaded) ? held : undefined
+}
+
+/**
+ * Whether unsaved tokens may still be saved: the session is still their refresh or login, or
+ * a login that interrupted it (and hands the session back to it if that login fails).
+ */
+export function stillAwaited(held: UnsavedTokens, loaded: SessionView): boolean {
+  if (heldBy(held, loaded)) return true
   const { value, context } = loaded.snapshot
-  const ours = held.lease ?? null
-  if (held.event !== 'EXCHANGE_SUCCEEDED' || value !== 'codeExchange' || ours === null) return false
-  return sameLease(context.lease, ours) || sameLease(context.interruptedLogin, ours)
+  if (value !== 'codeExchange' || held.lease === undefined || held.lease === null) return false
+  const interrupted =
+    held.event === 'REFRESH_SUCCEEDED' ? context.interruptedRefresh : context.interruptedLogin
+  return sameLease(interrupted, held.lease)
 }
 
 /** Creates the (empty) map of one manager's unsaved tokens. */
