@@ -153,10 +153,7 @@ class SlowStoreAnswer implements RaceCommand {
 export interface RaceCommandOptions {
   /** How many managers share the store. */
   managers: number
-  /**
-   * Whether the managers have different key rings (world.ts, KEY_RINGS). Then M0, the one
-   * writing with the new key, does not log in: see the finding in interleavings.test.ts.
-   */
+  /** Whether the managers write with different keys (world.ts, KEY_RINGS). */
   keyRings: boolean
   maxCommands: number
   size: fc.SizeForArbitrary
@@ -168,16 +165,9 @@ export interface RaceCommandOptions {
  * The command sequences of one run. fast-check picks among the arbitraries evenly, so the
  * common call (getAccessToken) and expiry (which makes refreshes happen) are listed more than once.
  */
-export function raceCommands({
-  managers,
-  keyRings,
-  maxCommands,
-  size,
-  replayPath,
-}: RaceCommandOptions) {
+export function raceCommands({ managers, maxCommands, size, replayPath }: RaceCommandOptions) {
   const manager = fc.nat({ max: managers - 1 })
-  const loginManager = fc.integer({ min: keyRings ? 1 : 0, max: managers - 1 })
-  const exchange = loginManager.map((index) => new ExchangeCode(index))
+  const exchange = manager.map((index) => new ExchangeCode(index))
   const getAccessToken = manager.map((index) => new GetAccessToken(index))
   const expire = fc.constant(new Expire())
   const arbitraries: fc.Arbitrary<RaceCommand>[] = [
@@ -189,7 +179,7 @@ export function raceCommands({
     expire,
     expire,
     fc.constant(new RevokeNewestLogin()),
-    loginManager.map((index) => new ExchangeRejectedCode(index)),
+    manager.map((index) => new ExchangeRejectedCode(index)),
     fc
       .tuple(manager, fc.constantFrom<StoreFault>('landThenFail', 'failUnlanded'))
       .map(([index, fault]) => new ArmStoreFault(index, fault)),

@@ -68,13 +68,17 @@ const CODE_TTL_SECONDS = 28 * 24 * 3_600
 const RETRY = { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 }
 
 /**
- * The key rings of a run with `keyRings` (issue 14): mid-rotation, M0 has been redeployed
- * with the new key (and writes with it), M1 has not (it knows only the old key), and M2 has
- * the first step of a rotation (reads both, still writes with the old one).
+ * The key rings of a run with `keyRings` (issue 14), mid-rotation as docs/security.md
+ * prescribes it (two deployments): every instance lists both keys; M0 already writes with the
+ * new one, M1 and M2 still write with the old one. (An instance that lacks the new key cannot
+ * finish a login or refresh in a record written under it, and its lease holds the session
+ * until it ends; the model's leases never end, so that deployment is covered by
+ * test/protocol/logout-unreadable.test.ts instead, and documented as the reason for the two
+ * deployments.)
  */
 const KEY_RINGS = [
   { keys: ['old', 'new'], current: 'new' },
-  { keys: ['old'], current: 'old' },
+  { keys: ['old', 'new'], current: 'old' },
   { keys: ['old', 'new'], current: 'old' },
 ] as const
 
