@@ -197,9 +197,13 @@ const startRefresh = [
   },
 ] as const
 
-/** Whether `lease` is `held` (a bare event from a test model names none). */
-function isLease(held: Lease | null, lease: Lease | undefined): boolean {
-  return held !== null && held.owner === lease?.owner && held.until === lease.until
+/**
+ * Whether two leases are the same grant (same holder, same end); `null` or `undefined` is no
+ * lease, and two of those are the same.
+ * @internal
+ */
+export function sameLease(a: Lease | null | undefined, b: Lease | null | undefined): boolean {
+  return a?.owner === b?.owner && a?.until === b?.until
 }
 
 /** Whether `event` reports on the refresh token the session holds. */
@@ -281,7 +285,8 @@ export const tokenMachine = setup({
     hasInterruptedLogin: ({ context }) => context.interruptedLogin !== null,
     isInterruptedLogin: ({ context, event }) =>
       (event.type === 'LATE_EXCHANGE_SUCCEEDED' || event.type === 'LATE_EXCHANGE_FAILED') &&
-      isLease(context.interruptedLogin, event.lease),
+      context.interruptedLogin !== null &&
+      sameLease(context.interruptedLogin, event.lease),
     leaseEnded: ({ context, event }) =>
       context.lease === null ||
       event.now > context.lease.until ||

@@ -15,7 +15,13 @@ import {
   notAuthenticated,
   scopeRequired,
 } from '../errors.js'
-import type { Lease, TokenContext, TokenEvent, TokenState } from '../machine/token-machine.js'
+import {
+  type Lease,
+  sameLease,
+  type TokenContext,
+  type TokenEvent,
+  type TokenState,
+} from '../machine/token-machine.js'
 import { isAccessTokenFresh, type TokenSet } from '../machine/token-set.js'
 import type { LeaseTakenOverEvent } from './lifecycle-events.js'
 import type { UnsavedTokens } from './unsaved-tokens.js'
@@ -49,10 +55,7 @@ export function usableTokens<T extends { expiresAt: number }>(
   return current === 'fullyScoped' || current === 'viewOnly' ? tokens : null
 }
 
-/** Whether two leases are the same grant (same holder, same end); `null` is no lease. */
-export function sameLease(a: Lease | null | undefined, b: Lease | null | undefined): boolean {
-  return a?.owner === b?.owner && a?.until === b?.until
-}
+export { sameLease }
 
 /** What the caller wants and knows, besides the snapshot and the time. */
 export interface Need {
@@ -121,20 +124,21 @@ export function decide(snapshot: SnapshotView, now: number, need: Need): Decisio
       return { kind: 'error', error: notAuthenticated(lastError) }
     case 'fullyScoped':
     case 'viewOnly': {
+      const refused = need.rejected !== undefined && tokens?.accessToken.reveal() === need.rejected
+      if (!refused) {
+        const usable = usableTokens(state, tokens, now, need.skewMs)
+        if (usable !== null) return { kind: 'token', tokens: usable }
+        if (!need.mayRefresh) return { kind: 'error', error: scopeRequired() }
+      }
+      // A token Bolt refused is expired, whatever its expiry says: every instance must learn
+      // it (a caller that may not refresh only records it).
+      const expired: TokenEvent = refused
+        ? { type: 'ACCESS_TOKEN_REJECTED', now }
+        : { type: 'TIME_ADVANCED', now, skewMs: need.skewMs }
       const refresh: TokenEvent[] = need.mayRefresh
         ? [{ type: 'REFRESH_STARTED', now, lease: need.lease }]
         : []
-      // A token Bolt refused is expired, whatever its expiry says: every instance must learn it.
-      if (need.rejected !== undefined && tokens?.accessToken.reveal() === need.rejected) {
-        return { kind: 'send', events: [{ type: 'ACCESS_TOKEN_REJECTED', now }, ...refresh] }
-      }
-      const usable = usableTokens(state, tokens, now, need.skewMs)
-      if (usable !== null) return { kind: 'token', tokens: usable }
-      if (!need.mayRefresh) return { kind: 'error', error: scopeRequired() }
-      return {
-        kind: 'send',
-        events: [{ type: 'TIME_ADVANCED', now, skewMs: need.skewMs }, ...refresh],
-      }
+      return { kind: 'send', events: [expired, ...refresh] }
     }
     case 'expired':
       // Waited for a refresh that failed: its error is the answer (no second attempt at once).

@@ -15,7 +15,12 @@ import { sameLease, usableTokens } from './decide.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
 import type { Committed, LoadedSession, SessionIO } from './session-io.js'
-import { type UnsavedTokenMap, unsavedFor } from './unsaved-tokens.js'
+import {
+  stillAwaited,
+  type UnsavedTokenMap,
+  type UnsavedTokens,
+  unsavedFor,
+} from './unsaved-tokens.js'
 
 /** What login and logout need. */
 export interface LoginLogoutDeps {
@@ -148,29 +153,27 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
       return await commitUnderOwnLease(sessionId, locked, succeeded)
     } catch (writeError) {
       if (!isBoltTokenError(writeError, 'STORE_UNAVAILABLE')) throw writeError
-      try {
-        const current = await io.load(sessionId)
-        const { value, context } = current.snapshot
-        if (context.tokens?.accessToken.equals(tokens.accessToken) === true) return current
-        const ours = locked.snapshot.context.lease
-        const awaited =
-          value === 'codeExchange' &&
-          (sameLease(context.lease, ours) || sameLease(context.interruptedLogin, ours))
-        // The session moved on: our save may have landed (and been refreshed, logged out or
-        // replaced since), or not. Nobody can tell; the code must not be sent again.
-        if (!awaited) throw loginNotConfirmed(writeError, false)
-        return await commitUnderOwnLease(sessionId, locked, succeeded)
-      } catch (storeError) {
-        if (!isBoltTokenError(storeError, 'STORE_UNAVAILABLE')) throw storeError
-        const lease = locked.snapshot.context.lease
-        unsaved.set(sessionId, {
-          version: locked.version,
-          event: 'EXCHANGE_SUCCEEDED',
-          tokens,
-          lease,
-        })
+      const lease = locked.snapshot.context.lease
+      const held: UnsavedTokens | undefined =
+        lease === null ? undefined : { event: 'EXCHANGE_SUCCEEDED', tokens, lease }
+      // The store cannot tell either: keep the tokens to save on our next call.
+      const keep = (storeError: unknown): never => {
+        if (!isBoltTokenError(storeError, 'STORE_UNAVAILABLE') || held === undefined) {
+          throw storeError
+        }
+        unsaved.set(sessionId, held)
         throw loginNotConfirmed(storeError, true)
       }
+      const current = await io.load(sessionId).catch(keep)
+      if (current.snapshot.context.tokens?.accessToken.equals(tokens.accessToken) === true) {
+        return current
+      }
+      // The session moved on: our save may have landed (and been refreshed, logged out or
+      // replaced since), or not. Nobody can tell; the code must not be sent again.
+      if (held === undefined || !stillAwaited(held, current)) {
+        throw loginNotConfirmed(writeError, false)
+      }
+      return await commitUnderOwnLease(sessionId, locked, succeeded).catch(keep)
     }
   }
 

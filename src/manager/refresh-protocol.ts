@@ -154,11 +154,11 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
             continue
           }
           case 'send': {
-            // Taking a lease with less than one attempt left would only hold everyone up.
-            if (startsRequest(decision) && left() < options.timeoutMs) {
-              throw refreshWaitTimeout(deadlineMs)
+            if (startsRequest(decision)) {
+              // Taking a lease with less than one attempt left would only hold everyone up.
+              if (left() < options.timeoutMs) throw refreshWaitTimeout(deadlineMs)
+              attempt.lease = lease
             }
-            if (startsRequest(decision)) attempt.lease = lease
             const tokens = await act(sessionId, loaded, decision, now, left, attempt)
             if (tokens !== undefined) return tokens
           }
@@ -232,7 +232,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
       // on its next call. Other instances see the refresh in flight and, after the lease,
       // retry the spent refresh token once (DESIGN §5 rule 5).
       const lease = locked.snapshot.context.lease
-      unsaved.set(sessionId, { version: locked.version, event: 'REFRESH_SUCCEEDED', tokens, lease })
+      if (lease !== null) unsaved.set(sessionId, { event: 'REFRESH_SUCCEEDED', tokens, lease })
       report(
         sessionId,
         storeError,

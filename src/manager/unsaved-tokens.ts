@@ -10,18 +10,17 @@ import type { Lease } from '../machine/token-machine.js'
 import type { TokenSet } from '../machine/token-set.js'
 import { sameLease } from './decide.js'
 
-/** Tokens waiting to be saved, and the record they belong to. */
+/** Tokens waiting to be saved, and the refresh or login they belong to. */
 export interface UnsavedTokens {
-  /** The record version they belong after: once the session moves past it, they are stale. */
-  version: number
   /** The event that saves them: a refresh's answer, or a login's. */
   event: 'REFRESH_SUCCEEDED' | 'EXCHANGE_SUCCEEDED'
   tokens: TokenSet
   /**
-   * The lease of the refresh or login that got them. A login that interrupted it and failed
-   * hands the session back to it at a newer version: under this lease they still belong.
+   * The lease of the refresh or login that got them. While the session is in that refresh or
+   * login, under this lease, they belong to it, whatever its version (a login that interrupted
+   * it and failed hands the session back to it at a newer one).
    */
-  lease: Lease | null
+  lease: Lease
 }
 
 /** The unsaved tokens of one manager, by session id. */
@@ -29,7 +28,6 @@ export type UnsavedTokenMap = Map<string, UnsavedTokens>
 
 /** The part of a loaded session the matching below reads. */
 interface SessionView {
-  version: number
   snapshot: {
     value: unknown
     context: {
@@ -46,19 +44,15 @@ interface SessionView {
  */
 function heldBy(held: UnsavedTokens, { snapshot }: SessionView): boolean {
   const state = held.event === 'REFRESH_SUCCEEDED' ? 'refresh' : 'codeExchange'
-  return snapshot.value === state && sameLease(snapshot.context.lease, held.lease ?? null)
+  return snapshot.value === state && sameLease(snapshot.context.lease, held.lease)
 }
 
-/**
- * `held` if it belongs to the session as `loaded`: at the version it was kept for, or, after
- * the session moved on and came back (a login that interrupted it failed), under its lease.
- */
+/** `held` if it belongs to the session as `loaded` (see {@link UnsavedTokens.lease}). */
 export function unsavedFor(
   held: UnsavedTokens | undefined,
   loaded: SessionView,
 ): UnsavedTokens | undefined {
-  if (held === undefined) return undefined
-  return held.version === loaded.version || heldBy(held, loaded) ? held : undefined
+  return held !== undefined && heldBy(held, loaded) ? held : undefined
 }
 
 /**
@@ -68,7 +62,7 @@ export function unsavedFor(
 export function stillAwaited(held: UnsavedTokens, loaded: SessionView): boolean {
   if (heldBy(held, loaded)) return true
   const { value, context } = loaded.snapshot
-  if (value !== 'codeExchange' || held.lease === undefined || held.lease === null) return false
+  if (value !== 'codeExchange') return false
   const interrupted =
     held.event === 'REFRESH_SUCCEEDED' ? context.interruptedRefresh : context.interruptedLogin
   return sameLease(interrupted, held.lease)
