@@ -4,6 +4,7 @@
 // to fire concurrent callers.
 import type { ErrorEvent, LifecycleEvent } from '../../src/manager/lifecycle-events.js'
 import type { SessionStatus } from '../../src/manager/token-manager.js'
+import type { WorkerStoreConfig } from './stores/index.js'
 
 /** The environment variable holding a worker's {@link WorkerConfig} as JSON. */
 export const WORKER_CONFIG_ENV = 'BOLT_STAMPEDE_WORKER_CONFIG'
@@ -15,8 +16,13 @@ export interface WorkerTiming {
   pollIntervalMs: number
 }
 
-/** Everything a worker needs to build its own Redis client and token client. */
+/** Everything a worker needs to build its own store (Redis by default) and token client. */
 export interface WorkerConfig {
+  /**
+   * The worker's store, when it is not the Redis store on `redisUrl` and `prefix` (a module of
+   * `stores/` and its options).
+   */
+  store?: WorkerStoreConfig
   redisUrl: string
   /** The Redis key prefix every instance shares. */
   prefix: string
@@ -89,6 +95,8 @@ export function readWorkerConfig(): WorkerConfig {
   for (const name of ['clockOffsetMs', 'commandTimeoutMs'] as const) {
     if (typeof config[name] !== 'number') throw new Error(`config.${name} must be a number`)
   }
+  if (config.store !== undefined && typeof config.store.module !== 'string')
+    throw new Error('config.store.module must be a string')
   if (typeof config.forwardEvents !== 'boolean')
     throw new Error('config.forwardEvents must be a boolean')
   for (const name of ['timeoutMs', 'leaseMs', 'pollIntervalMs'] as const) {

@@ -1,10 +1,11 @@
 // The setting every multi-process test starts from: an emulator in the test process, a shopper
-// logged in through a manager in the test process on a fresh Redis prefix, and the options to
-// fork workers that share that prefix and the emulator's clock.
+// logged in through a manager in the test process on a shared store (Redis on a fresh prefix
+// by default), and the options to fork workers that share that store and the emulator's clock.
 import { randomUUID } from 'node:crypto'
 import { onTestFinished } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
-import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
+import { createRedisStore } from '../../adapters/storage/redis.js'
+import type { TokenStore } from '../../src/contracts.js'
 import {
   type BoltEmulator,
   type BoltEmulatorOptions,
@@ -15,31 +16,53 @@ import type { TokenManager } from '../../src/manager/token-manager.js'
 import { managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
 import { createTestRedis, randomPrefix, redisUrl } from '../support/redis.js'
 import type { CallResult, WireEvent, WorkerTiming } from './protocol.js'
+import type { WorkerStoreConfig } from './stores/index.js'
 import type { SpawnWorkerOptions } from './workers.js'
+
+/**
+ * The store every instance shares: the test process's own client of it, and what a worker
+ * needs to open its own (a module of `stores/`).
+ */
+export interface SharedStore {
+  store: TokenStore
+  close(): Promise<void>
+  worker: WorkerStoreConfig
+}
+
+/** The Redis store on a fresh prefix (the default of {@link startExpiredSession}). */
+export function sharedRedisStore(): SharedStore {
+  if (redisUrl === null) throw new Error('sharedRedisStore() needs Redis (use describeRedis)')
+  const prefix = randomPrefix()
+  const store = createRedisStore(createTestRedis(), { prefix })
+  return {
+    store,
+    close: () => store.close(),
+    worker: { module: 'redis', options: { url: redisUrl, prefix, commandTimeoutMs: 2_000 } },
+  }
+}
 
 export interface ExpiredSession {
   bolt: BoltEmulator
   /** The test process's own manager on the shared prefix (it logged the shopper in). */
   parent: TokenManager & { transitions: TransitionEvent[] }
-  store: RedisStore
+  store: TokenStore
   sessionId: string
   /** Options for a worker on the same prefix, emulator and clock (the offset is measured now). */
   workerOptions(name: string, timing: WorkerTiming): SpawnWorkerOptions
 }
 
 /**
- * Starts an emulator, logs a shopper in through a manager in this process on a fresh Redis
- * prefix, then moves the emulator clock past the access token's expiry.
+ * Starts an emulator, logs a shopper in through a manager in this process on a shared store
+ * (by default the Redis store on a fresh prefix), then moves the emulator clock past the
+ * access token's expiry.
  */
 export async function startExpiredSession(
   emulatorOptions: BoltEmulatorOptions = {},
+  shared: () => SharedStore = sharedRedisStore,
 ): Promise<ExpiredSession> {
-  if (redisUrl === null) throw new Error('startExpiredSession() needs Redis (use describeRedis)')
-  const url = redisUrl
   const bolt = await startEmulator(emulatorOptions)
-  const prefix = randomPrefix()
-  const store = createRedisStore(createTestRedis(), { prefix })
-  onTestFinished(() => store.close())
+  const { store, close, worker } = shared()
+  onTestFinished(close)
   const parent = managerFor(bolt, createFetchTransport(), { store })
   const sessionId = `shopper-${randomUUID()}`
   await parent.exchangeCode(sessionId, { code: bolt.login().code })
@@ -51,8 +74,10 @@ export async function startExpiredSession(
     sessionId,
     workerOptions: (name, timing) => ({
       name,
-      redisUrl: url,
-      prefix,
+      store: worker,
+      // Unused while `store` is set; the protocol keeps them for the bench's naive workers.
+      redisUrl: '',
+      prefix: '',
       // The clock cannot cross the process boundary: the worker follows it by offset.
       ...emulatorManagerOptions({
         clientId: bolt.clientId,

@@ -1,8 +1,7 @@
-// One backend instance, for the multi-process tests and the bench's stampede: its own ioredis
-// client, its own token manager on the shared Redis prefix, driven over IPC (see protocol.ts).
+// One backend instance, for the multi-process tests and the bench's stampede: its own store
+// client (Redis on the shared prefix unless the configuration names another store of stores/),
+// its own token manager, driven over IPC (see protocol.ts).
 // Forked under tsx by workers.ts (tests) and bench/child.ts (bench). It never prints a token.
-import { Redis } from 'ioredis'
-import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
 import { isBoltTokenError } from '../../src/errors.js'
 import { createTokenManager, type TokenManager } from '../../src/manager/token-manager.js'
 import {
@@ -13,6 +12,7 @@ import {
   type WireEvent,
   type WorkerMessage,
 } from './protocol.js'
+import { openWorkerStore } from './stores/index.js'
 
 let crashed = false
 let exitRequested = false
@@ -65,16 +65,17 @@ function codeOf(error: unknown): string {
 
 async function main(): Promise<void> {
   const config = readWorkerConfig()
-  const client = new Redis(config.redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    commandTimeout: config.commandTimeoutMs,
-  })
-  client.on('error', () => {
-    // surfaced by the commands' rejections (STORE_UNAVAILABLE)
-  })
-  await client.connect()
-  const store: RedisStore = createRedisStore(client, { prefix: config.prefix })
+  const opened = await openWorkerStore(
+    config.store ?? {
+      module: 'redis',
+      options: {
+        url: config.redisUrl,
+        prefix: config.prefix,
+        commandTimeoutMs: config.commandTimeoutMs,
+      },
+    },
+  )
+  const { store } = opened
   let { clockOffsetMs } = config
   const tokens = createTokenManager({
     clientId: config.clientId,
@@ -111,8 +112,7 @@ async function main(): Promise<void> {
       case 'exit':
         exitRequested = true
         unsubscribe()
-        await store.close()
-        await client.quit()
+        await opened.close()
         process.exit(0)
     }
   }
