@@ -44,6 +44,15 @@ export interface LoginLogoutDeps {
 const LOGIN_COMMIT_ATTEMPTS = 5
 
 /**
+ * How often a login that has its answer tries to record it while the session still awaits
+ * it (under the login's lease, or as the login a newer one interrupted). Every lost attempt
+ * follows another writer's change; overlapping logins that fail hand the session back to
+ * this one again and again, and giving up would leave its lease behind until it ends. Its
+ * answer is worth writing even once the lease has ended, as long as nobody took it over.
+ */
+const LOGIN_OUTCOME_ATTEMPTS = 25
+
+/**
  * How often a logout tries to write its tombstone. Logging out must not give up easily (the
  * shopper asked for it), yet must end: after this many lost races it is `SESSION_CHANGED`.
  */
@@ -123,7 +132,9 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
     )
     if ('error' in answer) {
       const error = toRecordedError(answer.error, clock())
-      await commitUnderOwnLease(sessionId, locked, { type: 'EXCHANGE_FAILED', now: clock(), error })
+      const failed: LoginOutcome = { type: 'EXCHANGE_FAILED', now: clock(), error }
+      const fellBack = await commitUnderOwnLease(sessionId, locked, failed)
+      if (fellBack !== undefined) await saveHandedBack(sessionId, fellBack)
       throw answer.error
     }
     const { tokens } = answer
@@ -177,6 +188,21 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
     }
   }
 
+  /**
+   * A failed login hands the session back to the refresh or login it interrupted. If that is
+   * one of this instance's, whose answer the store failed to save, the answer is saved now:
+   * no caller may come back to this instance for the session, and once the lease ends another
+   * instance would take it over and present the refresh token that answer replaced. A write
+   * that fails again keeps the tokens for the next call, as before.
+   */
+  async function saveHandedBack(sessionId: string, fellBack: Committed): Promise<void> {
+    const held = unsavedFor(unsaved.get(sessionId), fellBack)
+    if (held === undefined) return
+    const saving: TokenEvent = { type: held.event, now: clock(), tokens: held.tokens }
+    const saved = await io.commit(sessionId, fellBack, [saving]).catch(() => undefined)
+    if (saved !== undefined) unsaved.delete(sessionId)
+  }
+
   /** Whether the kept tokens could still be handed out in the state the login started from. */
   function usableFrom(from: TokenState, tokens: { expiresAt: number }): boolean {
     return usableTokens(from, tokens, clock(), options.refreshSkewMs) !== null
@@ -197,7 +223,7 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
     const ours = locked.snapshot.context.lease
     let base: LoadedSession = locked
     let event: TokenEvent = outcome
-    for (let attempt = 0; attempt < LOGIN_COMMIT_ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < LOGIN_OUTCOME_ATTEMPTS; attempt++) {
       const committed = await io.commit(sessionId, base, [event])
       if (committed !== undefined) return committed
       base = await io.load(sessionId)

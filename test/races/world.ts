@@ -753,7 +753,7 @@ export class RaceWorld {
       leases: [lease, interruptedRefresh, interruptedLogin].flatMap((held) =>
         held === null ? [] : [held],
       ),
-      label: `${record.value}${tokens === null ? '' : ` ${this.ledger.name(tokens.refreshToken)}`}${error}${key}`,
+      label: `${record.value}${tokens === null ? '' : ` ${this.ledger.name(tokens.refreshToken)}`}${error}${key}${DEBUG_LEASES ? leaseLabel(lease, interruptedRefresh, interruptedLogin) : ''}`,
     }
   }
 
@@ -1070,4 +1070,13 @@ export class RaceWorld {
       `${this.violations.map((v) => `✗ ${v}`).join('\n')}\n${this.describe()}\n(the scheduler's task order is in fast-check's report below)`,
     )
   }
+}
+
+/** RACE_DEBUG_LEASES=1 shows each record's leases in the trace (owner, end mod 100000). */
+const DEBUG_LEASES = process.env.RACE_DEBUG_LEASES === '1'
+
+function leaseLabel(...leases: (Lease | null)[]): string {
+  const short = (lease: Lease | null) =>
+    lease === null ? '-' : `${lease.owner.slice(-4)}:${lease.until % 100_000}`
+  return ` [${leases.map(short).join(' ')}]`
 }
