@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
+import type { TokenStore } from '../../src/contracts.js'
 import { accountStatus, managerFor, startEmulator } from '../support/harness.js'
 import { rejection } from '../support/rejection.js'
 import { ambiguousStore, flakyStore } from '../support/store-wrappers.js'
@@ -64,5 +65,43 @@ describe('a login whose final write fails ambiguously', () => {
     store.failNext(1)
     await exchanging
     expect(await tokens.getStatus('shopper')).toMatchObject({ state: 'fullyScoped' })
+  })
+
+  it('the write landed, and before the login could check, the session moved on (a logout elsewhere): the error says so, and the logout stands', async () => {
+    const bolt = await startEmulator()
+    const shared = createMemoryStore({ clock: bolt.now })
+    const elsewhere = managerFor(bolt, createFetchTransport(), { store: shared })
+    // The write of Bolt's answer lands; before its answer comes back, another instance logs
+    // the shopper out; then the client reports a timeout.
+    let armed = false
+    const store: TokenStore = {
+      get: (key, now) => shared.get(key, now),
+      async compareAndSet(key, value, options) {
+        const version = await shared.compareAndSet(key, value, options)
+        if (!armed) return version
+        armed = false
+        await elsewhere.logout('shopper')
+        throw new Error('Command timed out')
+      },
+      delete: (key) => shared.delete(key),
+      subscribe: (key, listener) => shared.subscribe(key, listener),
+    }
+    const tokens = managerFor(bolt, createFetchTransport(), { store })
+    const exchanging = tokens.exchangeCode('shopper', { code: bolt.login().code })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    armed = true
+    const error = await rejection(exchanging)
+    expect(error.code).toBe('STORE_UNAVAILABLE')
+    expect(error.message).toMatch(/do not send this code again/i)
+    expect(error.message).toMatch(/the session changed since/i)
+    // Nothing is kept to be saved later: the logout is not undone by this instance's next call.
+    expect(await tokens.getStatus('shopper')).toMatchObject({ state: 'unauthenticated' })
+    expect(
+      await rejection(tokens.getAccessToken('shopper')).then((thrown) => thrown.code),
+    ).toBe('NOT_AUTHENTICATED')
+    expect(await elsewhere.getStatus('shopper')).toMatchObject({ state: 'unauthenticated' })
+    expect(
+      bolt.requests.filter((request) => request.grantType === 'authorization_code'),
+    ).toHaveLength(1)
   })
 })
