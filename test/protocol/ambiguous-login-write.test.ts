@@ -96,9 +96,9 @@ describe('a login whose final write fails ambiguously', () => {
     expect(error.message).toMatch(/the session changed since/i)
     // Nothing is kept to be saved later: the logout is not undone by this instance's next call.
     expect(await tokens.getStatus('shopper')).toMatchObject({ state: 'unauthenticated' })
-    expect(
-      await rejection(tokens.getAccessToken('shopper')).then((thrown) => thrown.code),
-    ).toBe('NOT_AUTHENTICATED')
+    expect(await rejection(tokens.getAccessToken('shopper')).then((thrown) => thrown.code)).toBe(
+      'NOT_AUTHENTICATED',
+    )
     expect(await elsewhere.getStatus('shopper')).toMatchObject({ state: 'unauthenticated' })
     expect(
       bolt.requests.filter((request) => request.grantType === 'authorization_code'),

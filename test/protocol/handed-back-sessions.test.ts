@@ -12,12 +12,7 @@ import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import type { TokenStore } from '../../src/contracts.js'
 import { createGatedTransport } from '../../src/testing/gated-transport.js'
-import {
-  accountStatus,
-  managerFor,
-  PAST_EXPIRY_MS,
-  startEmulator,
-} from '../support/harness.js'
+import { accountStatus, managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
 import { flakyStore } from '../support/store-wrappers.js'
 
 const settle = (promise: Promise<unknown>) =>
@@ -108,5 +103,4 @@ describe('a session handed back to a refresh or login that is still owed its out
     expect(await accountStatus(bolt, token, 'write')).toBe(200)
     gate.close()
   })
-
 })
