@@ -51,4 +51,36 @@ describeWorkerd('Durable Objects store (workerd)', () => {
     },
     { answers: 'promise' },
   )
+
+  it('a subscription outlives the watch deadline: the object ends each stream after watchMs, the store opens the next one naming the revision it saw', async () => {
+    const store = durableObjectClient(workerd.url, `test:${randomUUID()}:`, { watchMs: 100 })
+    const key = `session-${randomUUID()}`
+    let calls = 0
+    const unsubscribe = await store.subscribe(key, () => {
+      calls++
+    })
+    // Several streams come and go; none reports a change that did not happen.
+    await new Promise((resolve) => setTimeout(resolve, 450))
+    expect(calls).toBe(0)
+    const version =
+      (await store.compareAndSet(key, 'one', { expectedVersion: 0, ttlMs: 60_000 })) ?? -1
+    await eventually(() => calls === 1)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    await store.delete(key)
+    await eventually(() => calls === 2)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    expect(calls).toBe(2)
+    expect(version).toBeGreaterThan(0)
+    unsubscribe()
+    await store.close()
+  })
 })
+
+/** Resolves once `check()` holds; rejects after 2 s. */
+async function eventually(check: () => boolean): Promise<void> {
+  const giveUp = Date.now() + 2_000
+  while (!check()) {
+    if (Date.now() > giveUp) throw new Error('condition not met within 2 s')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
