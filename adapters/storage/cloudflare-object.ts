@@ -57,7 +57,9 @@ const ignore = () => {}
 
 /** One line of a watch stream: the object's revision, in decimal. */
 function revisionLine(revision: number): Uint8Array<ArrayBuffer> {
-  return encoder.encode(`${revision}\n`)
+  // A copy typed on a plain ArrayBuffer, as a byte stream takes it (workers-types' encode
+  // answers on ArrayBufferLike).
+  return new Uint8Array(encoder.encode(`${revision}\n`))
 }
 
 /**
@@ -79,7 +81,7 @@ function revisionLine(revision: number): Uint8Array<ArrayBuffer> {
  * The methods are the store's RPC protocol, not an API of their own.
  * @group Stores
  */
-export class BoltSessionObject extends DurableObject {
+export class BoltSessionObject extends DurableObject<unknown> {
   #record: StoredRecord | undefined
   /** Changes with every write and delete; never repeats while the object lives. */
   #revision = 0
@@ -88,7 +90,8 @@ export class BoltSessionObject extends DurableObject {
   readonly #watchers = new Set<Watcher>()
 
   constructor(ctx: SessionObjectState, env: unknown) {
-    super(ctx, env)
+    // workerd passes its DurableObjectState, which SessionObjectState describes in part.
+    super(ctx as never, env)
     void ctx.blockConcurrencyWhile(async () => {
       const [record, alarmAt] = await Promise.all([
         ctx.storage.get<StoredRecord>(RECORD_KEY),
@@ -165,7 +168,7 @@ export class BoltSessionObject extends DurableObject {
   }
 
   /** The expiry alarm: deletes an expired record, or waits for the renewed one's expiry. */
-  async alarm(): Promise<void> {
+  override async alarm(): Promise<void> {
     this.#alarmAt = null
     const record = this.#live()
     if (record !== undefined) this.#schedule(record.expiresAt)

@@ -8,5 +8,6 @@ declare module 'cloudflare:workers' {
     protected ctx: import('./cloudflare-object.js').SessionObjectState
     protected env: Env
     constructor(ctx: import('./cloudflare-object.js').SessionObjectState, env: Env)
+    alarm?(): void | Promise<void>
   }
 }

@@ -25,7 +25,7 @@ describe('docs/stores/cloudflare.md', () => {
     expect(toml).toContain('new_sqlite_classes = ["BoltSessionObject"]')
     expect(read('adapters/storage/cloudflare.ts')).toContain('BoltSessionObject,')
     expect(read('adapters/storage/cloudflare-object.ts')).toContain(
-      'export class BoltSessionObject extends DurableObject',
+      'export class BoltSessionObject extends DurableObject<unknown>',
     )
   })
 })
