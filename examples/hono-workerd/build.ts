@@ -1,12 +1,21 @@
 /**
  * Bundles the Hono example's worker into `dist/worker.js` (what ./config.capnp embeds) with
- * esbuild, as wrangler would: `npx tsx examples/hono-workerd/build.ts`.
+ * esbuild, as wrangler would: `npx tsx examples/hono-workerd/build.ts`; with
+ * `durable-objects`, its Durable Objects variant into `dist/worker-durable-objects.js`.
  */
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build, type Plugin } from 'esbuild'
 
 /** Where the bundle goes: `config.capnp` embeds it. */
 export const WORKER_BUNDLE = fileURLToPath(new URL('./dist/worker.js', import.meta.url))
+
+/** The example's variants: tokens in memory (./worker.ts) or in Durable Objects. */
+export type WorkerVariant = 'memory' | 'durable-objects'
+
+const ENTRIES: Record<WorkerVariant, string> = {
+  memory: 'worker',
+  'durable-objects': 'worker-durable-objects',
+}
 
 /** Resolves `bolt-token-lifecycle` (and its subpaths) from `dir`, e.g. a packed install. */
 function packageFrom(dir: string): Plugin {
@@ -29,23 +38,34 @@ function packageFrom(dir: string): Plugin {
 /**
  * Bundles the worker. `packageDir`: a folder whose `node_modules` holds the installed
  * package (the runtime matrix's packed install); by default the package resolves to this
- * repository itself (its `dist/`, after `npm run build`).
+ * repository itself (its `dist/`, after `npm run build`). `plugins` resolve it otherwise
+ * (the tests map it to the sources).
  */
-export async function buildWorker(options: { packageDir?: string } = {}): Promise<string> {
+export async function buildWorker(
+  options: { packageDir?: string; variant?: WorkerVariant; plugins?: Plugin[] } = {},
+): Promise<string> {
+  const entry = ENTRIES[options.variant ?? 'memory']
+  const outfile = fileURLToPath(new URL(`./dist/${entry}.js`, import.meta.url))
   await build({
-    entryPoints: [fileURLToPath(new URL('./worker.ts', import.meta.url))],
-    outfile: WORKER_BUNDLE,
+    entryPoints: [fileURLToPath(new URL(`./${entry}.ts`, import.meta.url))],
+    outfile,
     bundle: true,
     format: 'esm',
     platform: 'browser',
     conditions: ['workerd', 'worker'],
+    // workerd's built-in modules (the Durable Objects store imports cloudflare:workers).
+    external: ['cloudflare:*'],
     target: 'es2022',
     logLevel: 'warning',
-    plugins: options.packageDir === undefined ? [] : [packageFrom(options.packageDir)],
+    plugins: [
+      ...(options.packageDir === undefined ? [] : [packageFrom(options.packageDir)]),
+      ...(options.plugins ?? []),
+    ],
   })
-  return WORKER_BUNDLE
+  return outfile
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(`bundled ${await buildWorker()}`)
+  const variant = process.argv[2] === 'durable-objects' ? 'durable-objects' : 'memory'
+  console.log(`bundled ${await buildWorker({ variant })}`)
 }

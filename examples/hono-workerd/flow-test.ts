@@ -12,9 +12,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { type BoltEmulator, startBoltEmulator, tokenHash } from 'bolt-token-lifecycle/emulator'
+import type { Plugin } from 'esbuild'
 import { startWorkerd } from '../../runtimes/lib/workerd.js'
 import { type BrowserAnswer, createBrowser } from '../../test/support/cookie-browser.js'
-import { buildWorker } from './build.js'
+import { buildWorker, type WorkerVariant } from './build.js'
 
 /** Options of {@link runHonoWorkerdFlow}. */
 export interface HonoWorkerdFlowOptions {
@@ -24,9 +25,16 @@ export interface HonoWorkerdFlowOptions {
   packageDir?: string
   /** Called as each step passes. */
   onStep?: (step: string) => void
+  /** Where the worker keeps tokens. @default 'memory' */
+  variant?: WorkerVariant
+  /** esbuild plugins for the bundle (the tests resolve the package to its sources). */
+  plugins?: Plugin[]
 }
 
-const CONFIG = fileURLToPath(new URL('./config.capnp', import.meta.url))
+const CONFIGS: Record<WorkerVariant, string> = {
+  memory: fileURLToPath(new URL('./config.capnp', import.meta.url)),
+  'durable-objects': fileURLToPath(new URL('./config-durable-objects.capnp', import.meta.url)),
+}
 // The token manager counts a token with under a minute left as expired (refreshSkewMs), so
 // tokens of 62 s expire for it 2 s after a login: the flow sees a real refresh without a
 // clock the worker would have to share.
@@ -73,7 +81,12 @@ export async function runHonoWorkerdFlow(options: HonoWorkerdFlowOptions): Promi
     steps.push(name)
     options.onStep?.(name)
   }
-  await buildWorker(options.packageDir === undefined ? {} : { packageDir: options.packageDir })
+  const variant = options.variant ?? 'memory'
+  await buildWorker({
+    variant,
+    ...(options.packageDir === undefined ? {} : { packageDir: options.packageDir }),
+    ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
+  })
   const bolt: BoltEmulator = await startBoltEmulator({ accessTokenTtlSeconds: TOKEN_TTL_SECONDS })
   const secrets = new Set([bolt.clientSecret])
   const seen: string[] = []
@@ -81,7 +94,7 @@ export async function runHonoWorkerdFlow(options: HonoWorkerdFlowOptions): Promi
   try {
     worker = await startWorkerd({
       binary: options.workerd,
-      config: CONFIG,
+      config: CONFIGS[variant],
       env: {
         ...process.env,
         BOLT_BASE_URL: bolt.url,

@@ -50,6 +50,8 @@ export const WORKER_BUNDLE_OPTIONS = {
   format: 'esm',
   platform: 'browser',
   conditions: ['workerd', 'worker'],
+  // workerd's built-in modules, as wrangler leaves them (the Durable Objects store imports one).
+  external: ['cloudflare:*'],
   target: 'es2022',
   logLevel: 'warning',
 } as const
@@ -115,6 +117,7 @@ export async function preparePackage(log: (line: string) => void): Promise<Packe
     await build({
       ...WORKER_BUNDLE_OPTIONS,
       conditions: [...WORKER_BUNDLE_OPTIONS.conditions],
+      external: [...WORKER_BUNDLE_OPTIONS.external],
       entryPoints: [join(smokeDir, 'worker.js')],
       outfile: workerBundle,
     })

@@ -90,7 +90,7 @@ export async function runRuntime(
   return row
 }
 
-/** The Hono example on workerd, through its flow test. */
+/** The Hono example on workerd, both variants (tokens in memory, in Durable Objects), through its flow test. */
 export async function runHonoExample(options: {
   workerd: Runtime
   honoVersion: string
@@ -103,21 +103,25 @@ export async function runHonoExample(options: {
   const problems: string[] = []
   const version = `${await versionOf(options.workerd, problems)}, Hono ${options.honoVersion}`
   log(`\n▶ workerd: the Hono example (examples/hono-workerd) ${version}`)
-  try {
-    await runHonoWorkerdFlow({
-      workerd: options.workerd.binary,
-      packageDir: options.packageDir,
-      onStep: (step) => log(`      ✓ ${step}`),
-    })
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    problems.push(message)
-    for (const line of message.split('\n')) log(`    ✗ ${line}`)
+  for (const variant of ['memory', 'durable-objects'] as const) {
+    log(`    ${variant}`)
+    try {
+      await runHonoWorkerdFlow({
+        workerd: options.workerd.binary,
+        packageDir: options.packageDir,
+        variant,
+        onStep: (step) => log(`      ✓ ${step}`),
+      })
+    } catch (error) {
+      const message = `${variant}: ${error instanceof Error ? error.message : String(error)}`
+      problems.push(message)
+      for (const line of message.split('\n')) log(`    ✗ ${line}`)
+    }
   }
   const row: RuntimeRow = {
     runtime: 'workerd: Hono example',
     version,
-    exercised: 'examples/hono-workerd over HTTP (memory + fetch)',
+    exercised: 'examples/hono-workerd over HTTP (memory + fetch, durable-object + fetch)',
     result: problems.length === 0 ? 'passed' : 'failed',
     problems,
     durationMs: Math.round(performance.now() - started),

@@ -35,6 +35,11 @@ const MEMORY: Scenario[] = [
   { store: 'memory', transport: 'fetch' },
   { store: 'memory', transport: 'ky' },
 ]
+/** workerd: the memory store, and Durable Objects (the store that shares across isolates). */
+const MEMORY_AND_DURABLE_OBJECTS: Scenario[] = [
+  ...MEMORY,
+  { store: 'durable-object', transport: 'fetch' },
+]
 const MEMORY_AND_REDIS: Scenario[] = [
   ...MEMORY,
   { store: 'redis', transport: 'fetch' },
@@ -102,7 +107,7 @@ export function matrixRuntimes(): Runtime[] {
         const built = (await commandOutput(BINARIES.workerd, ['--version'])).trim()
         return `${await packageVersion('@cloudflare/workerd-linux-64')} (${built})`
       },
-      scenarios: MEMORY,
+      scenarios: MEMORY_AND_DURABLE_OBJECTS,
     },
   ]
 }

@@ -81,8 +81,10 @@ export function startWorkerd(options: StartWorkerdOptions): Promise<RunningWorke
 }
 
 /**
- * The smoke worker's config: the bundle `worker.js` next to it, and outbound fetches to
- * loopback only ("local", which workerd refuses by default): the emulator, nothing else.
+ * The smoke worker's config: the bundle `worker.js` next to it, outbound fetches to
+ * loopback only ("local", which workerd refuses by default): the emulator, nothing else; and
+ * the Durable Objects store's namespace (`SESSIONS`, of the `BoltSessionObject` the worker
+ * exports), kept in memory.
  */
 export function smokeWorkerConfig(compatibilityDate: string): string {
   return `using Workerd = import "/workerd/workerd.capnp";
@@ -99,6 +101,11 @@ const smokeWorker :Workerd.Worker = (
   modules = [(name = "worker.js", esModule = embed "worker.js")],
   compatibilityDate = "${compatibilityDate}",
   globalOutbound = "loopback",
+  durableObjectNamespaces = [
+    (className = "BoltSessionObject", uniqueKey = "bolt-runtimes-smoke", enableSql = true),
+  ],
+  durableObjectStorage = (inMemory = void),
+  bindings = [(name = "SESSIONS", durableObjectNamespace = "BoltSessionObject")],
 );
 `
 }

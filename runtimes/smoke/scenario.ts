@@ -11,7 +11,7 @@ import { type LifecycleReport, runLifecycle } from './lifecycle.js'
 
 /** A store and a transport to run the lifecycle with. */
 export interface Scenario {
-  store: 'memory' | 'redis'
+  store: 'memory' | 'redis' | 'durable-object'
   transport: 'fetch' | 'ky'
 }
 

@@ -1,25 +1,49 @@
 /**
- * The smoke test's entry on workerd: `POST /smoke` with a {@link SmokeRequest} (memory store
- * only: workerd has no TCP client for ioredis) answers a stream of progress lines ending
- * with the `RESULT` line, as the other runtimes print them.
+ * The smoke test's entry on workerd: `POST /smoke` with a {@link SmokeRequest} (the memory
+ * store, or the Durable Objects store on the `SESSIONS` namespace; workerd has no TCP client
+ * for ioredis) answers a stream of progress lines ending with the `RESULT` line, as the other
+ * runtimes print them.
  */
+import type { TokenStore } from 'bolt-token-lifecycle'
+import {
+  createDurableObjectStore,
+  type SessionObjectNamespace,
+} from 'bolt-token-lifecycle/cloudflare'
 import { createMemoryStore } from 'bolt-token-lifecycle/memory'
 import { runSmoke, type SmokeRequest } from './scenario.js'
+
+export { BoltSessionObject } from 'bolt-token-lifecycle/cloudflare'
 
 /** The part of workerd's `ExecutionContext` used here. */
 interface ExecutionContext {
   waitUntil(promise: Promise<unknown>): void
 }
 
+/** The worker's bindings (see `smokeWorkerConfig`). */
+interface Env {
+  SESSIONS: SessionObjectNamespace
+}
+
+function storeOf(smoke: SmokeRequest, env: Env): TokenStore | undefined {
+  if (smoke.scenario.store === 'memory') return createMemoryStore()
+  if (smoke.scenario.store === 'durable-object') {
+    return createDurableObjectStore(env.SESSIONS, { prefix: `smoke:${crypto.randomUUID()}:` })
+  }
+  return undefined
+}
+
 export default {
-  async fetch(request: Request, _env: unknown, context: ExecutionContext): Promise<Response> {
+  async fetch(request: Request, env: Env, context: ExecutionContext): Promise<Response> {
     const { pathname } = new URL(request.url)
     if (request.method !== 'POST' || pathname !== '/smoke') {
       return new Response('POST /smoke only\n', { status: 404 })
     }
     const smoke = (await request.json()) as SmokeRequest
-    if (smoke.scenario.store !== 'memory') {
-      return new Response('workerd runs the memory store only\n', { status: 400 })
+    const store = storeOf(smoke, env)
+    if (store === undefined) {
+      return new Response('workerd runs the memory and Durable Objects stores only\n', {
+        status: 400,
+      })
     }
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>()
     const writer = writable.getWriter()
@@ -29,7 +53,7 @@ export default {
       written = written.then(() => writer.write(encoder.encode(`${line}\n`)))
     }
     context.waitUntil(
-      runSmoke(smoke, createMemoryStore(), write)
+      runSmoke(smoke, store, write)
         .then(() => written)
         .finally(() => writer.close()),
     )

@@ -155,6 +155,7 @@ describe('the packed tarball', () => {
     }
     expect(Object.keys(report.analysis.entrypoints).sort()).toEqual([
       '.',
+      './cloudflare',
       './emulator',
       './fetch',
       './ky',
@@ -198,6 +199,16 @@ describe('installed from the tarball', () => {
     )
     expect(Object.keys(missing).sort()).toEqual([...SUBPATHS].sort())
     for (const sub of SUBPATHS) expect(missing[sub], `bolt-token-lifecycle${sub}`).toEqual([])
+  })
+
+  // The Durable Objects store extends workerd's built-in DurableObject class; the runtime
+  // matrix imports it in workerd (npx tsx runtimes/run.ts --only workerd).
+  it('/cloudflare is for workerd: Node refuses only its import of cloudflare:workers', async () => {
+    const script = `
+      try { await import('bolt-token-lifecycle/cloudflare'); console.log('imported') }
+      catch (error) { console.log(error.code, error.message.includes("protocol 'cloudflare:'")) }`
+    const output = await sh(process.execPath, ['--input-type=module', '-e', script], scratch)
+    expect(output.trim()).toBe('ERR_UNSUPPORTED_ESM_URL_SCHEME true')
   })
 
   it('the root exports what a merchant calls; the machine, its diagram and the record codec are in /machine', async () => {
