@@ -97,12 +97,12 @@ interface Watched {
  * Creates a {@link TokenStore} on your `@upstash/redis` client (`new Redis({ url, token })`,
  * `Redis.fromEnv()`, or Vercel KV's `kv`).
  *
- * The client's defaults fit: its automatic JSON deserialization never touches a record (a
- * stored `12:{"…"}` is not JSON, so it comes back as the string it is), and its base64
- * response encoding is decoded by the client. Do not give it a custom `deserialize`. Give it
- * a `signal` (e.g. `() => AbortSignal.timeout(2_000)`) and few retries (`retry: { retries: 1 }`)
- * so that an unreachable database fails fast (`STORE_UNAVAILABLE`): its default retries back
- * off for seconds.
+ * The client's defaults fit, and so does `automaticDeserialization: false` or
+ * `responseEncoding: false`: its automatic JSON deserialization never touches a record (a
+ * stored `12:{"…"}` is not JSON, so it comes back as the string it is), and it decodes its
+ * own base64 responses. Give it a `signal` (e.g. `() => AbortSignal.timeout(2_000)`) and few
+ * retries (`retry: { retries: 1 }`) so that an unreachable database fails fast
+ * (`STORE_UNAVAILABLE`): its default retries back off for seconds.
  *
  * @example
  * ```ts
@@ -264,14 +264,10 @@ function notify(entry: Watched): void {
 }
 
 function toRecord(raw: unknown): VersionedValue | undefined {
-  if (raw === null || raw === undefined) return undefined
-  if (typeof raw !== 'string') {
-    // A custom `deserialize` turned the stored string into something else: nothing to trust.
-    throw new TypeError(
-      'the Upstash client answered GET with a non-string: do not give it a custom deserialize',
-    )
-  }
-  return parseRecord(raw)
+  // A record ('<version>:…') is never valid JSON, so the client's automatic deserialization
+  // hands it back as the string it is. Anything it decoded was not a record: a foreign value,
+  // which reads as absent (the script agrees).
+  return typeof raw === 'string' ? parseRecord(raw) : undefined
 }
 
 /** A key of another type: a foreign or corrupt record, which reads as absent (the script agrees). */
