@@ -18,6 +18,7 @@ const SUBPATHS = [
   '',
   '/memory',
   '/redis',
+  '/upstash',
   '/fetch',
   '/ky',
   '/emulator',
@@ -163,6 +164,7 @@ describe('the packed tarball', () => {
       './package.json',
       './redis',
       './testing',
+      './upstash',
     ])
     const relevant = report.analysis.problems.filter(
       (problem) =>
@@ -181,6 +183,7 @@ describe('installed from the tarball', () => {
         '': ['createTokenManager', 'BoltTokenError', 'createAccountFetch', 'createAccountApi'],
         '/memory': ['createMemoryStore'],
         '/redis': ['createRedisStore'],
+        '/upstash': ['createUpstashStore'],
         '/fetch': ['createFetchTransport'],
         '/ky': ['createKyTransport', 'createAccountClient'],
         '/emulator': ['startBoltEmulator', 'faults', 'emulatorManagerOptions'],
