@@ -201,7 +201,13 @@ export function createUpstashStore(
         // PUBLISH: a Redis store on the same database (Redis < 7) hears of the write.
         [String(expectedVersion), value, String(ttlArgument(ttlMs)), '0'],
       )
-      return result === null || result === false ? undefined : Number(result)
+      if (result === null) return undefined
+      const version = Number(result)
+      // A client given a plain (non-function) `signal` answers an aborted request with a
+      // made-up result: never take it for a version.
+      if (!Number.isSafeInteger(version) || version < 1)
+        throw new TypeError('the Upstash client answered the compare-and-set with no version')
+      return version
     },
 
     async delete(key) {
