@@ -35,10 +35,12 @@ const MEMORY: Scenario[] = [
   { store: 'memory', transport: 'fetch' },
   { store: 'memory', transport: 'ky' },
 ]
+const UPSTASH: Scenario = { store: 'upstash', transport: 'fetch' }
 const MEMORY_AND_REDIS: Scenario[] = [
   ...MEMORY,
   { store: 'redis', transport: 'fetch' },
   { store: 'redis', transport: 'ky' },
+  UPSTASH,
 ]
 
 /** The first `x.y.z` in `text`. */
@@ -102,7 +104,7 @@ export function matrixRuntimes(): Runtime[] {
         const built = (await commandOutput(BINARIES.workerd, ['--version'])).trim()
         return `${await packageVersion('@cloudflare/workerd-linux-64')} (${built})`
       },
-      scenarios: MEMORY,
+      scenarios: [...MEMORY, UPSTASH],
     },
   ]
 }
