@@ -20,6 +20,10 @@ export default defineConfig({
         find: /^bolt-token-lifecycle\/cloudflare$/,
         replacement: source('./adapters/storage/cloudflare.ts'),
       },
+      {
+        find: /^bolt-token-lifecycle\/upstash$/,
+        replacement: source('./adapters/storage/upstash.ts'),
+      },
       { find: /^bolt-token-lifecycle\/testing$/, replacement: source('./src/testing/index.ts') },
       { find: /^bolt-token-lifecycle\/machine$/, replacement: source('./src/machine/index.ts') },
     ],

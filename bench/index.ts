@@ -17,12 +17,14 @@ import { refresh } from './refresh.js'
 import { readSettings, type SectionName } from './settings.js'
 import { stampede } from './stampede.js'
 import { TARGETS } from './targets.js'
+import { upstashHit } from './upstash-hit.js'
 
 const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url))
 
 const sections: Record<SectionName, Section> = {
   'memory-hit': memoryHit,
   'redis-hit': redisHit,
+  'upstash-hit': upstashHit,
   refresh,
   stampede,
   'memory-size': memorySize,

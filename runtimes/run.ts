@@ -16,6 +16,7 @@ import { acquireRedis } from './lib/redis.js'
 import { consoleTable, type RuntimeRow, updateReadme, writeResults } from './lib/report.js'
 import { runHonoExample, runRuntime } from './lib/run-runtime.js'
 import { matrixRuntimes } from './lib/runtimes.js'
+import { startUpstash } from './lib/upstash.js'
 
 const HONO_EXAMPLE = 'hono-workerd'
 const README = fileURLToPath(new URL('../README.md', import.meta.url))
@@ -51,15 +52,17 @@ async function main(): Promise<boolean> {
   const packageMs = performance.now() - packageStarted
   const bolt = await startBoltEmulator()
   log(`emulator: ${bolt.url} (in this Node process)`)
-  const needsRedis = runtimes.some((runtime) => runtime.scenarios.some((s) => s.store === 'redis'))
+  const needs = (store: string) => runtimes.some((r) => r.scenarios.some((s) => s.store === store))
+  const needsRedis = needs('redis') || needs('upstash')
   const redis = needsRedis ? await acquireRedis() : { missing: 'not needed' }
   if (needsRedis) log(`redis: ${'url' in redis ? redis.description : `MISSING: ${redis.missing}`}`)
+  const upstash = needs('upstash') ? await startUpstash(redis, log) : undefined
 
   const runsStarted = performance.now()
   const rows: RuntimeRow[] = []
   try {
     for (const runtime of runtimes) {
-      rows.push(await runRuntime(runtime, { bolt, packed, redis, log }, date))
+      rows.push(await runRuntime(runtime, { bolt, packed, redis, upstash, log }, date))
     }
     const workerd = all.find((runtime) => runtime.kind === 'workerd')
     if (runHono && workerd !== undefined) {
@@ -78,6 +81,7 @@ async function main(): Promise<boolean> {
     }
   } finally {
     await bolt.close()
+    if (upstash !== undefined && 'close' in upstash) await upstash.close()
     if ('stop' in redis) await redis.stop()
   }
   const runsMs = performance.now() - runsStarted

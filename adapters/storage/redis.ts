@@ -2,12 +2,12 @@
  * The Redis session store, for several backend instances sharing sessions: on it they
  * refresh each session exactly once per rotation.
  *
- * Layout: one string per session, `{prefix}{{key}}` = `<version>:<record>`; its change
- * channel is the same name plus `:changed`. The braces are a hash tag, so a session's key and
- * channel sit in one cluster slot. A read is one `GET` (the cheapest read Redis has); a
- * compare-and-set is one Lua script (check version, write with the TTL, publish). Anything
- * else at a session's key (another type, a string without a version) reads as absent, and
- * the next login replaces it.
+ * Layout (shared with the Upstash store, see `redis-protocol.ts`): one string per session,
+ * `{prefix}{{key}}` = `<version>:<record>`; its change channel is the same name plus
+ * `:changed`. The braces are a hash tag, so a session's key and channel sit in one cluster
+ * slot. A read is one `GET` (the cheapest read Redis has); a compare-and-set is one Lua script
+ * (check version, write with the TTL, publish). Anything else at a session's key (another
+ * type, a string without a version) reads as absent, and the next login replaces it.
  * Notifications use `SPUBLISH`/`SSUBSCRIBE` on Redis ≥ 7 (so they work on a cluster) and
  * `PUBLISH`/`SUBSCRIBE` before; waiters also poll, so a lost message only costs latency.
  *
@@ -15,6 +15,17 @@
  */
 import type { Cluster, Redis } from 'ioredis'
 import type { CompareAndSetOptions, TokenStore, VersionedValue } from '../../src/contracts.js'
+import {
+  COMPARE_AND_SET_SCRIPT,
+  channelOf as channelName,
+  DEFAULT_PREFIX,
+  DEFAULT_TTL_MS,
+  DELETE_SCRIPT,
+  dataKeyOf,
+  parseRecord,
+  scriptSha,
+  ttlArgument,
+} from './redis-protocol.js'
 
 /**
  * Options of {@link createRedisStore}.
@@ -43,72 +54,7 @@ export interface RedisStore extends TokenStore {
   close(): Promise<void>
 }
 
-// Versions of a new key start at the server's clock in microseconds, so a key that was
-// deleted and written again never repeats a version a slow writer may still hold.
-const COMPARE_AND_SET = `
--- The record is one string, '<version>:<data>'. Anything else at the key (another type, or a
--- string without a version) is a foreign or corrupt record: it reads as absent, as get() does,
--- so that a new login can replace it.
-local current = false
-if redis.call('TYPE', KEYS[1]).ok == 'string' then
-  current = string.match(redis.call('GET', KEYS[1]), '^([1-9]%d*):') or false
-  -- At most 16 digits, as get() reads them (a version is a whole number below 2^53).
-  if current ~= false and #current > 16 then current = false end
-end
-if current == false then
-  if ARGV[1] ~= '0' then return false end
-elseif current ~= ARGV[1] then
-  return false
-end
-local nextVersion
-if current == false then
-  local now = redis.call('TIME')
-  nextVersion = string.format('%d', tonumber(now[1]) * 1000000 + tonumber(now[2]))
-else
-  nextVersion = string.format('%d', tonumber(current) + 1)
-end
--- SET replaces a key of any type. A TTL of 0 writes a record that is already gone (SET
--- refuses PX 0).
-if tonumber(ARGV[3]) > 0 then
-  redis.call('SET', KEYS[1], nextVersion .. ':' .. ARGV[2], 'PX', ARGV[3])
-else
-  redis.call('DEL', KEYS[1])
-end
-if ARGV[4] == '1' then
-  redis.call('SPUBLISH', KEYS[2], nextVersion)
-else
-  redis.call('PUBLISH', KEYS[2], nextVersion)
-end
-return nextVersion
-`
-
-const DELETE = `
-if redis.call('DEL', KEYS[1]) == 1 then
-  if ARGV[1] == '1' then
-    redis.call('SPUBLISH', KEYS[2], 'deleted')
-  else
-    redis.call('PUBLISH', KEYS[2], 'deleted')
-  end
-end
-return 0
-`
-
 type Client = Redis | Cluster
-
-/** Parses '<version>:<data>'; anything else reads as absent (the script agrees). */
-function fromString(raw: string | null): VersionedValue | undefined {
-  if (raw === null) return undefined
-  const colon = raw.indexOf(':')
-  // 1 to 16 digits, no leading zero: a positive whole number, as the script reads it.
-  if (colon < 1 || colon > 16 || raw.charCodeAt(0) === 48) return undefined
-  let version = 0
-  for (let i = 0; i < colon; i++) {
-    const digit = raw.charCodeAt(i) - 48
-    if (digit < 0 || digit > 9) return undefined
-    version = version * 10 + digit
-  }
-  return { value: raw.slice(colon + 1), version }
-}
 
 /** A key of another type: a foreign or corrupt record, which reads as absent (the script agrees). */
 function isWrongType(error: unknown): boolean {
@@ -131,13 +77,6 @@ async function supportsShardedPubSub(client: Client): Promise<boolean> {
   return major >= 7
 }
 
-const digests = new Map<string, Promise<string>>()
-
-async function sha1Hex(text: string): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode(text))
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
-}
-
 /** Runs a script by its SHA (one round trip); loads it with EVAL when the server lacks it. */
 async function evalScript(
   client: Client,
@@ -145,13 +84,8 @@ async function evalScript(
   keys: string[],
   args: (string | number)[],
 ) {
-  let sha = digests.get(script)
-  if (sha === undefined) {
-    sha = sha1Hex(script)
-    digests.set(script, sha)
-  }
   try {
-    return await client.evalsha(await sha, keys.length, ...keys, ...args)
+    return await client.evalsha(await scriptSha(script), keys.length, ...keys, ...args)
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw withoutArgs(error)
     return client.eval(script, keys.length, ...keys, ...args).catch((retry: unknown) => {
@@ -191,10 +125,10 @@ function withoutArgs(error: unknown): unknown {
  * @group Stores
  */
 export function createRedisStore(client: Client, options: RedisStoreOptions = {}): RedisStore {
-  const prefix = options.prefix ?? 'bolt-tokens:'
-  const defaultTtlMs = options.ttlMs ?? 30 * 24 * 3_600_000
-  const dataKey = (key: string) => `${prefix}{${key}}`
-  const channelOf = (key: string) => `${prefix}{${key}}:changed`
+  const prefix = options.prefix ?? DEFAULT_PREFIX
+  const defaultTtlMs = options.ttlMs ?? DEFAULT_TTL_MS
+  const dataKey = (key: string) => dataKeyOf(prefix, key)
+  const channelOf = (key: string) => channelName(prefix, key)
 
   let sharded: Promise<boolean> | undefined
   const isSharded = () => {
@@ -254,7 +188,7 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
   return {
     // Not async: the valid-token path, where every extra promise hop costs throughput.
     get(key): Promise<VersionedValue | undefined> {
-      return client.get(dataKey(key)).then(fromString, absentIfWrongType)
+      return client.get(dataKey(key)).then(parseRecord, absentIfWrongType)
     },
 
     async compareAndSet(
@@ -262,10 +196,10 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
       value,
       { expectedVersion, ttlMs = defaultTtlMs }: CompareAndSetOptions,
     ) {
-      const ttl = Math.max(0, Math.min(Math.ceil(ttlMs), Number.MAX_SAFE_INTEGER))
+      const ttl = ttlArgument(ttlMs)
       const result = await evalScript(
         client,
-        COMPARE_AND_SET,
+        COMPARE_AND_SET_SCRIPT,
         [dataKey(key), channelOf(key)],
         [String(expectedVersion), value, ttl, (await isSharded()) ? '1' : '0'],
       )
@@ -275,7 +209,7 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
     async delete(key) {
       await evalScript(
         client,
-        DELETE,
+        DELETE_SCRIPT,
         [dataKey(key), channelOf(key)],
         [(await isSharded()) ? '1' : '0'],
       )

@@ -40,10 +40,12 @@ const MEMORY_AND_DURABLE_OBJECTS: Scenario[] = [
   ...MEMORY,
   { store: 'durable-object', transport: 'fetch' },
 ]
+const UPSTASH: Scenario = { store: 'upstash', transport: 'fetch' }
 const MEMORY_AND_REDIS: Scenario[] = [
   ...MEMORY,
   { store: 'redis', transport: 'fetch' },
   { store: 'redis', transport: 'ky' },
+  UPSTASH,
 ]
 
 /** The first `x.y.z` in `text`. */
@@ -107,7 +109,7 @@ export function matrixRuntimes(): Runtime[] {
         const built = (await commandOutput(BINARIES.workerd, ['--version'])).trim()
         return `${await packageVersion('@cloudflare/workerd-linux-64')} (${built})`
       },
-      scenarios: MEMORY_AND_DURABLE_OBJECTS,
+      scenarios: [...MEMORY_AND_DURABLE_OBJECTS, UPSTASH],
     },
   ]
 }

@@ -30,6 +30,8 @@ export interface SmokeContext {
   bolt: BoltEmulator
   packed: PackedPackage
   redis: MatrixRedis | { missing: string }
+  /** The REST test server in front of that Redis, for the `upstash` scenarios. */
+  upstash?: { url: string; token: string } | { missing: string } | undefined
   log: (line: string) => void
 }
 
@@ -123,9 +125,12 @@ export async function runScenario(
     problems,
     durationMs: performance.now() - started,
   })
-  const { bolt, redis } = context
+  const { bolt, redis, upstash = { missing: 'not started' } } = context
   if (scenario.store === 'redis' && 'missing' in redis) {
     return done([`no Redis: ${redis.missing}`])
+  }
+  if (scenario.store === 'upstash' && 'missing' in upstash) {
+    return done([`no Upstash REST test server: ${upstash.missing}`])
   }
   const request: SmokeRequest = {
     scenario,
@@ -136,6 +141,9 @@ export async function runScenario(
       url: bolt.url,
     }),
     ...(scenario.store === 'redis' && 'url' in redis ? { redisUrl: redis.url } : {}),
+    ...(scenario.store === 'upstash' && 'url' in upstash
+      ? { upstash: { url: upstash.url, token: upstash.token } }
+      : {}),
   }
   bolt.resetStats()
   context.log(`    ${describeScenario(scenario)}`)

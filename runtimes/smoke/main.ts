@@ -15,6 +15,10 @@ if (request.scenario.store === 'redis') {
   // Imported only here: ioredis needs node:net, which not every runtime has.
   const { openRedisStore } = await import('./redis-store.js')
   store = await openRedisStore(request.redisUrl)
+} else if (request.scenario.store === 'upstash') {
+  if (request.upstash === undefined) throw new Error('the upstash scenario needs upstash')
+  const { openUpstashStore } = await import('./upstash-store.js')
+  store = openUpstashStore(request.upstash)
 } else {
   store = createMemoryStore()
 }

@@ -1,8 +1,8 @@
 /**
  * The smoke test's entry on workerd: `POST /smoke` with a {@link SmokeRequest} (the memory
- * store, or the Durable Objects store on the `SESSIONS` namespace; workerd has no TCP client
- * for ioredis) answers a stream of progress lines ending with the `RESULT` line, as the other
- * runtimes print them.
+ * store, the Durable Objects store on the `SESSIONS` namespace, or the Upstash store over
+ * fetch; workerd has no TCP client for ioredis) answers a stream of progress lines ending
+ * with the `RESULT` line, as the other runtimes print them.
  */
 import type { TokenStore } from 'bolt-token-lifecycle'
 import {
@@ -11,6 +11,7 @@ import {
 } from 'bolt-token-lifecycle/cloudflare'
 import { createMemoryStore } from 'bolt-token-lifecycle/memory'
 import { runSmoke, type SmokeRequest } from './scenario.js'
+import { openUpstashStore } from './upstash-store.js'
 
 export { BoltSessionObject } from 'bolt-token-lifecycle/cloudflare'
 
@@ -24,8 +25,13 @@ interface Env {
   SESSIONS: SessionObjectNamespace
 }
 
-function storeOf(smoke: SmokeRequest, env: Env): TokenStore | undefined {
+/** The scenario's store, made inside the request: what one request starts is not another's to await. */
+function storeOf(
+  smoke: SmokeRequest,
+  env: Env,
+): (TokenStore & { close?(): Promise<void> }) | undefined {
   if (smoke.scenario.store === 'memory') return createMemoryStore()
+  if (smoke.scenario.store === 'upstash' && smoke.upstash) return openUpstashStore(smoke.upstash)
   if (smoke.scenario.store === 'durable-object') {
     return createDurableObjectStore(env.SESSIONS, { prefix: `smoke:${crypto.randomUUID()}:` })
   }
@@ -41,7 +47,7 @@ export default {
     const smoke = (await request.json()) as SmokeRequest
     const store = storeOf(smoke, env)
     if (store === undefined) {
-      return new Response('workerd runs the memory and Durable Objects stores only\n', {
+      return new Response('workerd runs the memory, Durable Objects and Upstash stores only\n', {
         status: 400,
       })
     }
@@ -55,7 +61,7 @@ export default {
     context.waitUntil(
       runSmoke(smoke, store, write)
         .then(() => written)
-        .finally(() => writer.close()),
+        .finally(() => Promise.all([writer.close(), 'close' in store ? store.close() : undefined])),
     )
     return new Response(readable, { headers: { 'content-type': 'text/plain; charset=utf-8' } })
   },

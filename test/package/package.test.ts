@@ -18,6 +18,7 @@ const SUBPATHS = [
   '',
   '/memory',
   '/redis',
+  '/upstash',
   '/fetch',
   '/ky',
   '/emulator',
@@ -164,6 +165,7 @@ describe('the packed tarball', () => {
       './package.json',
       './redis',
       './testing',
+      './upstash',
     ])
     const relevant = report.analysis.problems.filter(
       (problem) =>
@@ -182,6 +184,7 @@ describe('installed from the tarball', () => {
         '': ['createTokenManager', 'BoltTokenError', 'createAccountFetch', 'createAccountApi'],
         '/memory': ['createMemoryStore'],
         '/redis': ['createRedisStore'],
+        '/upstash': ['createUpstashStore'],
         '/fetch': ['createFetchTransport'],
         '/ky': ['createKyTransport', 'createAccountClient'],
         '/emulator': ['startBoltEmulator', 'faults', 'emulatorManagerOptions'],
