@@ -18,6 +18,7 @@ const SUBPATHS = [
   '',
   '/memory',
   '/redis',
+  '/deno-kv',
   '/fetch',
   '/ky',
   '/emulator',
@@ -155,6 +156,7 @@ describe('the packed tarball', () => {
     }
     expect(Object.keys(report.analysis.entrypoints).sort()).toEqual([
       '.',
+      './deno-kv',
       './emulator',
       './fetch',
       './ky',
@@ -181,6 +183,7 @@ describe('installed from the tarball', () => {
         '': ['createTokenManager', 'BoltTokenError', 'createAccountFetch', 'createAccountApi'],
         '/memory': ['createMemoryStore'],
         '/redis': ['createRedisStore'],
+        '/deno-kv': ['createDenoKvStore'],
         '/fetch': ['createFetchTransport'],
         '/ky': ['createKyTransport', 'createAccountClient'],
         '/emulator': ['startBoltEmulator', 'faults', 'emulatorManagerOptions'],
