@@ -24,6 +24,9 @@
  *
  * Waiters wake on `kv.watch()` where the handle has it, and on a poll (`pollIntervalMs`): a
  * watch on a local SQLite file sees only the writes of its own process, on Deno as on Node.
+ * A local file opened by `@deno/kv` on Node is polled only: through 0.14.0 a watch of its
+ * cannot be stopped while it waits (the waiting native call keeps the watch, and the
+ * process alive, until the key changes again).
  *
  * @module
  */
@@ -100,7 +103,8 @@ export interface DenoKvStoreOptions {
   pollIntervalMs?: number | false
   /**
    * Whether to watch keys with `kv.watch()` when the handle has it.
-   * @default true
+   * @default true, except on a local file opened by `@deno/kv` on Node (see the module
+   * comment: its watches cannot be stopped)
    */
   watch?: boolean
 }
@@ -183,6 +187,17 @@ async function commitWhileBusy(
   }
 }
 
+/**
+ * Whether `kv` is a local SQLite handle of `@deno/kv` on Node (its native `napi` binding):
+ * ending one of its watches while the watch waits for a change does not stop it (through
+ * 0.14.0 the waiting call holds the watch and keeps the process alive until the key changes
+ * again), so this store does not watch through it by default. Its watch would only see this
+ * process's writes anyway; the poll sees every process's.
+ */
+function isNodeSqliteHandle(kv: DenoKvLike): boolean {
+  return 'napi' in kv && 'dbId' in kv
+}
+
 function versionOf(stored: Stored, versionstamp: string): number {
   return stored.version ?? sequenceOf(versionstamp)
 }
@@ -255,7 +270,7 @@ export function createDenoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = 
   const defaultTtlMs = options.ttlMs ?? 30 * 24 * 3_600_000
   const clock = options.clock ?? Date.now
   const pollIntervalMs = options.pollIntervalMs ?? 200
-  const useWatch = (options.watch ?? true) && typeof kv.watch === 'function'
+  const useWatch = (options.watch ?? !isNodeSqliteHandle(kv)) && typeof kv.watch === 'function'
   const entryKey = (key: string): DenoKvKey => [...prefix, key]
   const partKey = (key: string, part: number): DenoKvKey => [...prefix, key, part]
 
