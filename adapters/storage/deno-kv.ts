@@ -4,13 +4,17 @@
  * `openKv` of `@deno/kv` on Node. It takes your handle, typed by the few methods it calls,
  * so it imports neither Deno's nor `@deno/kv`'s types.
  *
- * Layout: one entry per session at `[...prefix, key]`, holding `{ version, value, expiresAt }`.
- * A read is one strong `get`. A compare-and-set reads the entry, compares the version, and
- * commits with `atomic().check({ key, versionstamp })`, so a concurrent writer makes it read
- * again rather than overwrite.
+ * Layout: one entry per session at `[...prefix, key]`: a short header (format, version,
+ * `expiresAt`, parts) and the record, as bytes. Bytes and not a JavaScript object, because
+ * Deno KV stores a `Uint8Array` as it is and everything else through V8's serializer, whose
+ * format differs between runtimes (Node 20's V8 cannot read what Deno 2.9 writes): so Node
+ * and Deno instances can share one database. A read is one strong `get`. A compare-and-set
+ * reads the entry, compares the version, and commits with
+ * `atomic().check({ key, versionstamp })`, so a concurrent writer makes it read again rather
+ * than overwrite.
  *
  * Versions grow by one per write. A new key's version is the commit sequence of the commit
- * that created it (stored as `version: null`, read from the entry's versionstamp): commits
+ * that created it (the header says `-`; it is read from the entry's versionstamp): commits
  * of the database only move forward and every write of the old key was one of them, so a
  * key deleted (or expired) and created again starts above every version it had before.
  *
@@ -18,9 +22,9 @@
  * entry carries its own `expiresAt`, measured by the writing instance's clock (`clock`), and a
  * due entry reads as absent at once; `expireIn` is still passed so that storage is reclaimed.
  *
- * Values above 30 000 characters (Deno KV takes at most 64 KiB per value) are stored as UTF-8
- * in up to 9 parts of 60 000 bytes at `[...prefix, key, 1…9]`, written in the same atomic
- * commit as the entry and read with it in one snapshot (`getMany`).
+ * Records above 60 000 bytes of UTF-8 (Deno KV takes at most 64 KiB per value) are stored in
+ * up to 9 parts of 60 000 bytes at `[...prefix, key, 1…9]`, written in the same atomic commit
+ * as the entry and read with it in one snapshot (`getMany`).
  *
  * Waiters wake on `kv.watch()` where the handle has it, and on a poll (`pollIntervalMs`): a
  * watch on a local SQLite file sees only the writes of its own process, on Deno as on Node.
@@ -119,24 +123,28 @@ export interface DenoKvStore extends TokenStore {
   close(): Promise<void>
 }
 
-/** What this store keeps at a session's key. */
+/** What this store keeps at a session's key, decoded. */
 interface Stored {
   /** `null` for the write that created the key: its version is its commit sequence. */
   version: number | null
   expiresAt: number
-  /** The record, unless it is kept in `parts`. */
-  value?: string
-  /** How many parts hold the record, as UTF-8. */
-  parts?: number
+  /** How many parts hold the record; 0 when it follows the header. */
+  parts: number
+  /** The entry's bytes, the record's UTF-8 from `bodyAt` on (when `parts` is 0). */
+  bytes: Uint8Array
+  bodyAt: number
 }
 
-const INLINE_MAX_CHARS = 30_000
+/** The record inline up to this many UTF-8 bytes (Deno KV takes at most 64 KiB a value). */
+const INLINE_MAX_BYTES = 60_000
 const PART_BYTES = 60_000
 const MAX_PARTS = 9
 /** Concurrent writers can make a compare-and-set read again; past this, it gives up. */
 const MAX_ATTEMPTS = 16
 /** How long a commit is retried while SQLite answers "database is locked". */
 const BUSY_RETRY_MS = 2_000
+const FORMAT = 'bolt1'
+const NEWLINE = 10
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -149,18 +157,50 @@ function sequenceOf(versionstamp: string): number {
   return sequence
 }
 
+/**
+ * The entry's header, `bolt1 <version or -> <expiresAt or -> <parts>` and a newline, then the
+ * record as UTF-8 unless it is in parts. Bytes, not a JavaScript value: Deno KV stores a
+ * `Uint8Array` as it is, where other values go through V8's serializer, whose format differs
+ * between Deno's V8 and Node's (Node 20 cannot read what Deno 2.9 writes).
+ */
+function encodeEntry(
+  version: number | null,
+  expiresAt: number,
+  parts: number,
+  body: Uint8Array | undefined,
+): Uint8Array {
+  const expiry = Number.isFinite(expiresAt) ? String(expiresAt) : '-'
+  const header = encoder.encode(`${FORMAT} ${version ?? '-'} ${expiry} ${parts}\n`)
+  if (body === undefined) return header
+  const bytes = new Uint8Array(header.length + body.length)
+  bytes.set(header)
+  bytes.set(body, header.length)
+  return bytes
+}
+
 /** The entry if it is this store's; anything else at the key reads as absent. */
 function storedOf(entry: DenoKvEntry): Stored | undefined {
-  const stored = entry.value as Partial<Stored> | null
-  if (typeof stored !== 'object' || stored === null || typeof stored.expiresAt !== 'number') {
+  const bytes = entry.value
+  if (!(bytes instanceof Uint8Array)) return undefined
+  const end = bytes.indexOf(NEWLINE)
+  if (end < 0 || end > 80) return undefined
+  const [format, version, expiry, parts] = decoder.decode(bytes.subarray(0, end)).split(' ')
+  if (format !== FORMAT || version === undefined || expiry === undefined || parts === undefined) {
     return undefined
   }
-  const { version, value, parts } = stored
-  if (version !== null && !Number.isSafeInteger(version)) return undefined
-  if (typeof value !== 'string' && !(Number.isInteger(parts) && (parts as number) > 0)) {
+  const stored: Stored = {
+    version: version === '-' ? null : Number(version),
+    expiresAt: expiry === '-' ? Number.POSITIVE_INFINITY : Number(expiry),
+    parts: Number(parts),
+    bytes,
+    bodyAt: end + 1,
+  }
+  const { version: number, expiresAt, parts: count } = stored
+  if (number !== null && !(Number.isSafeInteger(number) && number > 0)) return undefined
+  if (Number.isNaN(expiresAt) || !Number.isInteger(count) || count < 0 || count > MAX_PARTS) {
     return undefined
   }
-  return stored as Stored
+  return stored
 }
 
 /**
@@ -202,10 +242,10 @@ function versionOf(stored: Stored, versionstamp: string): number {
   return stored.version ?? sequenceOf(versionstamp)
 }
 
-/** The record split for storage: inline, or UTF-8 parts. */
-function split(value: string): { value: string } | { parts: Uint8Array[] } {
-  if (value.length <= INLINE_MAX_CHARS) return { value }
+/** The record as UTF-8: inline after the header, or in parts. */
+function split(value: string): { inline: Uint8Array } | { parts: Uint8Array[] } {
   const bytes = encoder.encode(value)
+  if (bytes.length <= INLINE_MAX_BYTES) return { inline: bytes }
   const count = Math.ceil(bytes.length / PART_BYTES)
   if (count > MAX_PARTS) {
     throw new RangeError(
@@ -287,9 +327,9 @@ export function createDenoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = 
         return undefined
       }
       const version = versionOf(stored, current.versionstamp)
-      if (stored.value !== undefined) return { value: stored.value, version }
-      const count = stored.parts as number
-      if (count > MAX_PARTS) return undefined
+      const count = stored.parts
+      if (count === 0)
+        return { value: decoder.decode(stored.bytes.subarray(stored.bodyAt)), version }
       const keys = [entryKey(key), ...Array.from({ length: count }, (_, i) => partKey(key, i + 1))]
       const snapshot = await kv.getMany(keys)
       const [head, ...parts] = snapshot
@@ -428,19 +468,12 @@ export function createDenoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = 
     }
   }
 
-  return {
     clock,
 
     // Not async: the valid-token path, where every extra promise hop costs throughput.
+    // Not async: the valid-token path, where every extra promise hop costs throughput.
     get(key, now): Promise<VersionedValue | undefined> {
-      return kv.get(entryKey(key)).then((entry) => {
-        const stored = storedOf(entry)
-        const at = now ?? clock()
-        if (stored?.value !== undefined && stored.expiresAt > at && entry.versionstamp !== null) {
-          return { value: stored.value, version: versionOf(stored, entry.versionstamp) }
-        }
-        return stored === undefined ? undefined : decode(key, entry, at)
-      })
+      return kv.get(entryKey(key)).then((entry) => decode(key, entry, now ?? clock()))
     },
 
     async compareAndSet(
@@ -450,6 +483,7 @@ export function createDenoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = 
     ) {
       const stored = split(value)
       const newParts = 'parts' in stored ? stored.parts : []
+      const inline = 'inline' in stored ? stored.inline : undefined
       const mainKey = entryKey(key)
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const entry = await kv.get(mainKey)
@@ -475,11 +509,8 @@ export function createDenoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = 
             return operation.delete(mainKey)
           }
           const expireIn = Number.isFinite(ttlMs) ? { expireIn: Math.ceil(ttlMs) } : undefined
-          const record: Stored = {
-            version: expectedVersion === 0 ? null : expectedVersion + 1,
-            expiresAt: now + ttlMs,
-            ...('value' in stored ? { value: stored.value } : { parts: newParts.length }),
-          }
+          const version = expectedVersion === 0 ? null : expectedVersion + 1
+          const record = encodeEntry(version, now + ttlMs, newParts.length, inline)
           operation.set(mainKey, record, expireIn)
           newParts.forEach((part, index) => {
             operation.set(partKey(key, index + 1), part, expireIn)
