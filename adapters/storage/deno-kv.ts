@@ -468,9 +468,9 @@ export function createDenoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = 
     }
   }
 
+  return {
     clock,
 
-    // Not async: the valid-token path, where every extra promise hop costs throughput.
     // Not async: the valid-token path, where every extra promise hop costs throughput.
     get(key, now): Promise<VersionedValue | undefined> {
       return kv.get(entryKey(key)).then((entry) => decode(key, entry, now ?? clock()))
