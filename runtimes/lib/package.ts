@@ -15,7 +15,15 @@ import { build } from 'esbuild'
 import { commandOutput } from './process.js'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
-const SMOKE_SOURCES = ['emulator-control', 'lifecycle', 'main', 'redis-store', 'scenario', 'worker']
+const SMOKE_SOURCES = [
+  'emulator-control',
+  'lifecycle',
+  'main',
+  'redis-store',
+  'deno-kv-store',
+  'scenario',
+  'worker',
+]
 
 /** The scratch folder the runtimes run in. */
 export interface PackedPackage {

@@ -15,6 +15,11 @@ if (request.scenario.store === 'redis') {
   // Imported only here: ioredis needs node:net, which not every runtime has.
   const { openRedisStore } = await import('./redis-store.js')
   store = await openRedisStore(request.redisUrl)
+} else if (request.scenario.store === 'deno-kv') {
+  if (request.kvPath === undefined) throw new Error('the deno-kv scenario needs kvPath')
+  // Imported only here: it needs Deno.openKv.
+  const { openDenoKvStore } = await import('./deno-kv-store.js')
+  store = await openDenoKvStore(request.kvPath)
 } else {
   store = createMemoryStore()
 }

@@ -11,7 +11,7 @@ import { type LifecycleReport, runLifecycle } from './lifecycle.js'
 
 /** A store and a transport to run the lifecycle with. */
 export interface Scenario {
-  store: 'memory' | 'redis'
+  store: 'memory' | 'redis' | 'deno-kv'
   transport: 'fetch' | 'ky'
 }
 
@@ -22,6 +22,8 @@ export interface SmokeRequest {
   connection: { clientId: string; clientSecret: string; baseUrl: string }
   /** Required by the `redis` store. */
   redisUrl?: string
+  /** Required by the `deno-kv` store: the KV file Deno opens. */
+  kvPath?: string
 }
 
 /** The runtime's answer: the report, or the first failure and the steps that passed before it. */
