@@ -24,6 +24,10 @@ export default defineConfig({
         find: /^bolt-token-lifecycle\/upstash$/,
         replacement: source('./adapters/storage/upstash.ts'),
       },
+      {
+        find: /^bolt-token-lifecycle\/deno-kv$/,
+        replacement: source('./adapters/storage/deno-kv.ts'),
+      },
       { find: /^bolt-token-lifecycle\/testing$/, replacement: source('./src/testing/index.ts') },
       { find: /^bolt-token-lifecycle\/machine$/, replacement: source('./src/machine/index.ts') },
     ],

@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import type { Section, SectionContext } from './context.js'
+import { denoKvHit } from './deno-kv-hit.js'
 import { startRemoteEmulator } from './emulator.js'
 import { heading, table } from './format.js'
 import { machineInfo } from './machine-info.js'
@@ -25,6 +26,7 @@ const sections: Record<SectionName, Section> = {
   'memory-hit': memoryHit,
   'redis-hit': redisHit,
   'upstash-hit': upstashHit,
+  'deno-kv-hit': denoKvHit,
   refresh,
   stampede,
   'memory-size': memorySize,

@@ -10,6 +10,7 @@ export const SECTIONS = [
   'memory-hit',
   'redis-hit',
   'upstash-hit',
+  'deno-kv-hit',
   'refresh',
   'stampede',
   'memory-size',

@@ -20,6 +20,7 @@ const SMOKE_SOURCES = [
   'lifecycle',
   'main',
   'redis-store',
+  'deno-kv-store',
   'scenario',
   'upstash-store',
   'worker',

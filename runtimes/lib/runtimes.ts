@@ -1,7 +1,7 @@
 /** The runtimes of the matrix: how to find each, ask its version and run the smoke test. */
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import type { Scenario } from '../smoke/scenario.js'
+import { dirname, join } from 'node:path'
+import type { Scenario, SmokeRequest } from '../smoke/scenario.js'
 import { BINARIES, RUNTIMES_DIR } from './install.js'
 import { commandOutput } from './process.js'
 
@@ -60,6 +60,13 @@ async function packageVersion(name: string): Promise<string> {
 
 const runScript = (script: string, request: string) => [script, request]
 
+/** Deno KV (unstable in Deno 2) and its file only, for the `deno-kv` scenario. */
+function denoKvFlags(request: string): string[] {
+  const { kvPath } = JSON.parse(request) as SmokeRequest
+  if (kvPath === undefined) return []
+  return ['--unstable-kv', `--allow-read=${dirname(kvPath)}`, `--allow-write=${dirname(kvPath)}`]
+}
+
 /** The matrix, in the order it runs. */
 export function matrixRuntimes(): Runtime[] {
   return [
@@ -96,9 +103,16 @@ export function matrixRuntimes(): Runtime[] {
       name: 'Deno',
       binary: BINARIES.deno,
       version: async () => semver(await commandOutput(BINARIES.deno, ['--version'])),
-      // Loopback only: the emulator. No other permission is needed.
-      args: (script, request) => ['run', '--allow-net=127.0.0.1', '--no-prompt', script, request],
-      scenarios: MEMORY,
+      // Loopback only: the emulator; and for Deno KV, its file in the scratch folder.
+      args: (script, request) => [
+        'run',
+        '--allow-net=127.0.0.1',
+        ...denoKvFlags(request),
+        '--no-prompt',
+        script,
+        request,
+      ],
+      scenarios: [...MEMORY, { store: 'deno-kv', transport: 'fetch' }],
     },
     {
       kind: 'workerd',

@@ -2,6 +2,8 @@
  * Runs one smoke scenario on one runtime, then checks what the emulator saw: the runtime
  * must report a passing lifecycle AND the emulator must have seen exactly one lifecycle.
  */
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { type BoltEmulator, emulatorManagerOptions } from '../../src/emulator/index.js'
 import {
   describeScenario,
@@ -144,7 +146,12 @@ export async function runScenario(
     ...(scenario.store === 'upstash' && 'url' in upstash
       ? { upstash: { url: upstash.url, token: upstash.token } }
       : {}),
+    // A new KV file per run, in a folder of its own under the scratch folder.
+    ...(scenario.store === 'deno-kv'
+      ? { kvPath: join(context.packed.dir, 'deno-kv', `${crypto.randomUUID()}.sqlite3`) }
+      : {}),
   }
+  if (request.kvPath !== undefined) mkdirSync(dirname(request.kvPath), { recursive: true })
   bolt.resetStats()
   context.log(`    ${describeScenario(scenario)}`)
   try {

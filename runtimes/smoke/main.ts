@@ -19,6 +19,11 @@ if (request.scenario.store === 'redis') {
   if (request.upstash === undefined) throw new Error('the upstash scenario needs upstash')
   const { openUpstashStore } = await import('./upstash-store.js')
   store = openUpstashStore(request.upstash)
+} else if (request.scenario.store === 'deno-kv') {
+  if (request.kvPath === undefined) throw new Error('the deno-kv scenario needs kvPath')
+  // Imported only here: it needs Deno.openKv.
+  const { openDenoKvStore } = await import('./deno-kv-store.js')
+  store = await openDenoKvStore(request.kvPath)
 } else {
   store = createMemoryStore()
 }

@@ -11,7 +11,7 @@ import { type LifecycleReport, runLifecycle } from './lifecycle.js'
 
 /** A store and a transport to run the lifecycle with. */
 export interface Scenario {
-  store: 'memory' | 'redis' | 'durable-object' | 'upstash'
+  store: 'memory' | 'redis' | 'durable-object' | 'upstash' | 'deno-kv'
   transport: 'fetch' | 'ky'
 }
 
@@ -24,6 +24,8 @@ export interface SmokeRequest {
   redisUrl?: string
   /** Required by the `upstash` store: the REST test server (test/support/upstash-server.ts). */
   upstash?: { url: string; token: string }
+  /** Required by the `deno-kv` store: the KV file Deno opens. */
+  kvPath?: string
 }
 
 /** The runtime's answer: the report, or the first failure and the steps that passed before it. */

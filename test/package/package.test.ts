@@ -19,6 +19,7 @@ const SUBPATHS = [
   '/memory',
   '/redis',
   '/upstash',
+  '/deno-kv',
   '/fetch',
   '/ky',
   '/emulator',
@@ -157,6 +158,7 @@ describe('the packed tarball', () => {
     expect(Object.keys(report.analysis.entrypoints).sort()).toEqual([
       '.',
       './cloudflare',
+      './deno-kv',
       './emulator',
       './fetch',
       './ky',
@@ -185,6 +187,7 @@ describe('installed from the tarball', () => {
         '/memory': ['createMemoryStore'],
         '/redis': ['createRedisStore'],
         '/upstash': ['createUpstashStore'],
+        '/deno-kv': ['createDenoKvStore'],
         '/fetch': ['createFetchTransport'],
         '/ky': ['createKyTransport', 'createAccountClient'],
         '/emulator': ['startBoltEmulator', 'faults', 'emulatorManagerOptions'],

@@ -1,0 +1,568 @@
+/**
+ * The Deno KV session store, for instances sharing sessions through Deno KV: Deno Deploy's
+ * database, a local SQLite file opened with `Deno.openKv(path)`, or the same through
+ * `openKv` of `@deno/kv` on Node. It takes your handle, typed by the few methods it calls,
+ * so it imports neither Deno's nor `@deno/kv`'s types.
+ *
+ * Layout: one entry per session at `[...prefix, key]`: a short header (format, version,
+ * `expiresAt`, parts) and the record, as bytes. Bytes and not a JavaScript object, because
+ * Deno KV stores a `Uint8Array` as it is and everything else through V8's serializer, whose
+ * format differs between runtimes (Node 20's V8 cannot read what Deno 2.9 writes): so Node
+ * and Deno instances can share one database. A read is one strong `get`. A compare-and-set
+ * reads the entry, compares the version, and commits with
+ * `atomic().check({ key, versionstamp })`, so a concurrent writer makes it read again rather
+ * than overwrite.
+ *
+ * Versions grow by one per write. A new key's version is the commit sequence of the commit
+ * that created it (the header says `-`; it is read from the entry's versionstamp): commits
+ * of the database only move forward and every write of the old key was one of them, so a
+ * key deleted (or expired) and created again starts above every version it had before.
+ *
+ * Time to live: Deno KV's `expireIn` deletes an entry at some point after it is due, so each
+ * entry carries its own `expiresAt`, measured by the writing instance's clock (`clock`), and a
+ * due entry reads as absent at once; `expireIn` is still passed so that storage is reclaimed.
+ *
+ * Records above 60 000 bytes of UTF-8 (Deno KV takes at most 64 KiB per value) are stored in
+ * up to 9 parts of 60 000 bytes at `[...prefix, key, 1…9]`, written in the same atomic commit
+ * as the entry and read with it in one snapshot (`getMany`).
+ *
+ * Waiters wake on `kv.watch()` where the handle has it, and on a poll (`pollIntervalMs`): a
+ * watch on a local SQLite file sees only the writes of its own process, on Deno as on Node.
+ * A local file opened by `@deno/kv` on Node is polled only: through 0.14.0 a watch of its
+ * cannot be stopped while it waits (the waiting native call keeps the watch, and the
+ * process alive, until the key changes again).
+ *
+ * @module
+ */
+import type { CompareAndSetOptions, TokenStore, VersionedValue } from '../../src/contracts.js'
+
+/**
+ * A Deno KV key: what this store builds keys from.
+ * @group Stores
+ */
+export type DenoKvKey = readonly (string | number)[]
+
+/**
+ * An entry as `get` answers it: `versionstamp` is `null` when the key is absent.
+ * @group Stores
+ */
+export interface DenoKvEntry {
+  value: unknown
+  versionstamp: string | null
+}
+
+/**
+ * The atomic operation of a {@link DenoKvLike}: checks, then mutations, then `commit`.
+ * @group Stores
+ */
+export interface DenoKvAtomic {
+  check(...checks: { key: DenoKvKey; versionstamp: string | null }[]): DenoKvAtomic
+  set(key: DenoKvKey, value: unknown, options?: { expireIn?: number }): DenoKvAtomic
+  delete(key: DenoKvKey): DenoKvAtomic
+  commit(): Promise<{ ok: true; versionstamp: string } | { ok: false }>
+}
+
+/**
+ * The methods of a Deno KV handle this store calls: `Deno.Kv` (`await Deno.openKv()`) and
+ * `@deno/kv`'s `Kv` (`await openKv(path)`) both fit as they are.
+ * @group Stores
+ */
+export interface DenoKvLike {
+  get(key: DenoKvKey): Promise<DenoKvEntry>
+  getMany(keys: readonly DenoKvKey[]): Promise<readonly DenoKvEntry[]>
+  atomic(): DenoKvAtomic
+  /** Optional: without it, waiters wake on the poll alone. */
+  watch?(keys: readonly DenoKvKey[], options?: { raw?: boolean }): ReadableStream<unknown>
+}
+
+/**
+ * Options of {@link createDenoKvStore}.
+ * @group Stores
+ */
+export interface DenoKvStoreOptions {
+  /**
+   * The first part(s) of every key: isolates applications sharing one database.
+   * @default 'bolt-tokens'
+   */
+  prefix?: string | readonly string[]
+  /**
+   * Time to live of a record written without one (the token manager always names one: its
+   * `sessionTtlMs`), in milliseconds.
+   * @default 30 days
+   */
+  ttlMs?: number
+  /**
+   * The clock `expiresAt` is written and compared with, in epoch milliseconds. Instances
+   * sharing the database should agree on it to within what a TTL can spare.
+   * @default Date.now
+   */
+  clock?: () => number
+  /**
+   * How often keys with subscribers are read for changes another process made, in
+   * milliseconds (one `getMany` per 10 such keys). `false` relies on `kv.watch()` alone:
+   * right on Deno Deploy, where a watch sees every instance's writes, but not on a local file
+   * shared by several processes.
+   * @default 200
+   */
+  pollIntervalMs?: number | false
+  /**
+   * Whether to watch keys with `kv.watch()` when the handle has it.
+   * @default true, except on a local file opened by `@deno/kv` on Node (see the module
+   * comment: its watches cannot be stopped)
+   */
+  watch?: boolean
+}
+
+/**
+ * The Deno KV store: a {@link TokenStore} plus `close()`, which stops its watches and poll.
+ * @group Stores
+ */
+export interface DenoKvStore extends TokenStore {
+  readonly clock: () => number
+  /** Stops this store's watches and poll. Your KV handle stays open. */
+  close(): Promise<void>
+}
+
+/** What this store keeps at a session's key, decoded. */
+interface Stored {
+  /** `null` for the write that created the key: its version is its commit sequence. */
+  version: number | null
+  expiresAt: number
+  /** How many parts hold the record; 0 when it follows the header. */
+  parts: number
+  /** The entry's bytes, the record's UTF-8 from `bodyAt` on (when `parts` is 0). */
+  bytes: Uint8Array
+  bodyAt: number
+}
+
+/** The record inline up to this many UTF-8 bytes (Deno KV takes at most 64 KiB a value). */
+const INLINE_MAX_BYTES = 60_000
+const PART_BYTES = 60_000
+const MAX_PARTS = 9
+/** Concurrent writers can make a compare-and-set read again; past this, it gives up. */
+const MAX_ATTEMPTS = 16
+/** How long a commit is retried while SQLite answers "database is locked". */
+const BUSY_RETRY_MS = 2_000
+const FORMAT = 'bolt1'
+const NEWLINE = 10
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** The commit sequence of a versionstamp (its first 8 bytes), as a safe integer. */
+function sequenceOf(versionstamp: string): number {
+  const sequence = Number.parseInt(versionstamp.slice(0, 16), 16)
+  if (!Number.isSafeInteger(sequence)) {
+    throw new RangeError('Deno KV versionstamp beyond the safe integer range')
+  }
+  return sequence
+}
+
+/**
+ * The entry's header, `bolt1 <version or -> <expiresAt or -> <parts>` and a newline, then the
+ * record as UTF-8 unless it is in parts. Bytes, not a JavaScript value: Deno KV stores a
+ * `Uint8Array` as it is, where other values go through V8's serializer, whose format differs
+ * between Deno's V8 and Node's (Node 20 cannot read what Deno 2.9 writes).
+ */
+function encodeEntry(
+  version: number | null,
+  expiresAt: number,
+  parts: number,
+  body: Uint8Array | undefined,
+): Uint8Array {
+  const expiry = Number.isFinite(expiresAt) ? String(expiresAt) : '-'
+  const header = encoder.encode(`${FORMAT} ${version ?? '-'} ${expiry} ${parts}\n`)
+  if (body === undefined) return header
+  const bytes = new Uint8Array(header.length + body.length)
+  bytes.set(header)
+  bytes.set(body, header.length)
+  return bytes
+}
+
+/** The entry if it is this store's; anything else at the key reads as absent. */
+function storedOf(entry: DenoKvEntry): Stored | undefined {
+  const bytes = entry.value
+  if (!(bytes instanceof Uint8Array)) return undefined
+  const end = bytes.indexOf(NEWLINE)
+  if (end < 0 || end > 80) return undefined
+  const [format, version, expiry, parts] = decoder.decode(bytes.subarray(0, end)).split(' ')
+  if (format !== FORMAT || version === undefined || expiry === undefined || parts === undefined) {
+    return undefined
+  }
+  const stored: Stored = {
+    version: version === '-' ? null : Number(version),
+    expiresAt: expiry === '-' ? Number.POSITIVE_INFINITY : Number(expiry),
+    parts: Number(parts),
+    bytes,
+    bodyAt: end + 1,
+  }
+  const { version: number, expiresAt, parts: count } = stored
+  if (number !== null && !(Number.isSafeInteger(number) && number > 0)) return undefined
+  if (Number.isNaN(expiresAt) || !Number.isInteger(count) || count < 0 || count > MAX_PARTS) {
+    return undefined
+  }
+  return stored
+}
+
+/**
+ * A local SQLite file opened by several handles or processes answers a contended commit with
+ * "database is locked" (Deno 2.9 and @deno/kv 0.14 alike) instead of waiting: nothing was
+ * committed, so the commit may be tried again.
+ */
+function isBusy(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('database is locked')
+}
+
+/** Commits `build()`'s operation, again after a short pause while the file is busy. */
+async function commitWhileBusy(
+  build: () => DenoKvAtomic,
+): Promise<{ ok: true; versionstamp: string } | { ok: false }> {
+  const giveUp = performance.now() + BUSY_RETRY_MS
+  for (;;) {
+    try {
+      return await build().commit()
+    } catch (error) {
+      if (!isBusy(error) || performance.now() > giveUp) throw error
+      await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 18))
+    }
+  }
+}
+
+/**
+ * Whether `kv` is a local SQLite handle of `@deno/kv` on Node (its native `napi` binding):
+ * ending one of its watches while the watch waits for a change does not stop it (through
+ * 0.14.0 the waiting call holds the watch and keeps the process alive until the key changes
+ * again), so this store does not watch through it by default. Its watch would only see this
+ * process's writes anyway; the poll sees every process's.
+ */
+function isNodeSqliteHandle(kv: DenoKvLike): boolean {
+  return 'napi' in kv && 'dbId' in kv
+}
+
+function versionOf(stored: Stored, versionstamp: string): number {
+  return stored.version ?? sequenceOf(versionstamp)
+}
+
+/** The record as UTF-8: inline after the header, or in parts. */
+function split(value: string): { inline: Uint8Array } | { parts: Uint8Array[] } {
+  const bytes = encoder.encode(value)
+  if (bytes.length <= INLINE_MAX_BYTES) return { inline: bytes }
+  const count = Math.ceil(bytes.length / PART_BYTES)
+  if (count > MAX_PARTS) {
+    throw new RangeError(
+      `a session record of ${bytes.length} bytes exceeds the Deno KV store's ${MAX_PARTS * PART_BYTES}`,
+    )
+  }
+  return {
+    parts: Array.from({ length: count }, (_, i) =>
+      bytes.slice(i * PART_BYTES, (i + 1) * PART_BYTES),
+    ),
+  }
+}
+
+function joinParts(entries: readonly DenoKvEntry[]): string | undefined {
+  const chunks: Uint8Array[] = []
+  for (const entry of entries) {
+    if (!(entry.value instanceof Uint8Array)) return undefined
+    chunks.push(entry.value)
+  }
+  const bytes = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0))
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.length
+  }
+  return decoder.decode(bytes)
+}
+
+/** One watched key: its listeners and the versionstamp they last heard of. */
+interface Watched {
+  /** The session key. */
+  name: string
+  /** Its Deno KV key. */
+  key: DenoKvKey
+  listeners: Set<() => void>
+  /** The versionstamp last observed; `undefined` until the first read. */
+  seen: string | null | undefined
+  ready: Promise<void>
+  stopWatch(): void
+}
+
+/**
+ * Creates a {@link TokenStore} on your Deno KV handle. The store never closes it.
+ *
+ * @example Deno (a local file, or Deno Deploy's database without a path):
+ * ```ts
+ * import { createDenoKvStore } from 'bolt-token-lifecycle/deno-kv'
+ * const kv = await Deno.openKv()
+ * const tokens = createTokenManager({ clientId, clientSecret, store: createDenoKvStore(kv) })
+ * ```
+ * @example Node, with `@deno/kv`:
+ * ```ts
+ * import { openKv } from '@deno/kv'
+ * import { createDenoKvStore } from 'bolt-token-lifecycle/deno-kv'
+ * const store = createDenoKvStore(await openKv('sessions.sqlite3'))
+ * ```
+ * @group Stores
+ */
+export function createDenoKvStore(kv: DenoKvLike, options: DenoKvStoreOptions = {}): DenoKvStore {
+  const prefix: readonly string[] =
+    typeof options.prefix === 'string' ? [options.prefix] : (options.prefix ?? ['bolt-tokens'])
+  const defaultTtlMs = options.ttlMs ?? 30 * 24 * 3_600_000
+  const clock = options.clock ?? Date.now
+  const pollIntervalMs = options.pollIntervalMs ?? 200
+  const useWatch = (options.watch ?? !isNodeSqliteHandle(kv)) && typeof kv.watch === 'function'
+  const entryKey = (key: string): DenoKvKey => [...prefix, key]
+  const partKey = (key: string, part: number): DenoKvKey => [...prefix, key, part]
+
+  /** The record and version of a live entry, reading its parts in one snapshot when it has them. */
+  async function decode(
+    key: string,
+    entry: DenoKvEntry,
+    now: number,
+  ): Promise<VersionedValue | undefined> {
+    let current = entry
+    for (;;) {
+      const stored = storedOf(current)
+      if (stored === undefined || stored.expiresAt <= now || current.versionstamp === null) {
+        return undefined
+      }
+      const version = versionOf(stored, current.versionstamp)
+      const count = stored.parts
+      if (count === 0)
+        return { value: decoder.decode(stored.bytes.subarray(stored.bodyAt)), version }
+      const keys = [entryKey(key), ...Array.from({ length: count }, (_, i) => partKey(key, i + 1))]
+      const snapshot = await kv.getMany(keys)
+      const [head, ...parts] = snapshot
+      if (head === undefined) return undefined
+      // The entry changed since the first read: decode the snapshot's entry instead.
+      if (head.versionstamp !== current.versionstamp) {
+        current = head
+        continue
+      }
+      const value = joinParts(parts)
+      return value === undefined ? undefined : { value, version }
+    }
+  }
+
+  // --- notifications ---------------------------------------------------------------------
+  const watched = new Map<string, Watched>()
+  /** Keys to read, with who waits for that read. */
+  const pending = new Map<string, Array<(error?: unknown) => void>>()
+  let checking = false
+  let pollTimer: ReturnType<typeof setTimeout> | undefined
+  let closed = false
+
+  function notify(entry: Watched): void {
+    for (const listener of [...entry.listeners]) {
+      try {
+        listener()
+      } catch {
+        // a listener's failure must not stop the others
+      }
+    }
+  }
+
+  /**
+   * Reads the pending keys, one read at a time: each read starts after the previous one
+   * answered, so what is observed of a key only moves forward, and its listeners hear of a
+   * change only when its versionstamp differs from the last one observed.
+   */
+  async function check(): Promise<void> {
+    if (checking) return
+    checking = true
+    try {
+      while (pending.size > 0) {
+        const batch = [...pending].slice(0, 10)
+        for (const [name] of batch) pending.delete(name)
+        const entries = batch.map(([name]) => watched.get(name))
+        let failure: unknown
+        try {
+          const live = entries.filter((entry) => entry !== undefined)
+          const snapshot =
+            live.length === 0 || closed ? [] : await kv.getMany(live.map((e) => e.key))
+          live.forEach((entry, index) => {
+            const versionstamp = snapshot[index]?.versionstamp ?? null
+            const before = entry.seen
+            entry.seen = versionstamp
+            if (
+              before !== undefined &&
+              before !== versionstamp &&
+              watched.get(entry.name) === entry
+            ) {
+              notify(entry)
+            }
+          })
+        } catch (error) {
+          failure = error ?? new Error('Deno KV read failed')
+        }
+        for (const [, waiters] of batch) for (const done of waiters) done(failure)
+      }
+    } finally {
+      checking = false
+    }
+  }
+
+  /** Reads `name` in turn; resolves once that read answered (rejects if it failed). */
+  function schedule(name: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const waiters = pending.get(name) ?? []
+      waiters.push((error) => (error === undefined ? resolve() : reject(error)))
+      pending.set(name, waiters)
+      void check()
+    })
+  }
+
+  function schedulePoll(): void {
+    if (pollIntervalMs === false || pollTimer !== undefined || closed || watched.size === 0) return
+    pollTimer = setTimeout(() => {
+      pollTimer = undefined
+      // A failed read is read again by the next poll.
+      Promise.allSettled([...watched.keys()].map(schedule)).then(schedulePoll)
+    }, pollIntervalMs)
+    // Node: a poll must not keep the process alive (elsewhere timers have no unref).
+    ;(pollTimer as { unref?: () => void }).unref?.()
+  }
+
+  /** Starts a raw watch of the entry; resolves once it is active (its first message came). */
+  async function startWatch(entry: Watched): Promise<void> {
+    if (!useWatch || kv.watch === undefined) return
+    const reader = kv.watch([entry.key], { raw: true }).getReader()
+    let stopped = false
+    entry.stopWatch = () => {
+      stopped = true
+      reader.cancel().catch(() => {})
+    }
+    const first = await reader.read()
+    if (first.done) return
+    // Each later message is a hint: the check reads the key and compares.
+    const follow = async () => {
+      for (;;) {
+        const message = await reader.read()
+        if (message.done || stopped) return
+        await schedule(entry.name).catch(() => {})
+      }
+    }
+    follow().catch(() => {
+      // a broken watch leaves the poll
+    })
+  }
+
+  async function startListening(entry: Watched): Promise<void> {
+    try {
+      await startWatch(entry)
+    } catch (error) {
+      // Without a watch the poll still hears of every change, only later.
+      if (pollIntervalMs === false) throw error
+    }
+    // The first observation, made once the watch is active: any change after it is heard of.
+    await schedule(entry.name)
+    schedulePoll()
+  }
+
+  function stopListening(entry: Watched): void {
+    if (watched.get(entry.name) === entry) watched.delete(entry.name)
+    entry.stopWatch()
+    if (watched.size === 0 && pollTimer !== undefined) {
+      clearTimeout(pollTimer)
+      pollTimer = undefined
+    }
+  }
+
+  return {
+    clock,
+
+    // Not async: the valid-token path, where every extra promise hop costs throughput.
+    get(key, now): Promise<VersionedValue | undefined> {
+      return kv.get(entryKey(key)).then((entry) => decode(key, entry, now ?? clock()))
+    },
+
+    async compareAndSet(
+      key,
+      value,
+      { expectedVersion, ttlMs = defaultTtlMs }: CompareAndSetOptions,
+    ) {
+      const stored = split(value)
+      const newParts = 'parts' in stored ? stored.parts : []
+      const inline = 'inline' in stored ? stored.inline : undefined
+      const mainKey = entryKey(key)
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const entry = await kv.get(mainKey)
+        const now = clock()
+        const current = storedOf(entry)
+        const live =
+          current !== undefined && entry.versionstamp !== null && current.expiresAt > now
+            ? versionOf(current, entry.versionstamp)
+            : 0
+        // A lost check reads again: only a write expecting 0 can still match then (the key
+        // was deleted, expired, or written already expired in between); a version never
+        // comes back.
+        if (live !== expectedVersion) return undefined
+        const oldParts = Math.min(current?.parts ?? 0, MAX_PARTS)
+        const write = (): DenoKvAtomic => {
+          const operation = kv.atomic().check({ key: mainKey, versionstamp: entry.versionstamp })
+          const keptParts = ttlMs > 0 ? newParts.length : 0
+          for (let part = keptParts + 1; part <= oldParts; part++) {
+            operation.delete(partKey(key, part))
+          }
+          if (ttlMs <= 0) {
+            // Already expired: nothing to keep (the version is still spent).
+            return operation.delete(mainKey)
+          }
+          const expireIn = Number.isFinite(ttlMs) ? { expireIn: Math.ceil(ttlMs) } : undefined
+          const version = expectedVersion === 0 ? null : expectedVersion + 1
+          const record = encodeEntry(version, now + ttlMs, newParts.length, inline)
+          operation.set(mainKey, record, expireIn)
+          newParts.forEach((part, index) => {
+            operation.set(partKey(key, index + 1), part, expireIn)
+          })
+          return operation
+        }
+        // Tried again while the file is busy: a busy commit committed nothing.
+        const result = await commitWhileBusy(write)
+        if (result.ok) {
+          return expectedVersion === 0 ? sequenceOf(result.versionstamp) : expectedVersion + 1
+        }
+      }
+      throw new Error(`Deno KV compare-and-set lost its check ${MAX_ATTEMPTS} times in a row`)
+    },
+
+    async delete(key) {
+      await commitWhileBusy(() => {
+        const operation = kv.atomic().delete(entryKey(key))
+        for (let part = 1; part <= MAX_PARTS; part++) operation.delete(partKey(key, part))
+        return operation
+      })
+    },
+
+    async subscribe(key, listener) {
+      if (closed) throw new Error('the Deno KV store is closed')
+      let entry = watched.get(key)
+      if (entry === undefined) {
+        const created: Watched = {
+          name: key,
+          key: entryKey(key),
+          listeners: new Set(),
+          seen: undefined,
+          ready: Promise.resolve(),
+          stopWatch: () => {},
+        }
+        watched.set(key, created)
+        created.ready = startListening(created)
+        created.ready.catch(() => stopListening(created))
+        entry = created
+      }
+      entry.listeners.add(listener)
+      await entry.ready
+      const subscribed = entry
+      return () => {
+        subscribed.listeners.delete(listener)
+        if (subscribed.listeners.size === 0) stopListening(subscribed)
+      }
+    },
+
+    async close() {
+      closed = true
+      for (const entry of [...watched.values()]) stopListening(entry)
+    },
+  }
+}
