@@ -16,6 +16,10 @@ export default defineConfig({
       { find: /^bolt-token-lifecycle\/fetch$/, replacement: source('./adapters/http/fetch.ts') },
       { find: /^bolt-token-lifecycle\/ky$/, replacement: source('./adapters/http/ky.ts') },
       { find: /^bolt-token-lifecycle\/redis$/, replacement: source('./adapters/storage/redis.ts') },
+      {
+        find: /^bolt-token-lifecycle\/postgres$/,
+        replacement: source('./adapters/storage/postgres.ts'),
+      },
       { find: /^bolt-token-lifecycle\/testing$/, replacement: source('./src/testing/index.ts') },
       { find: /^bolt-token-lifecycle\/machine$/, replacement: source('./src/machine/index.ts') },
     ],

@@ -18,6 +18,7 @@ const SUBPATHS = [
   '',
   '/memory',
   '/redis',
+  '/postgres',
   '/fetch',
   '/ky',
   '/emulator',
@@ -161,6 +162,7 @@ describe('the packed tarball', () => {
       './machine',
       './memory',
       './package.json',
+      './postgres',
       './redis',
       './testing',
     ])
@@ -181,6 +183,7 @@ describe('installed from the tarball', () => {
         '': ['createTokenManager', 'BoltTokenError', 'createAccountFetch', 'createAccountApi'],
         '/memory': ['createMemoryStore'],
         '/redis': ['createRedisStore'],
+        '/postgres': ['createPostgresStore', 'postgresStoreSchema'],
         '/fetch': ['createFetchTransport'],
         '/ky': ['createKyTransport', 'createAccountClient'],
         '/emulator': ['startBoltEmulator', 'faults', 'emulatorManagerOptions'],
