@@ -1,7 +1,8 @@
+import type pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import { createPostgresStore, type PostgresStoreOptions } from '../../adapters/storage/postgres.js'
+import { createPostgresStore, type PostgresPool } from '../../adapters/storage/postgres.js'
 import { testTokenStore } from '../../src/testing/index.js'
-import { createTestPool, describePostgres, randomTable } from '../support/postgres.js'
+import { createTestPool, describePostgres, httpShaped, randomTable } from '../support/postgres.js'
 
 describePostgres('PostgreSQL store', () => {
   const pool = createTestPool()
@@ -10,19 +11,21 @@ describePostgres('PostgreSQL store', () => {
   const table = randomTable()
   const siblingTable = randomTable()
 
-  const variants: [string, PostgresStoreOptions][] = [
-    ['LISTEN/NOTIFY', {}],
-    ['polling', { listen: false }],
+  // A pool waits with LISTEN/NOTIFY; a client shaped like an HTTP driver (rows only, no
+  // connect) polls.
+  const variants: [string, (pool: pg.Pool) => PostgresPool][] = [
+    ['node-postgres Pool, LISTEN/NOTIFY', (each) => each],
+    ['HTTP-driver shape, polling', httpShaped],
   ]
-  for (const [name, options] of variants) {
+  for (const [name, client] of variants) {
     testTokenStore(
       { describe, it, expect },
       `PostgreSQL store (${name})`,
       async () => {
         const stores = [
-          createPostgresStore(pool, { ...options, table }),
-          createPostgresStore(pool, { ...options, table: siblingTable }),
-          createPostgresStore(peerPool, { ...options, table }),
+          createPostgresStore(client(pool), { table }),
+          createPostgresStore(client(pool), { table: siblingTable }),
+          createPostgresStore(client(peerPool), { table }),
         ] as const
         const [store, sibling, peer] = stores
         return {

@@ -100,3 +100,54 @@ export function randomTable(): string {
   tables.push(table)
   return table
 }
+
+/**
+ * `pool` as an HTTP driver presents it (Neon's `neon(url)`): a `query` that answers with the
+ * rows themselves, and no `connect`, so no `LISTEN` (the store polls).
+ */
+export function httpShaped(pool: pg.Pool): {
+  query(text: string, values?: unknown[]): Promise<pg.QueryResultRow[]>
+} {
+  return { query: async (text, values) => (await pool.query(text, values)).rows }
+}
+
+/** A recorded query. */
+export interface RecordedQuery {
+  text: string
+  values: unknown[] | undefined
+}
+
+/** What the counting clients share: the queries so far, and how many start with `prefix`. */
+function recorder() {
+  const queries: RecordedQuery[] = []
+  return {
+    queries,
+    count: (prefix: string) => queries.filter(({ text }) => text.startsWith(prefix)).length,
+  }
+}
+
+/** `pool` with every `query` recorded (text and values); `connect` is passed through. */
+export function countingPool(pool: pg.Pool) {
+  const recorded = recorder()
+  return {
+    ...recorded,
+    query: (text: string, values?: unknown[]) => {
+      recorded.queries.push({ text, values })
+      return pool.query(text, values)
+    },
+    connect: () => pool.connect(),
+  }
+}
+
+/** {@link httpShaped} with every `query` recorded. */
+export function countingHttpShaped(pool: pg.Pool) {
+  const recorded = recorder()
+  const http = httpShaped(pool)
+  return {
+    ...recorded,
+    query: (text: string, values?: unknown[]) => {
+      recorded.queries.push({ text, values })
+      return http.query(text, values)
+    },
+  }
+}
