@@ -1,7 +1,7 @@
 /**
  * The package as users get it: built (`tsc -p tsconfig.build.json`, what `npm run build`
  * runs, into a staging folder so that the repository's own `dist/` is left alone), packed
- * with `npm pack`, and the tarball installed (with ky and ioredis) into a scratch folder,
+ * with `npm pack`, and the tarball installed (with ky, ioredis and pg) into a scratch folder,
  * next to the smoke test compiled to plain ESM and the workerd worker bundled from it. The
  * runtimes import only from that folder.
  */
@@ -15,7 +15,15 @@ import { build } from 'esbuild'
 import { commandOutput } from './process.js'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
-const SMOKE_SOURCES = ['emulator-control', 'lifecycle', 'main', 'redis-store', 'scenario', 'worker']
+const SMOKE_SOURCES = [
+  'emulator-control',
+  'lifecycle',
+  'main',
+  'postgres-store',
+  'redis-store',
+  'scenario',
+  'worker',
+]
 
 /** The scratch folder the runtimes run in. */
 export interface PackedPackage {
@@ -83,7 +91,11 @@ export async function preparePackage(log: (line: string) => void): Promise<Packe
       join(dir, 'package.json'),
       `${JSON.stringify({ name: 'bolt-runtimes-scratch', private: true, type: 'module' }, null, 2)}\n`,
     )
-    const extras = [`ky@${await repoVersion('ky')}`, `ioredis@${await repoVersion('ioredis')}`]
+    const extras = [
+      `ky@${await repoVersion('ky')}`,
+      `ioredis@${await repoVersion('ioredis')}`,
+      `pg@${await repoVersion('pg')}`,
+    ]
     log(`package: npm install ./${tarball} ${extras.join(' ')} (in ${dir})`)
     await commandOutput(
       'npm',

@@ -40,6 +40,7 @@ const MEMORY_AND_REDIS: Scenario[] = [
   { store: 'redis', transport: 'fetch' },
   { store: 'redis', transport: 'ky' },
 ]
+const NODE: Scenario[] = [...MEMORY_AND_REDIS, { store: 'postgres', transport: 'fetch' }]
 
 /** The first `x.y.z` in `text`. */
 function semver(text: string): string {
@@ -63,7 +64,7 @@ export function matrixRuntimes(): Runtime[] {
       binary: process.execPath,
       version: async () => process.versions.node,
       args: runScript,
-      scenarios: MEMORY_AND_REDIS,
+      scenarios: NODE,
     },
     {
       kind: 'process',
@@ -72,7 +73,7 @@ export function matrixRuntimes(): Runtime[] {
       binary: BINARIES.node24,
       version: async () => semver(await commandOutput(BINARIES.node24, ['--version'])),
       args: runScript,
-      scenarios: MEMORY_AND_REDIS,
+      scenarios: NODE,
     },
     {
       kind: 'process',

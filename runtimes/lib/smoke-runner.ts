@@ -12,6 +12,7 @@ import {
 } from '../smoke/scenario.js'
 import { emulatorProblems } from './emulator-checks.js'
 import type { PackedPackage } from './package.js'
+import type { MatrixPostgres } from './postgres.js'
 import { describeExit, runCommand } from './process.js'
 import type { MatrixRedis } from './redis.js'
 import type { ProcessRuntime } from './runtimes.js'
@@ -30,6 +31,7 @@ export interface SmokeContext {
   bolt: BoltEmulator
   packed: PackedPackage
   redis: MatrixRedis | { missing: string }
+  postgres: MatrixPostgres | { missing: string }
   log: (line: string) => void
 }
 
@@ -123,9 +125,12 @@ export async function runScenario(
     problems,
     durationMs: performance.now() - started,
   })
-  const { bolt, redis } = context
+  const { bolt, redis, postgres } = context
   if (scenario.store === 'redis' && 'missing' in redis) {
     return done([`no Redis: ${redis.missing}`])
+  }
+  if (scenario.store === 'postgres' && 'missing' in postgres) {
+    return done([`no PostgreSQL: ${postgres.missing}`])
   }
   const request: SmokeRequest = {
     scenario,
@@ -136,6 +141,7 @@ export async function runScenario(
       url: bolt.url,
     }),
     ...(scenario.store === 'redis' && 'url' in redis ? { redisUrl: redis.url } : {}),
+    ...(scenario.store === 'postgres' && 'url' in postgres ? { postgresUrl: postgres.url } : {}),
   }
   bolt.resetStats()
   context.log(`    ${describeScenario(scenario)}`)

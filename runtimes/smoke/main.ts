@@ -15,6 +15,11 @@ if (request.scenario.store === 'redis') {
   // Imported only here: ioredis needs node:net, which not every runtime has.
   const { openRedisStore } = await import('./redis-store.js')
   store = await openRedisStore(request.redisUrl)
+} else if (request.scenario.store === 'postgres') {
+  if (request.postgresUrl === undefined) throw new Error('the postgres scenario needs postgresUrl')
+  // Imported only here, as ioredis is: pg needs node:net.
+  const { openPostgresStore } = await import('./postgres-store.js')
+  store = await openPostgresStore(request.postgresUrl)
 } else {
   store = createMemoryStore()
 }

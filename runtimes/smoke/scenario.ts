@@ -11,17 +11,19 @@ import { type LifecycleReport, runLifecycle } from './lifecycle.js'
 
 /** A store and a transport to run the lifecycle with. */
 export interface Scenario {
-  store: 'memory' | 'redis'
+  store: 'memory' | 'redis' | 'postgres'
   transport: 'fetch' | 'ky'
 }
 
-/** What the parent sends a runtime: the scenario and where Bolt (and Redis) are. */
+/** What the parent sends a runtime: the scenario and where Bolt (and Redis or PostgreSQL) are. */
 export interface SmokeRequest {
   scenario: Scenario
   /** Where the emulator is and its keys: `emulatorManagerOptions(bolt)` without the clock. */
   connection: { clientId: string; clientSecret: string; baseUrl: string }
   /** Required by the `redis` store. */
   redisUrl?: string
+  /** Required by the `postgres` store. */
+  postgresUrl?: string
 }
 
 /** The runtime's answer: the report, or the first failure and the steps that passed before it. */
