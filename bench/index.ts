@@ -11,6 +11,7 @@ import { machineInfo } from './machine-info.js'
 import { memoryHit } from './memory-hit.js'
 import { memorySize } from './memory-size.js'
 import { type Metric, type Metrics, notMeasured } from './metrics.js'
+import { postgresHit } from './postgres-hit.js'
 import { redisHit } from './redis-hit.js'
 import { resolveRedis } from './redis-target.js'
 import { refresh } from './refresh.js'
@@ -23,6 +24,7 @@ const DEFAULT_OUT = fileURLToPath(new URL('./results.json', import.meta.url))
 const sections: Record<SectionName, Section> = {
   'memory-hit': memoryHit,
   'redis-hit': redisHit,
+  'postgres-hit': postgresHit,
   refresh,
   stampede,
   'memory-size': memorySize,

@@ -6,7 +6,14 @@
  */
 
 /** The sections, in the order they run. */
-export const SECTIONS = ['memory-hit', 'redis-hit', 'refresh', 'stampede', 'memory-size'] as const
+export const SECTIONS = [
+  'memory-hit',
+  'redis-hit',
+  'postgres-hit',
+  'refresh',
+  'stampede',
+  'memory-size',
+] as const
 
 /** One section's name. */
 export type SectionName = (typeof SECTIONS)[number]
