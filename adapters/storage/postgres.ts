@@ -95,8 +95,8 @@ export interface PostgresStoreOptions {
    * that you close yourself): the store listens on it. `false`: poll every
    * `pollIntervalMs`, for drivers or poolers without `LISTEN` (PgBouncer in transaction
    * mode, Neon's pooled endpoint). Without it, the store takes one connection of its own
-   * from `pool.connect()` and releases it on `close()`; a client without `connect` (Neon's
-   * HTTP driver) polls.
+   * from `pool.connect()` and releases it on `close()` (so a node-postgres pool of `max: 1`
+   * is refused); a client without `connect` (Neon's HTTP driver) polls.
    */
   listen?: PostgresListenClient | false
   /**
@@ -494,6 +494,15 @@ export function createPostgresStore(
 
   const { listen } = options
   const connect = pool.connect?.bind(pool)
+  // node-postgres' Pool keeps its size in `options.max`: a pool of one would lend its only
+  // connection to LISTEN for good, and every query would then wait for it.
+  if (listen === undefined && (pool as { options?: { max?: unknown } }).options?.max === 1) {
+    throw new TypeError(
+      'createPostgresStore: this pool has max 1, and the store would hold that one connection ' +
+        'to LISTEN; give the pool more connections, or pass listen: false (poll) or listen: a ' +
+        'client of your own',
+    )
+  }
   const notifier: Notifier =
     listen === false || (listen === undefined && connect === undefined)
       ? pollNotifier(readVersions, pollIntervalMs, wake)

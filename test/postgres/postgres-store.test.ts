@@ -84,7 +84,7 @@ describePostgres('PostgreSQL store', () => {
     it('six pools writing first at once all succeed, on one table', async () => {
       const table = randomTable()
       const stores = Array.from({ length: 6 }, () =>
-        createPostgresStore(createTestPool({ max: 1 }), { table }),
+        createPostgresStore(createTestPool({ max: 1 }), { table, listen: false }),
       )
       const keys = stores.map(() => newKey())
       const versions = await Promise.all(
@@ -390,6 +390,14 @@ describePostgres('PostgreSQL store', () => {
       for (const stop of stops) stop()
       await store.close()
       await until(async () => (await listeners(table)).length === 0, 'the LISTEN backend to go')
+    })
+
+    it('refuses a pool of one connection, which its LISTEN would take for good, unless told how to wait', () => {
+      const single = createTestPool({ max: 1 })
+      expect(() => createPostgresStore(single)).toThrow(
+        'createPostgresStore: this pool has max 1, and the store would hold that one connection to LISTEN; give the pool more connections, or pass listen: false (poll) or listen: a client of your own',
+      )
+      expect(() => createPostgresStore(single, { listen: false })).not.toThrow()
     })
 
     it('listens on a client of your own when given one; close() stops listening and leaves it open', async () => {
