@@ -28,6 +28,10 @@ export default defineConfig({
         find: /^bolt-token-lifecycle\/deno-kv$/,
         replacement: source('./adapters/storage/deno-kv.ts'),
       },
+      {
+        find: /^bolt-token-lifecycle\/postgres$/,
+        replacement: source('./adapters/storage/postgres.ts'),
+      },
       { find: /^bolt-token-lifecycle\/testing$/, replacement: source('./src/testing/index.ts') },
       { find: /^bolt-token-lifecycle\/machine$/, replacement: source('./src/machine/index.ts') },
     ],

@@ -12,6 +12,7 @@ import { machineInfo } from './machine-info.js'
 import { memoryHit } from './memory-hit.js'
 import { memorySize } from './memory-size.js'
 import { type Metric, type Metrics, notMeasured } from './metrics.js'
+import { postgresHit } from './postgres-hit.js'
 import { redisHit } from './redis-hit.js'
 import { resolveRedis } from './redis-target.js'
 import { refresh } from './refresh.js'
@@ -27,6 +28,7 @@ const sections: Record<SectionName, Section> = {
   'redis-hit': redisHit,
   'upstash-hit': upstashHit,
   'deno-kv-hit': denoKvHit,
+  'postgres-hit': postgresHit,
   refresh,
   stampede,
   'memory-size': memorySize,

@@ -11,6 +11,7 @@ export const SECTIONS = [
   'redis-hit',
   'upstash-hit',
   'deno-kv-hit',
+  'postgres-hit',
   'refresh',
   'stampede',
   'memory-size',

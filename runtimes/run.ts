@@ -2,7 +2,7 @@
  * The runtime matrix: `npm run test:runtimes` (`-- --only node24,bun,…` for some rows).
  *
  * Installs the pinned runtimes (runtimes/package.json) when needed, packs the package as
- * users get it, starts the Bolt emulator (and Redis) here in Node, and runs the lifecycle
+ * users get it, starts the Bolt emulator (and Redis; finds PostgreSQL) here in Node, and runs the lifecycle
  * smoke test on Node 20, Node 24, Bun, Deno and workerd, then the Hono example on workerd.
  * Prints a table, writes runtimes/results.json and the README's runtimes block (full runs
  * only), and exits 1 when anything failed.
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { startBoltEmulator } from '../src/emulator/index.js'
 import { ensureRuntimes } from './lib/install.js'
 import { preparePackage } from './lib/package.js'
+import { acquirePostgres } from './lib/postgres.js'
 import { acquireRedis } from './lib/redis.js'
 import { consoleTable, type RuntimeRow, updateReadme, writeResults } from './lib/report.js'
 import { runHonoExample, runRuntime } from './lib/run-runtime.js'
@@ -57,12 +58,19 @@ async function main(): Promise<boolean> {
   const redis = needsRedis ? await acquireRedis() : { missing: 'not needed' }
   if (needsRedis) log(`redis: ${'url' in redis ? redis.description : `MISSING: ${redis.missing}`}`)
   const upstash = needs('upstash') ? await startUpstash(redis, log) : undefined
+  const needsPostgres = runtimes.some((runtime) =>
+    runtime.scenarios.some((s) => s.store === 'postgres'),
+  )
+  const postgres = needsPostgres ? await acquirePostgres() : { missing: 'not needed' }
+  if (needsPostgres) {
+    log(`postgres: ${'url' in postgres ? postgres.description : `MISSING: ${postgres.missing}`}`)
+  }
 
   const runsStarted = performance.now()
   const rows: RuntimeRow[] = []
   try {
     for (const runtime of runtimes) {
-      rows.push(await runRuntime(runtime, { bolt, packed, redis, upstash, log }, date))
+      rows.push(await runRuntime(runtime, { bolt, packed, redis, postgres, upstash, log }, date))
     }
     const workerd = all.find((runtime) => runtime.kind === 'workerd')
     if (runHono && workerd !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * The package as users get it: built (`tsc -p tsconfig.build.json`, what `npm run build`
  * runs, into a staging folder so that the repository's own `dist/` is left alone), packed
- * with `npm pack`, and the tarball installed (with ky, ioredis and @upstash/redis) into a scratch folder,
+ * with `npm pack`, and the tarball installed (with ky, ioredis, pg and @upstash/redis) into a scratch folder,
  * next to the smoke test compiled to plain ESM and the workerd worker bundled from it. The
  * runtimes import only from that folder.
  */
@@ -19,8 +19,9 @@ const SMOKE_SOURCES = [
   'emulator-control',
   'lifecycle',
   'main',
-  'redis-store',
   'deno-kv-store',
+  'postgres-store',
+  'redis-store',
   'scenario',
   'upstash-store',
   'worker',
@@ -98,6 +99,7 @@ export async function preparePackage(log: (line: string) => void): Promise<Packe
       `ky@${await repoVersion('ky')}`,
       `ioredis@${await repoVersion('ioredis')}`,
       `@upstash/redis@${await repoVersion('@upstash/redis')}`,
+      `pg@${await repoVersion('pg')}`,
     ]
     log(`package: npm install ./${tarball} ${extras.join(' ')} (in ${dir})`)
     await commandOutput(

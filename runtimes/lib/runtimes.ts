@@ -47,6 +47,7 @@ const MEMORY_AND_REDIS: Scenario[] = [
   { store: 'redis', transport: 'ky' },
   UPSTASH,
 ]
+const NODE: Scenario[] = [...MEMORY_AND_REDIS, { store: 'postgres', transport: 'fetch' }]
 
 /** The first `x.y.z` in `text`. */
 function semver(text: string): string {
@@ -77,7 +78,7 @@ export function matrixRuntimes(): Runtime[] {
       binary: process.execPath,
       version: async () => process.versions.node,
       args: runScript,
-      scenarios: MEMORY_AND_REDIS,
+      scenarios: NODE,
     },
     {
       kind: 'process',
@@ -86,7 +87,7 @@ export function matrixRuntimes(): Runtime[] {
       binary: BINARIES.node24,
       version: async () => semver(await commandOutput(BINARIES.node24, ['--version'])),
       args: runScript,
-      scenarios: MEMORY_AND_REDIS,
+      scenarios: NODE,
     },
     {
       kind: 'process',

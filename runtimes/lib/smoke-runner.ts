@@ -14,6 +14,7 @@ import {
 } from '../smoke/scenario.js'
 import { emulatorProblems } from './emulator-checks.js'
 import type { PackedPackage } from './package.js'
+import type { MatrixPostgres } from './postgres.js'
 import { describeExit, runCommand } from './process.js'
 import type { MatrixRedis } from './redis.js'
 import type { ProcessRuntime } from './runtimes.js'
@@ -34,6 +35,7 @@ export interface SmokeContext {
   redis: MatrixRedis | { missing: string }
   /** The REST test server in front of that Redis, for the `upstash` scenarios. */
   upstash?: { url: string; token: string } | { missing: string } | undefined
+  postgres: MatrixPostgres | { missing: string }
   log: (line: string) => void
 }
 
@@ -127,12 +129,15 @@ export async function runScenario(
     problems,
     durationMs: performance.now() - started,
   })
-  const { bolt, redis, upstash = { missing: 'not started' } } = context
+  const { bolt, redis, postgres, upstash = { missing: 'not started' } } = context
   if (scenario.store === 'redis' && 'missing' in redis) {
     return done([`no Redis: ${redis.missing}`])
   }
   if (scenario.store === 'upstash' && 'missing' in upstash) {
     return done([`no Upstash REST test server: ${upstash.missing}`])
+  }
+  if (scenario.store === 'postgres' && 'missing' in postgres) {
+    return done([`no PostgreSQL: ${postgres.missing}`])
   }
   const request: SmokeRequest = {
     scenario,
@@ -150,6 +155,7 @@ export async function runScenario(
     ...(scenario.store === 'deno-kv'
       ? { kvPath: join(context.packed.dir, 'deno-kv', `${crypto.randomUUID()}.sqlite3`) }
       : {}),
+    ...(scenario.store === 'postgres' && 'url' in postgres ? { postgresUrl: postgres.url } : {}),
   }
   if (request.kvPath !== undefined) mkdirSync(dirname(request.kvPath), { recursive: true })
   bolt.resetStats()

@@ -24,6 +24,11 @@ if (request.scenario.store === 'redis') {
   // Imported only here: it needs Deno.openKv.
   const { openDenoKvStore } = await import('./deno-kv-store.js')
   store = await openDenoKvStore(request.kvPath)
+} else if (request.scenario.store === 'postgres') {
+  if (request.postgresUrl === undefined) throw new Error('the postgres scenario needs postgresUrl')
+  // Imported only here, as ioredis is: pg needs node:net.
+  const { openPostgresStore } = await import('./postgres-store.js')
+  store = await openPostgresStore(request.postgresUrl)
 } else {
   store = createMemoryStore()
 }

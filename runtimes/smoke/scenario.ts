@@ -11,11 +11,11 @@ import { type LifecycleReport, runLifecycle } from './lifecycle.js'
 
 /** A store and a transport to run the lifecycle with. */
 export interface Scenario {
-  store: 'memory' | 'redis' | 'durable-object' | 'upstash' | 'deno-kv'
+  store: 'memory' | 'redis' | 'durable-object' | 'upstash' | 'deno-kv' | 'postgres'
   transport: 'fetch' | 'ky'
 }
 
-/** What the parent sends a runtime: the scenario and where Bolt (and Redis) are. */
+/** What the parent sends a runtime: the scenario and where Bolt (and Redis or PostgreSQL) are. */
 export interface SmokeRequest {
   scenario: Scenario
   /** Where the emulator is and its keys: `emulatorManagerOptions(bolt)` without the clock. */
@@ -26,6 +26,8 @@ export interface SmokeRequest {
   upstash?: { url: string; token: string }
   /** Required by the `deno-kv` store: the KV file Deno opens. */
   kvPath?: string
+  /** Required by the `postgres` store. */
+  postgresUrl?: string
 }
 
 /** The runtime's answer: the report, or the first failure and the steps that passed before it. */
