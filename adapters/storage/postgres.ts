@@ -24,6 +24,19 @@
  * @module
  */
 import type { CompareAndSetOptions, TokenStore, VersionedValue } from '../../src/contracts.js'
+import {
+  absentIfNoTable,
+  DEFAULT_TABLE,
+  isConcurrentCreate,
+  isUndefinedTable,
+  MAX_TTL_MS,
+  rowsOf,
+  schemaStatements,
+  statements,
+  tableNames,
+  toVersioned,
+} from './postgres-sql.js'
+import { listenNotifier, type Notifier, pollNotifier } from './postgres-wake.js'
 
 /**
  * A result row, as drivers return them: column name to value.
@@ -133,56 +146,6 @@ export interface PostgresStore extends TokenStore {
   close(): Promise<void>
 }
 
-/** The default table name. */
-const DEFAULT_TABLE = 'bolt_token_sessions'
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/
-const MAX_TABLE_NAME = 55
-const CHANNEL_SUFFIX = '_changed'
-/** A TTL beyond a century is a mistake; it would also overflow PostgreSQL's interval. */
-const MAX_TTL_MS = 100 * 365 * 86_400_000
-
-interface TableNames {
-  /** `"schema"."table"` or `"table"`. */
-  quoted: string
-  /** The `LISTEN` channel: `<table>_changed`. */
-  channel: string
-  /** The index on `expires_at`. */
-  index: string
-}
-
-function tableNames(table: string): TableNames {
-  const parts = table.split('.')
-  const name = parts.at(-1) ?? ''
-  if (
-    parts.length > 2 ||
-    !parts.every((part) => IDENTIFIER.test(part)) ||
-    table.length > MAX_TABLE_NAME
-  ) {
-    throw new TypeError(
-      `createPostgresStore: table must be a lowercase SQL identifier (a-z, 0-9, _; not starting ` +
-        `with a digit), optionally schema-qualified, at most ${MAX_TABLE_NAME} characters, e.g. ` +
-        `"${DEFAULT_TABLE}" or "auth.${DEFAULT_TABLE}"; got ${JSON.stringify(table)}`,
-    )
-  }
-  return {
-    quoted: parts.map((part) => `"${part}"`).join('.'),
-    channel: `${table}${CHANNEL_SUFFIX}`,
-    index: `${name}_expires`,
-  }
-}
-
-function schemaStatements({ quoted, index }: TableNames): string[] {
-  return [
-    `CREATE TABLE IF NOT EXISTS ${quoted} (
-  key text PRIMARY KEY,
-  value text NOT NULL,
-  version bigint NOT NULL,
-  expires_at timestamptz NOT NULL
-)`,
-    `CREATE INDEX IF NOT EXISTS "${index}" ON ${quoted} (expires_at)`,
-  ]
-}
-
 /**
  * The DDL of the store's table, for those who create it in a migration (the store creates it
  * on first write otherwise): a table and an index, as statements ending in `;`.
@@ -198,245 +161,9 @@ export function postgresStoreSchema(table: string = DEFAULT_TABLE): string {
   return `${schemaStatements(tableNames(table)).join(';\n')};\n`
 }
 
-/** The store's statements on one table. Parameters: $1 key, $2 channel, then the rest. */
-function statements({ quoted }: TableNames) {
-  const expiresAt = `now() + $4::double precision * interval '1 millisecond'`
-  // A swept row has been expired for a minute: a polling waiter has seen its last version.
-  const sweepable = `expires_at < now() - interval '1 minute'`
-  return {
-    get: `SELECT value, version FROM ${quoted} WHERE key = $1 AND expires_at > now()`,
-    // A new key's version is the database clock in microseconds, and a revived one's is
-    // above both that and its old version: a key deleted and written again never repeats a
-    // version that a slow writer may still hold.
-    create: `WITH written AS (
-  INSERT INTO ${quoted} AS stored (key, value, version, expires_at)
-  VALUES ($1, $3, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint, ${expiresAt})
-  ON CONFLICT (key) DO UPDATE
-    SET value = excluded.value,
-        version = greatest(stored.version + 1, excluded.version),
-        expires_at = excluded.expires_at
-    WHERE stored.expires_at <= now()
-  RETURNING version
-)
-SELECT version, pg_notify($2, $1) AS notified FROM written`,
-    replace: `WITH written AS (
-  UPDATE ${quoted} SET value = $3, version = version + 1, expires_at = ${expiresAt}
-  WHERE key = $1 AND version = $5 AND expires_at > now()
-  RETURNING version
-)
-SELECT version, pg_notify($2, $1) AS notified FROM written`,
-    delete: `WITH written AS (
-  UPDATE ${quoted} SET value = '', version = version + 1, expires_at = now()
-  WHERE key = $1 AND expires_at > now()
-  RETURNING version
-)
-SELECT pg_notify($2, $1) AS notified FROM written`,
-    // Expired or not: a delete (a tombstone) must count as a change for a polling waiter.
-    versions: `SELECT key, version FROM ${quoted} WHERE key = ANY($1::text[])`,
-    sweep: `WITH swept AS (
-  DELETE FROM ${quoted} WHERE ${sweepable} AND key IN (
-    SELECT key FROM ${quoted} WHERE ${sweepable}
-    ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
-  )
-  RETURNING 1
-)
-SELECT count(*) AS swept FROM swept`,
-  }
-}
-
-function rowsOf(result: { rows: PostgresRow[] } | PostgresRow[]): PostgresRow[] {
-  return Array.isArray(result) ? result : result.rows
-}
-
-/** The error's SQLSTATE, as node-postgres and Neon's driver expose it. */
-function sqlState(error: unknown): unknown {
-  return typeof error === 'object' && error !== null
-    ? (error as { code?: unknown }).code
-    : undefined
-}
-
-const isUndefinedTable = (error: unknown) => sqlState(error) === '42P01'
-/** Two sessions creating the table at once: one of them loses on the catalog's unique index. */
-const isConcurrentCreate = (error: unknown) =>
-  sqlState(error) === '23505' || sqlState(error) === '42P07'
-
-function toVersioned(result: { rows: PostgresRow[] } | PostgresRow[]): VersionedValue | undefined {
-  const row = rowsOf(result)[0]
-  if (row === undefined || typeof row.value !== 'string') return undefined
-  return { value: row.value, version: Number(row.version) }
-}
-
-function absentIfNoTable(error: unknown): undefined {
-  if (isUndefinedTable(error)) return undefined
-  throw error
-}
-
 function positive(name: string, value: number): number {
   if (!(value > 0)) throw new TypeError(`createPostgresStore: ${name} must be > 0, got ${value}`)
   return value
-}
-
-/** How waiters wake: a `LISTEN` connection, or polling. */
-interface Notifier {
-  /** Resolves once a change of `key` made after it is sure to be reported. */
-  watch(key: string): Promise<void>
-  unwatch(key: string): void
-  close(): Promise<void>
-}
-
-interface ListenConnection {
-  client: PostgresListenClient
-  release(): Promise<void>
-}
-
-/**
- * One `LISTEN` for every key of the table. When the connection is lost, every waiter is
- * woken (changes may have been missed) and the store listens again, waking them once more.
- */
-function listenNotifier(
-  acquire: () => Promise<ListenConnection>,
-  channel: string,
-  retryMs: number,
-  wake: (key: string) => void,
-  wakeAll: () => void,
-  isWatching: () => boolean,
-): Notifier {
-  let active: Promise<ListenConnection> | undefined
-  let current: ListenConnection | undefined
-  let closed = false
-  let retry: ReturnType<typeof setTimeout> | undefined
-
-  async function start(): Promise<ListenConnection> {
-    const acquired = await acquire()
-    const { client } = acquired
-    let ended = false
-    const end = async () => {
-      if (ended) return
-      ended = true
-      client.removeListener('notification', onNotification as () => void)
-      client.removeListener('error', onLost)
-      client.removeListener('end', onLost)
-      await acquired.release()
-    }
-    const connection: ListenConnection = { client, release: end }
-    function onNotification(message: PostgresNotification) {
-      if (message.channel === channel && message.payload !== undefined) wake(message.payload)
-    }
-    function onLost() {
-      if (ended) return
-      end().catch(() => {})
-      if (current === connection) {
-        current = undefined
-        active = undefined
-      }
-      wakeAll()
-      relisten()
-    }
-    client.on('notification', onNotification)
-    client.on('error', onLost)
-    client.on('end', onLost)
-    try {
-      await client.query(`LISTEN "${channel}"`)
-    } catch (error) {
-      await end().catch(() => {})
-      throw error
-    }
-    current = connection
-    return connection
-  }
-
-  function listening(): Promise<ListenConnection> {
-    if (active === undefined) {
-      const starting = start()
-      active = starting
-      starting.catch(() => {
-        if (active === starting) active = undefined
-      })
-    }
-    return active
-  }
-
-  function relisten(): void {
-    if (closed || !isWatching() || retry !== undefined) return
-    retry = setTimeout(() => {
-      retry = undefined
-      if (closed || !isWatching()) return
-      listening().then(wakeAll, relisten)
-    }, retryMs)
-  }
-
-  async function close(): Promise<void> {
-    closed = true
-    clearTimeout(retry)
-    const connection = await active?.catch(() => undefined)
-    active = undefined
-    current = undefined
-    await connection?.release().catch(() => {})
-  }
-
-  return {
-    async watch() {
-      await listening()
-      // Closed while LISTEN was starting: give the connection back.
-      if (closed) await close()
-    },
-    unwatch() {},
-    close,
-  }
-}
-
-/** Reads the versions of the watched keys every `intervalMs`; a different one is a change. */
-function pollNotifier(
-  readVersions: (keys: string[]) => Promise<Map<string, string>>,
-  intervalMs: number,
-  wake: (key: string) => void,
-): Notifier {
-  /** The version last seen of each watched key, `''` when absent. */
-  const seen = new Map<string, string>()
-  const watched = new Set<string>()
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let closed = false
-
-  async function poll(): Promise<void> {
-    timer = undefined
-    const keys = [...seen.keys()]
-    if (closed || keys.length === 0) return
-    try {
-      const versions = await readVersions(keys)
-      for (const key of keys) {
-        const version = versions.get(key) ?? ''
-        if (!seen.has(key) || seen.get(key) === version) continue
-        seen.set(key, version)
-        wake(key)
-      }
-    } catch {
-      // the database is away: the next poll tries again, and the waiters re-read on their own
-    }
-    schedule()
-  }
-
-  function schedule(): void {
-    if (timer === undefined && !closed && seen.size > 0) timer = setTimeout(poll, intervalMs)
-  }
-
-  return {
-    async watch(key) {
-      watched.add(key)
-      if (seen.has(key)) return
-      const version = (await readVersions([key])).get(key) ?? ''
-      if (watched.has(key) && !seen.has(key)) seen.set(key, version)
-      schedule()
-    },
-    unwatch(key) {
-      watched.delete(key)
-      seen.delete(key)
-    },
-    async close() {
-      closed = true
-      clearTimeout(timer)
-      seen.clear()
-    },
-  }
 }
 
 /**
