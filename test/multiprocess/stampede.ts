@@ -14,12 +14,18 @@ import { exitWorker, request, spawnWorker } from './workers.js'
 const WORKERS = ['A', 'B', 'C', 'D']
 const CONCURRENCY = 50
 
-/** Registers the stampede on the store `shared` opens (a fresh one for the test). */
-export function stampedeTest(shared: () => SharedStore): void {
-  it(`${WORKERS.length} processes × ${CONCURRENCY} concurrent getAccessToken on an expired session: one refresh, one token`, {
+/**
+ * Registers the stampede on the store `shared` opens (a fresh one for the test, which may be
+ * async: it runs inside the test). `on` names the store in the title, e.g. `Deno KV on one
+ * SQLite file`.
+ */
+export function stampedeTest(shared: () => SharedStore | Promise<SharedStore>, on?: string): void {
+  const title = `${WORKERS.length} processes × ${CONCURRENCY} concurrent getAccessToken on an expired session: one refresh, one token`
+  it(on === undefined ? title : `${on}: ${title}`, {
     timeout: 30_000,
   }, async () => {
-    const { bolt, parent, sessionId, workerOptions } = await startExpiredSession({}, shared)
+    const opened = await shared()
+    const { bolt, parent, sessionId, workerOptions } = await startExpiredSession({}, () => opened)
     expect((await parent.getStatus(sessionId)).state).toBe('expired')
     // Hold the refresh answer back so that every worker finds the refresh in flight.
     bolt.injectFault({ type: 'delay', ms: 200 })
