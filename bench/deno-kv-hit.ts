@@ -16,9 +16,9 @@ import { EMULATOR_DEFAULTS } from '../src/emulator/options.js'
 import { deriveStoreKey } from '../src/manager/store-keys.js'
 import { createTokenManager } from '../src/manager/token-manager.js'
 import type { Section } from './context.js'
-import { heading, int, ratio, table } from './format.js'
+import { heading } from './format.js'
 import { measured } from './metrics.js'
-import { interleave, median, pairedRatios, runLoops } from './rounds.js'
+import { compareReads, listRatios } from './read-comparison.js'
 import { logInAll, sessionIds } from './sessions.js'
 
 const CONCURRENCY = 100
@@ -87,36 +87,15 @@ export const denoKvHit: Section = async ({ settings, emulator }) => {
       },
       get: (loop: number) => kv.get(copies[loop] as readonly string[]),
     }
-    const slice = (name: keyof typeof ops) => (durationMs: number) =>
-      runLoops(ops[name], durationMs, CONCURRENCY)
-    const roundMs = 1_500 * settings.scale
-    console.log(
-      `  entry: ${entryBytes} bytes; one @deno/kv handle for both variants; loop i reads session i; ` +
-        `${settings.rounds} rounds of ${roundMs} ms per variant in alternating ${250 * settings.scale} ms slices`,
-    )
-    const perRound = await interleave(
-      { manager: slice('manager'), get: slice('get') },
+    const compared = await compareReads(
+      settings,
+      { manager: ops.manager, raw: ops.get },
       {
-        rounds: settings.rounds,
-        roundMs,
-        sliceMs: 250 * settings.scale,
-        warmupMs: 750 * settings.scale,
+        concurrency: CONCURRENCY,
+        what: `entry: ${entryBytes} bytes; one @deno/kv handle for both variants`,
+        rawName: 'kv.get',
       },
     )
-    const vsGet = pairedRatios(perRound.manager, perRound.get)
-    const rows = perRound.manager.map((value, round) => [
-      String(round + 1),
-      int(value),
-      int(perRound.get[round] as number),
-      ratio(vsGet[round] as number),
-    ])
-    rows.push([
-      'median',
-      int(median(perRound.manager)),
-      int(median(perRound.get)),
-      ratio(median(vsGet)),
-    ])
-    console.log(table(['round', 'manager ops/s', 'raw kv.get ops/s', 'mgr/get'], rows))
     const shape = `${CONCURRENCY} concurrent loops on one @deno/kv handle (SQLite file), median of ${settings.rounds} interleaved rounds`
     return {
       'deno-kv.hit.reads': measured(
@@ -125,19 +104,19 @@ export const denoKvHit: Section = async ({ settings, emulator }) => {
         `${READS_COUNTED} valid-token reads, KV calls counted on the handle (get + getMany; ${writes} commits per read)`,
       ),
       'deno-kv.hit.ops': measured(
-        median(perRound.manager),
+        compared.manager,
         'ops/s',
         `getAccessToken on valid tokens, Deno KV store (one get of a ${entryBytes}-byte entry); ${shape}`,
       ),
       'deno-kv.raw-get.ops': measured(
-        median(perRound.get),
+        compared.raw,
         'ops/s',
         `raw @deno/kv get of a ${entryBytes}-byte Uint8Array (a copy of the same entry); ${shape}`,
       ),
       'deno-kv.hit.vs-raw-get': measured(
-        median(vsGet),
+        compared.ratio,
         '×',
-        `deno-kv.hit.ops / deno-kv.raw-get.ops, median of per-round ratios (${vsGet.map((r) => r.toFixed(3)).join(' ')})`,
+        `deno-kv.hit.ops / deno-kv.raw-get.ops, median of per-round ratios (${listRatios(compared.ratios)})`,
       ),
     }
   } finally {

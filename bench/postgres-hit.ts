@@ -16,9 +16,9 @@ import { EMULATOR_DEFAULTS } from '../src/emulator/options.js'
 import { deriveStoreKey } from '../src/manager/store-keys.js'
 import { createTokenManager, type TokenManager } from '../src/manager/token-manager.js'
 import type { Section } from './context.js'
-import { heading, int, ratio, table } from './format.js'
+import { heading } from './format.js'
 import { type Metric, measured, notMeasured } from './metrics.js'
-import { interleave, median, pairedRatios, runLoops } from './rounds.js'
+import { compareReads, listRatios } from './read-comparison.js'
 import { logInAll, sessionIds } from './sessions.js'
 
 /** The bench emulator runs on the defaults: the API key the managers' store keys derive from. */
@@ -121,52 +121,31 @@ async function readThroughput(
       if ((await pool.query(select, [keys[loop]])).rows.length !== 1) throw new Error('no row')
     },
   }
-  const slice = (name: keyof typeof ops) => (durationMs: number) =>
-    runLoops(ops[name], durationMs, CONCURRENCY)
-  const roundMs = 1_500 * settings.scale
-  console.log(
-    `  record: ${recordBytes} bytes; one pg.Pool for both variants; loop i reads session i; ` +
-      `${settings.rounds} rounds of ${roundMs} ms per variant in alternating ${250 * settings.scale} ms slices`,
-  )
-  const perRound = await interleave(
-    { manager: slice('manager'), select: slice('select') },
+  const compared = await compareReads(
+    settings,
+    { manager: ops.manager, raw: ops.select },
     {
-      rounds: settings.rounds,
-      roundMs,
-      sliceMs: 250 * settings.scale,
-      warmupMs: 750 * settings.scale,
+      concurrency: CONCURRENCY,
+      what: `record: ${recordBytes} bytes; one pg.Pool for both variants`,
+      rawName: 'SELECT',
     },
   )
-  const vsSelect = pairedRatios(perRound.manager, perRound.select)
-  const rows = perRound.manager.map((value, round) => [
-    String(round + 1),
-    int(value),
-    int(perRound.select[round] as number),
-    ratio(vsSelect[round] as number),
-  ])
-  rows.push([
-    'median',
-    int(median(perRound.manager)),
-    int(median(perRound.select)),
-    ratio(median(vsSelect)),
-  ])
-  console.log(table(['round', 'manager ops/s', 'raw SELECT ops/s', 'mgr/SELECT'], rows))
   const shape = `${CONCURRENCY} concurrent loops on one pg.Pool of ${POOL_SIZE}, median of ${settings.rounds} interleaved rounds`
   return {
     'postgres.hit.ops': measured(
-      median(perRound.manager),
+      compared.manager,
       'ops/s',
       `getAccessToken on valid tokens, PostgreSQL store (one SELECT of a ${recordBytes}-byte record); ${shape}`,
     ),
     'postgres.raw-select.ops': measured(
-      median(perRound.select),
+      compared.raw,
       'ops/s',
       `raw pool.query of the same SELECT by primary key (the same row, without expiry check); ${shape}`,
     ),
     'postgres.hit.vs-raw-select': measured(
-      median(vsSelect),
+      compared.ratio,
       '×',
-      `postgres.hit.ops / postgres.raw-select.ops, median of per-round ratios (${vsSelect.map((r) => r.toFixed(3)).join(' ')})`,
+      `postgres.hit.ops / postgres.raw-select.ops, median of per-round ratios (${listRatios(compared.ratios)})`,
     ),
   }
 }

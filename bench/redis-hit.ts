@@ -14,9 +14,9 @@ import { EMULATOR_DEFAULTS } from '../src/emulator/options.js'
 import { deriveStoreKey } from '../src/manager/store-keys.js'
 import { createTokenManager, type TokenManager } from '../src/manager/token-manager.js'
 import type { Section } from './context.js'
-import { heading, int, ratio, table } from './format.js'
+import { heading } from './format.js'
 import { type Metric, measured, notMeasured } from './metrics.js'
-import { interleave, median, pairedRatios, runLoops } from './rounds.js'
+import { compareReads, listRatios } from './read-comparison.js'
 import { logInAll, sessionIds } from './sessions.js'
 
 /** The bench emulator runs on the defaults: the API key the managers' store keys derive from. */
@@ -163,52 +163,31 @@ async function readThroughput(
     },
     get: (loop: number) => client.get(copies[loop] as string),
   }
-  const slice = (name: keyof typeof ops) => (durationMs: number) =>
-    runLoops(ops[name], durationMs, CONCURRENCY)
-  const roundMs = 1_500 * settings.scale
-  console.log(
-    `  record: ${recordBytes} bytes; one ioredis client for both variants; loop i reads session i; ` +
-      `${settings.rounds} rounds of ${roundMs} ms per variant in alternating ${250 * settings.scale} ms slices`,
-  )
-  const perRound = await interleave(
-    { manager: slice('manager'), get: slice('get') },
+  const compared = await compareReads(
+    settings,
+    { manager: ops.manager, raw: ops.get },
     {
-      rounds: settings.rounds,
-      roundMs,
-      sliceMs: 250 * settings.scale,
-      warmupMs: 750 * settings.scale,
+      concurrency: CONCURRENCY,
+      what: `record: ${recordBytes} bytes; one ioredis client for both variants`,
+      rawName: 'GET',
     },
   )
-  const vsGet = pairedRatios(perRound.manager, perRound.get)
-  const rows = perRound.manager.map((value, round) => [
-    String(round + 1),
-    int(value),
-    int(perRound.get[round] as number),
-    ratio(vsGet[round] as number),
-  ])
-  rows.push([
-    'median',
-    int(median(perRound.manager)),
-    int(median(perRound.get)),
-    ratio(median(vsGet)),
-  ])
-  console.log(table(['round', 'manager ops/s', 'raw GET ops/s', 'mgr/GET'], rows))
   const shape = `${CONCURRENCY} concurrent loops on one ioredis client, median of ${settings.rounds} interleaved rounds`
   return {
     'redis.hit.ops': measured(
-      median(perRound.manager),
+      compared.manager,
       'ops/s',
       `getAccessToken on valid tokens, Redis store (one GET of a ${recordBytes}-byte record); ${shape}`,
     ),
     'redis.raw-get.ops': measured(
-      median(perRound.get),
+      compared.raw,
       'ops/s',
       `raw ioredis GET of a ${recordBytes}-byte string (a copy of the same record); ${shape}`,
     ),
     'redis.hit.vs-raw-get': measured(
-      median(vsGet),
+      compared.ratio,
       '×',
-      `redis.hit.ops / redis.raw-get.ops, median of per-round ratios (${vsGet.map((r) => r.toFixed(3)).join(' ')})`,
+      `redis.hit.ops / redis.raw-get.ops, median of per-round ratios (${listRatios(compared.ratios)})`,
     ),
   }
 }

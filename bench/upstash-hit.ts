@@ -16,9 +16,9 @@ import { createTokenManager, type TokenManager } from '../src/manager/token-mana
 import type { UpstashServerStats } from '../test/support/upstash-server.js'
 import { type Child, type ChildMessage, spawnChild } from './child.js'
 import type { Section } from './context.js'
-import { heading, int, ratio, table } from './format.js'
+import { heading } from './format.js'
 import { type Metric, measured, notMeasured } from './metrics.js'
-import { interleave, median, pairedRatios, runLoops } from './rounds.js'
+import { compareReads, listRatios } from './read-comparison.js'
 import { logInAll, sessionIds } from './sessions.js'
 import type { UpstashServerReady } from './upstash-server-child.js'
 
@@ -122,53 +122,31 @@ async function readThroughput(
     },
     get: (loop: number) => client.get(copies[loop] as string),
   }
-  const slice = (name: keyof typeof ops) => (durationMs: number) =>
-    runLoops(ops[name], durationMs, CONCURRENCY)
-  const roundMs = 1_500 * settings.scale
-  console.log(
-    `  record: ${recordBytes} bytes; one @upstash/redis client (defaults: auto-pipelining) for both variants, ` +
-      `through the REST test server (its own process); loop i reads session i; ` +
-      `${settings.rounds} rounds of ${roundMs} ms per variant in alternating ${250 * settings.scale} ms slices`,
-  )
-  const perRound = await interleave(
-    { manager: slice('manager'), get: slice('get') },
+  const compared = await compareReads(
+    settings,
+    { manager: ops.manager, raw: ops.get },
     {
-      rounds: settings.rounds,
-      roundMs,
-      sliceMs: 250 * settings.scale,
-      warmupMs: 750 * settings.scale,
+      concurrency: CONCURRENCY,
+      what: `record: ${recordBytes} bytes; one @upstash/redis client (defaults: auto-pipelining) for both variants, through the REST test server (its own process)`,
+      rawName: 'GET',
     },
   )
-  const vsGet = pairedRatios(perRound.manager, perRound.get)
-  const rows = perRound.manager.map((value, round) => [
-    String(round + 1),
-    int(value),
-    int(perRound.get[round] as number),
-    ratio(vsGet[round] as number),
-  ])
-  rows.push([
-    'median',
-    int(median(perRound.manager)),
-    int(median(perRound.get)),
-    ratio(median(vsGet)),
-  ])
-  console.log(table(['round', 'manager ops/s', 'raw GET ops/s', 'mgr/GET'], rows))
   const shape = `${CONCURRENCY} concurrent loops on one @upstash/redis client through the REST test server, median of ${settings.rounds} interleaved rounds`
   return {
     'upstash.hit.ops': measured(
-      median(perRound.manager),
+      compared.manager,
       'ops/s',
       `getAccessToken on valid tokens, Upstash store (one GET of a ${recordBytes}-byte record); ${shape}`,
     ),
     'upstash.raw-get.ops': measured(
-      median(perRound.get),
+      compared.raw,
       'ops/s',
       `raw @upstash/redis GET of a ${recordBytes}-byte string (a copy of the same record); ${shape}`,
     ),
     'upstash.hit.vs-raw-get': measured(
-      median(vsGet),
+      compared.ratio,
       '×',
-      `upstash.hit.ops / upstash.raw-get.ops, median of per-round ratios (${vsGet.map((r) => r.toFixed(3)).join(' ')})`,
+      `upstash.hit.ops / upstash.raw-get.ops, median of per-round ratios (${listRatios(compared.ratios)})`,
     ),
   }
 }
