@@ -104,6 +104,7 @@ async function main(): Promise<boolean> {
       date,
       platform: `${process.platform}-${process.arch}`,
       redis: 'url' in redis ? redis.description : `none: ${redis.missing}`,
+      postgres: 'url' in postgres ? postgres.description : `none: ${postgres.missing}`,
       durationMs: {
         install: installMs === null ? null : Math.round(installMs),
         package: Math.round(packageMs),
@@ -112,7 +113,10 @@ async function main(): Promise<boolean> {
       },
       runtimes: rows,
     })
-    await updateReadme(README, rows, 'url' in redis ? redis.version : 'none (those runs failed)')
+    await updateReadme(README, rows, {
+      redis: 'url' in redis ? redis.version : 'none (those runs failed)',
+      postgres: 'url' in postgres ? postgres.version : 'none (those runs failed)',
+    })
     log('wrote runtimes/results.json and the README runtimes table')
   } else {
     log('--only: runtimes/results.json and the README are left as they were')

@@ -7,6 +7,8 @@ import pg from 'pg'
 /** A PostgreSQL to run against. */
 export interface MatrixPostgres {
   url: string
+  /** E.g. `15.20`. */
+  version: string
   /** E.g. `PostgreSQL 15.20 (postgres://postgres@127.0.0.1:5432/test)`. */
   description: string
 }
@@ -23,7 +25,8 @@ export async function acquirePostgres(): Promise<MatrixPostgres | { missing: str
   try {
     await client.connect()
     const { rows } = await client.query('SHOW server_version')
-    return { url, description: `PostgreSQL ${rows[0]?.server_version} (${shown})` }
+    const version = String(rows[0]?.server_version ?? 'unknown')
+    return { url, version, description: `PostgreSQL ${version} (${shown})` }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
     return { missing: `${shown} does not answer (${reason}); .ci/postgres starts one` }

@@ -75,7 +75,7 @@ const END = '<!-- runtimes:end -->'
 export async function updateReadme(
   path: string,
   rows: readonly RuntimeRow[],
-  redisVersion: string,
+  versions: { redis: string; postgres: string },
 ): Promise<void> {
   const readme = await readFile(path, 'utf8')
   const start = START.exec(readme)
@@ -87,7 +87,9 @@ export async function updateReadme(
     'Each runtime runs the same lifecycle smoke test (login → refresh → view-only → step-up →',
     'logout) on the packed package against the Bolt emulator on loopback, asserting states and',
     'error codes; the emulator then confirms two logins, one refresh and no refresh-token reuse',
-    `per run. The Redis store ran against Redis ${redisVersion}. workerd also serves the`,
+    `per run. The Redis store ran against Redis ${versions.redis}, the Upstash store against the same`,
+    `Redis through a test server speaking Upstash's REST protocol, the PostgreSQL store against`,
+    `PostgreSQL ${versions.postgres}, Deno KV on a local file and Durable Objects in workerd. workerd also serves the`,
     `[Hono example](${repositoryLink('examples/hono-workerd/')}) and its flow test. Produced by \`npm run test:runtimes\``,
     `on linux-x64 (see [runtimes/README.md](${repositoryLink('runtimes/README.md')})).`,
     '',
@@ -104,6 +106,7 @@ export async function writeResults(
     date: string
     platform: string
     redis: string
+    postgres: string
     durationMs: { install: number | null; package: number; runs: number; total: number }
     runtimes: readonly RuntimeRow[]
   },
