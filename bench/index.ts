@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import type { Section, SectionContext } from './context.js'
 import { denoKvHit } from './deno-kv-hit.js'
+import { durableObjectHit } from './durable-object-hit.js'
 import { startRemoteEmulator } from './emulator.js'
 import { heading, table } from './format.js'
 import { machineInfo } from './machine-info.js'
@@ -29,6 +30,7 @@ const sections: Record<SectionName, Section> = {
   'upstash-hit': upstashHit,
   'deno-kv-hit': denoKvHit,
   'postgres-hit': postgresHit,
+  'durable-object-hit': durableObjectHit,
   refresh,
   stampede,
   'memory-size': memorySize,

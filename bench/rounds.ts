@@ -2,9 +2,12 @@
  * Statistics and the timing loops every section shares: medians, percentiles, and variants
  * run in interleaved slices so that they share the same moments of a noisy machine.
  *
+ * No Node-only import: the Durable Objects section runs these loops inside workerd
+ * (bench/durable-object-worker.ts), where its store runs. `performance` is the global one
+ * (in Node the same object as `node:perf_hooks`'s).
+ *
  * @module
  */
-import { performance } from 'node:perf_hooks'
 
 /** What one timed stretch of a variant did. */
 export interface Slice {
@@ -83,10 +86,12 @@ export async function runSequential(
 /**
  * Lets the event loop run timers and I/O. A loop of already-settled promises runs on
  * microtasks alone and would starve them: sockets closed meanwhile by a peer would only be
- * noticed when reused.
+ * noticed when reused. (`setImmediate` in Node; a zero timeout in workerd, which has none.)
  */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
+  return new Promise((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  )
 }
 
 /** How {@link interleave} spends its time. */

@@ -12,6 +12,7 @@ export const SECTIONS = [
   'upstash-hit',
   'deno-kv-hit',
   'postgres-hit',
+  'durable-object-hit',
   'refresh',
   'stampede',
   'memory-size',

@@ -11,10 +11,15 @@ import {
   type SmokeContext,
   type SmokeTarget,
 } from './smoke-runner.js'
-import { type RunningWorkerd, smokeWorkerConfig, startWorkerd } from './workerd.js'
+import {
+  COMPATIBILITY_DATE,
+  type RunningWorkerd,
+  smokeWorkerConfig,
+  startWorkerd,
+} from './workerd.js'
 
-/** The compatibility date the workers run with. */
-export const COMPATIBILITY_DATE = '2026-11-01'
+/** The compatibility date the workers run with (defined next to `startWorkerd`). */
+export { COMPATIBILITY_DATE }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 

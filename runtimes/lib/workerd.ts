@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 
+/** The compatibility date every Worker we serve runs with (the runtime matrix, the benchmark). */
+export const COMPATIBILITY_DATE = '2026-11-01'
+
 /** A running workerd. */
 export interface RunningWorkerd {
   /** `http://127.0.0.1:<port>`. */
