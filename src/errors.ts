@@ -67,7 +67,7 @@ export interface BoltTokenErrorDetails {
   status?: number
   /** The OAuth `error` (or Bolt `.tag`) string from Bolt's answer, e.g. `invalid_grant`. */
   oauthError?: string
-  /** For `RATE_LIMITED`: how long Bolt asked us to wait, in milliseconds. */
+  /** For `RATE_LIMITED` (and a `503` with `Retry-After`): how long Bolt asked us to wait, in ms. */
   retryAfterMs?: number
   /** The underlying error (a network failure, a store failure). */
   cause?: unknown
@@ -95,7 +95,7 @@ export class BoltTokenError extends Error {
   readonly status?: number
   /** The OAuth error string from Bolt's answer, when there was one. */
   readonly oauthError?: string
-  /** For `RATE_LIMITED`: Bolt's `Retry-After`, in milliseconds. */
+  /** For `RATE_LIMITED` (and a `503` with `Retry-After`): how long to wait, in milliseconds. */
   readonly retryAfterMs?: number
 
   constructor(code: ErrorCode, message: string, details: BoltTokenErrorDetails = {}) {
@@ -293,4 +293,17 @@ const sessionChanges: Record<SessionChange, string> = {
 /** The error for an operation that other writers of the same session kept beating. */
 export function sessionChanged(change: SessionChange): BoltTokenError {
   return new BoltTokenError('SESSION_CHANGED', sessionChanges[change])
+}
+
+/**
+ * The error for a caller whose deadline came while it waited in this instance's line of
+ * refreshes (Bolt pushing back with `Retry-After`, or `maxRefreshesInFlight` busy): nothing was
+ * sent and the session is unchanged, so it is still refreshable.
+ */
+export function refreshQueueTimeout(retryAfterMs: number, ahead: number): BoltTokenError {
+  return new BoltTokenError(
+    'RATE_LIMITED',
+    `The refresh waited in this instance's line of token requests (${ahead} ahead of it, Bolt asking to slow down or maxRefreshesInFlight busy) until the call's deadline. Nothing was sent and the session is unchanged: retry after retryAfterMs (${retryAfterMs} ms).`,
+    { retryAfterMs },
+  )
 }

@@ -3,7 +3,8 @@ import { createEmulatorClock } from './clock.js'
 import { createFaultQueue } from './fault-queue.js'
 import { parseFault, resolveFaultOptions } from './faults.js'
 import { createIdempotencyRecords } from './idempotency.js'
-import { resolveOptions } from './options.js'
+import { resolveOptions, resolveRateLimit } from './options.js'
+import { createRateLimiter } from './rate-limit.js'
 import { BOLT_SCOPES, parseScopes } from './scopes.js'
 import { startServer } from './server.js'
 import { createSigningKeyRing } from './signing-keys.js'
@@ -68,6 +69,7 @@ export async function startBoltEmulator(options: BoltEmulatorOptions = {}): Prom
   })
 
   let emulator: BoltEmulator | undefined
+  let rateLimiter = config.rateLimit === false ? undefined : createRateLimiter(config.rateLimit)
   const server = await startServer(
     {
       authority,
@@ -83,6 +85,7 @@ export async function startBoltEmulator(options: BoltEmulatorOptions = {}): Prom
       signingKeys,
       jwksAvailable: () => jwksAvailable,
       emulator: () => emulator as BoltEmulator,
+      rateLimiter: () => rateLimiter,
     },
     config.port,
     config.host,
@@ -102,6 +105,9 @@ export async function startBoltEmulator(options: BoltEmulatorOptions = {}): Prom
         throw new TypeError('ms must be a finite number')
       }
       clock.advance(ms)
+    },
+    setRateLimit(limit) {
+      rateLimiter = limit === false ? undefined : createRateLimiter(resolveRateLimit(limit))
     },
     login(loginOptions = {}) {
       const { profile, state, scopes } = resolveLogin(loginOptions)

@@ -41,6 +41,7 @@ export {
   emulatorManagerOptions,
 } from './manager-options.js'
 export { EMULATOR_DEFAULTS } from './options.js'
+export type { EmulatorRateLimit } from './rate-limit.js'
 export { BOLT_SCOPES, type BoltScope } from './scopes.js'
 export { TOKEN_PATHS } from './token-endpoint.js'
 export { tokenHash } from './token-hash.js'

@@ -1,4 +1,5 @@
 import { rejectPromiseArguments } from '../promise-argument.js'
+import type { EmulatorRateLimit } from './rate-limit.js'
 import type { BoltEmulatorOptions } from './types.js'
 
 /**
@@ -26,6 +27,7 @@ export const EMULATOR_DEFAULTS = {
   refreshGraceMs: 0,
   reuseRevokesFamily: true,
   idTokenKid: false,
+  rateLimit: false,
 } as const
 
 /**
@@ -72,8 +74,25 @@ export function resolveOptions(options: BoltEmulatorOptions = {}): ResolvedEmula
   ) {
     throw new TypeError('idTokenIssuer must be a non-empty string')
   }
+  if (resolved.rateLimit !== false) resolveRateLimit(resolved.rateLimit)
   if (!Number.isFinite(resolved.now)) throw new TypeError('now must be a finite number of ms')
   return resolved
+}
+
+/** Checks a rate limit (the `rateLimit` option, or `setRateLimit`). @throws {TypeError} */
+export function resolveRateLimit(limit: EmulatorRateLimit): EmulatorRateLimit {
+  if (
+    typeof limit !== 'object' ||
+    limit === null ||
+    !isPositive(limit.perSecond) ||
+    !Number.isInteger(limit.inFlight) ||
+    limit.inFlight < 1
+  ) {
+    throw new TypeError(
+      'rateLimit must be false or { perSecond: a positive number, inFlight: a whole number of at least 1 }',
+    )
+  }
+  return limit
 }
 
 function isPositive(value: number): boolean {

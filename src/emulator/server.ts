@@ -14,6 +14,7 @@ import {
 import type { FaultQueue } from './fault-queue.js'
 import { BodyTooLargeError, errorReply, type Reply, readBody, sendReply } from './http.js'
 import { checkLocalRequest } from './local-request.js'
+import type { RateLimiter } from './rate-limit.js'
 import { describeTokenRequest, type RequestLog } from './stats.js'
 import { answerTokenRequest, TOKEN_PATHS, type TokenEndpointContext } from './token-endpoint.js'
 import type { BoltEmulator, EmulatorFault, FaultRoute } from './types.js'
@@ -28,6 +29,8 @@ export interface EmulatorServerContext
   log: RequestLog
   /** The emulator object, for the control API (it exists once the server listens). */
   emulator: () => BoltEmulator
+  /** The token endpoint's rate limit (the `rateLimit` option), if any. */
+  rateLimiter: () => RateLimiter | undefined
 }
 
 /** A listening emulator server. */
@@ -122,10 +125,21 @@ async function route(
   if (TOKEN_PATHS.includes(path)) {
     context.stats.tokenRequests += 1
     const entry = context.log.record(describeTokenRequest(path, body, context.clock.now()))
-    const answered = await answerWithFault(context, signal, 'token', req, res, () =>
-      answerTokenRequest(context, { method, headers: req.headers, body }),
-    )
-    if (answered !== undefined) entry.status = answered
+    const admission = context.rateLimiter()?.admit()
+    if (admission?.admitted === false) {
+      context.stats.rateLimited += 1
+      sendReply(res, admission.reply)
+      entry.status = admission.reply.status
+      return
+    }
+    try {
+      const answered = await answerWithFault(context, signal, 'token', req, res, () =>
+        answerTokenRequest(context, { method, headers: req.headers, body }),
+      )
+      if (answered !== undefined) entry.status = answered
+    } finally {
+      admission?.done()
+    }
     return
   }
   if (path === ACCOUNT_PATH || path.startsWith(`${ACCOUNT_PATH}/`)) {

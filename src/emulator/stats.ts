@@ -16,6 +16,7 @@ export function zeroStats(): EmulatorStats {
     accountWrites: 0,
     idempotentReplays: 0,
     jwksRequests: 0,
+    rateLimited: 0,
   }
 }
 

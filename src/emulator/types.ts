@@ -1,4 +1,5 @@
 import type { Address } from '../account/types.js'
+import type { EmulatorRateLimit } from './rate-limit.js'
 
 /**
  * Options of {@link startBoltEmulator}. Every option has a default; the defaults are Bolt's.
@@ -62,6 +63,13 @@ export interface BoltEmulatorOptions {
    * @default true
    */
   reuseRevokesFamily?: boolean
+  /**
+   * A rate limit on the token endpoint: `{ perSecond, inFlight }`, answered `429` with
+   * `Retry-After` (whole seconds) past either. Our choice, to play an expiry herd: Bolt
+   * publishes no limits. `false` for none.
+   * @default false
+   */
+  rateLimit?: EmulatorRateLimit | false
   /**
    * The `iss` claim of ID tokens. Bolt's example token says `http://api.bolt.com` while its
    * discovery document says `https://api.bolt.com`; set this to play that mismatch.
@@ -327,6 +335,8 @@ export interface EmulatorStats {
   idempotentReplays: number
   /** Requests to `GET /v3/oauth/jwks.json`, faulted ones too. */
   jwksRequests: number
+  /** Token requests answered `429` by the `rateLimit` option (counted in `tokenRequests` too). */
+  rateLimited: number
 }
 
 /**
@@ -392,6 +402,11 @@ export interface BoltEmulator {
    * `expires_in` to expire access tokens.
    */
   advanceClock(ms: number): void
+  /**
+   * Replaces the token endpoint's rate limit (the `rateLimit` option) from now on; `false`
+   * lifts it. Requests being answered are not counted against the new limit.
+   */
+  setRateLimit(limit: EmulatorRateLimit | false): void
   /**
    * Stands in for the login modal: the shopper logs in (the account is
    * created if new, and the profile fields given are applied) and the storefront

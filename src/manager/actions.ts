@@ -15,6 +15,7 @@ import type { Secret } from '../secret.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { MachineActions } from './machine-step.js'
 import type { ResolvedOptions } from './options.js'
+import type { RequestGate } from './request-gate.js'
 
 /** The parameters of each action the machine asks the manager to run. */
 export interface ActionParams {
@@ -61,6 +62,8 @@ export interface TokenRequesterDeps {
   endpoint: TokenEndpoint
   /** The manager's one safe emit: it never throws. */
   emit: (event: LifecycleEvent) => void
+  /** Paused when Bolt answers with `Retry-After` (see request-gate.ts). */
+  gate: Pick<RequestGate, 'pause' | 'answered'>
 }
 
 /** The outcome of one token request: Bolt's tokens, or the error it ended with. */
@@ -82,7 +85,7 @@ export interface RequestLease {
  * like the one that took the lease. A budget that cannot hold one whole attempt (`timeoutMs`)
  * sends nothing (DESIGN §5: a holder that cannot finish inside its lease does not start).
  */
-export function createTokenRequester({ options, endpoint, emit }: TokenRequesterDeps) {
+export function createTokenRequester({ options, endpoint, emit, gate }: TokenRequesterDeps) {
   return async function requestTokens(
     sessionId: string,
     grant: TokenGrant,
@@ -99,8 +102,10 @@ export function createTokenRequester({ options, endpoint, emit }: TokenRequester
     let answer: TokenAnswer
     try {
       answer = { tokens: await endpoint.request(grant, previous, budgetMs) }
+      gate.answered()
     } catch (thrown) {
       answer = { error: toBoltTokenError(thrown) }
+      if (answer.error.retryAfterMs !== undefined) gate.pause(answer.error.retryAfterMs)
     }
     emit({
       type: 'tokenRequest',

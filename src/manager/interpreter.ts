@@ -29,6 +29,7 @@ import { createLoginLogout } from './login-logout.js'
 import type { ResolvedOptions } from './options.js'
 import type { CachedSession } from './record-cache.js'
 import { createRefreshProtocol } from './refresh-protocol.js'
+import type { RequestGate } from './request-gate.js'
 import { createSessionIO, type LoadedSession } from './session-io.js'
 import { reviveSnapshot, type SessionRecord } from './session-record.js'
 import { createUnsavedTokens } from './unsaved-tokens.js'
@@ -41,6 +42,8 @@ export interface InterpreterDeps {
   owner: string
   /** The manager's one safe emit: it must never throw. */
   emit: (event: LifecycleEvent) => void
+  /** The line this manager's refreshes wait in (issue 16: the expiry herd). */
+  gate: RequestGate
 }
 
 /** What the token manager asks of the interpreter. */

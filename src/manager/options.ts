@@ -119,6 +119,15 @@ export interface TokenManagerOptions {
    */
   pollIntervalMs?: number
   /**
+   * How many refreshes this instance sends to Bolt at once; the others wait in line (first
+   * come, first served) before they take the session's lease. A `429` or `503` with
+   * `Retry-After` pauses the line for the time asked. A caller whose deadline comes while it
+   * waits gets `RATE_LIMITED` with `retryAfterMs`; nothing was sent and the session stays
+   * refreshable. Logins are not queued.
+   * @default 16
+   */
+  maxRefreshesInFlight?: number
+  /**
    * How failed token requests are retried (connection refused, 429, 5xx on refresh; never
    * a code exchange that may have reached Bolt): see `src/oauth/retry-policy.ts`. `false`
    * turns retries off.
@@ -269,6 +278,10 @@ export function resolveOptions(
   requirePositive('sessionTtlMs', sessionTtlMs)
   const pollIntervalMs = options.pollIntervalMs ?? 500
   requirePositive('pollIntervalMs', pollIntervalMs)
+  const maxRefreshesInFlight = options.maxRefreshesInFlight ?? 16
+  if (!Number.isInteger(maxRefreshesInFlight) || maxRefreshesInFlight < 1) {
+    throw invalid('maxRefreshesInFlight', 'must be a whole number of at least 1')
+  }
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function')
     throw invalid('clock', 'must be a function returning epoch milliseconds')
@@ -302,6 +315,7 @@ export function resolveOptions(
     leaseMs,
     sessionTtlMs,
     pollIntervalMs,
+    maxRefreshesInFlight,
   }
 }
 

@@ -25,6 +25,7 @@ import { createLateOutcomes, type RefreshOutcome } from './late-outcomes.js'
 import { createLeaseWaiter } from './lease-waiter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
+import type { ReleaseSlot, RequestGate } from './request-gate.js'
 import type { Committed, LoadedSession, SessionIO } from './session-io.js'
 import { stillAwaited, type UnsavedTokenMap, unsavedFor } from './unsaved-tokens.js'
 
@@ -39,6 +40,8 @@ export interface RefreshProtocolDeps {
   unsaved: UnsavedTokenMap
   /** The manager's one safe emit: it never throws. */
   emit: (event: LifecycleEvent) => void
+  /** The line refreshes wait in before they take a lease (the expiry herd). */
+  gate: RequestGate
 }
 
 /** A `getAccessToken` call's deadline, in lease lengths: one to wait out, one to hold. */
@@ -46,7 +49,7 @@ export const CALL_DEADLINE_LEASES = 2
 
 /** Creates the refresh protocol of one manager. */
 export function createRefreshProtocol(deps: RefreshProtocolDeps) {
-  const { options, newLease, io, requestTokens, emit } = deps
+  const { options, newLease, io, requestTokens, emit, gate } = deps
   const commitLate = createLateOutcomes(io)
   const { clock } = options
 
@@ -110,6 +113,8 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
     const waiter = createLeaseWaiter({ options, io, emit }, sessionId)
     // The lease our last compare-and-set tried to take, and how long that write took.
     const attempt: { lease: Lease | undefined; writeMs: number } = { lease: undefined, writeMs: 0 }
+    // This call's place among the instance's refreshes in flight (request-gate.ts), once taken.
+    let slot: ReleaseSlot | undefined
     try {
       for (;;) {
         if (left() <= 0) throw refreshWaitTimeout(deadlineMs)
@@ -157,6 +162,15 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
             if (startsRequest(decision)) {
               // Taking a lease with less than one attempt left would only hold everyone up.
               if (left() < options.timeoutMs) throw refreshWaitTimeout(deadlineMs)
+              if (slot === undefined) {
+                slot = gate.tryAcquire()
+                if (slot === undefined) {
+                  // The expiry herd: wait in line before taking the lease (never while holding
+                  // it), then read again, since another instance may have refreshed meanwhile.
+                  slot = await gate.acquire(left() - options.timeoutMs)
+                  continue
+                }
+              }
               attempt.lease = lease
             }
             const tokens = await act(sessionId, loaded, decision, now, left, attempt)
@@ -166,6 +180,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
       }
     } finally {
       waiter.stop()
+      slot?.()
     }
   }
 

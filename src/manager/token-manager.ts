@@ -3,6 +3,7 @@
  *
  * @module
  */
+
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import { BoltTokenError } from '../errors.js'
@@ -24,6 +25,7 @@ import { createInterpreter } from './interpreter.js'
 import { createLifecycleEmitter } from './lifecycle-events.js'
 import { log, logLifecycleEvent } from './logger.js'
 import { resolveOptions, type TokenManagerOptions } from './options.js'
+import { createRequestGate } from './request-gate.js'
 import type { AccessTokenOptions, SessionStatus, TokenManager } from './token-manager-types.js'
 
 export type {
@@ -80,20 +82,25 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     http: () => createFetchTransport(),
   })
   const lifecycle = createLifecycleEmitter((event) => logLifecycleEvent(resolved.logger, event))
+  const gate = createRequestGate(resolved.maxRefreshesInFlight)
   const interpreter = createInterpreter({
     options: resolved,
     endpoint: createTokenEndpoint({
       ...resolved,
-      onRetry: (attempt, error, delayMs) =>
+      onRetry: (attempt, error, delayMs) => {
+        // Bolt asked this instance to slow down: every refresh waits, not only this one.
+        if (error.retryAfterMs !== undefined) gate.pause(error.retryAfterMs)
         log(
           resolved.logger,
           'info',
           { attempt, code: error.code, status: error.status, delayMs },
           'retrying a token request',
-        ),
+        )
+      },
     }),
     owner: globalThis.crypto.randomUUID(),
     emit: lifecycle.emit,
+    gate,
   })
   const { clock, refreshSkewMs } = resolved
   const identityOf = createIdentityReader({

@@ -223,7 +223,9 @@ export function errorFromResponse(
   } else code = status >= 400 ? 'INVALID_REQUEST' : 'INVALID_RESPONSE'
 
   const retryAfterMs =
-    code === 'RATE_LIMITED' ? parseRetryAfter(response.headers['retry-after'], now) : undefined
+    code === 'RATE_LIMITED' || status === 503
+      ? parseRetryAfter(response.headers['retry-after'], now)
+      : undefined
   const what = [`status ${status}`, ...(oauthError === undefined ? [] : [oauthError])].join(', ')
   const said = description === undefined ? '' : `: "${description}"`
   const contentType = response.headers['content-type']

@@ -120,6 +120,7 @@ describe('control API over HTTP', () => {
       accountWrites: 0,
       idempotentReplays: 0,
       jwksRequests: 0,
+      rateLimited: 0,
     })
     const requests = await control(bolt, 'GET', 'requests')
     expect((requests.json as unknown as unknown[]).length).toBe(2)

@@ -73,6 +73,7 @@ describe('emulator lifecycle', () => {
         accountWrites: 0,
         idempotentReplays: 0,
         jwksRequests: 0,
+        rateLimited: 0,
       })
       const requests = bolt.requests
       expect(requests.map(({ at, ...rest }) => rest)).toEqual([
