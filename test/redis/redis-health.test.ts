@@ -118,6 +118,29 @@ describe('eviction is loud', () => {
   }
 
   itWithOwnRedisServer(
+    "the warnings go to the merchant's logger as docs/redis.md shows",
+    async () => {
+      const server = await ownServer('--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru')
+      const url = server.url
+      const lines: unknown[][] = []
+      const logger = { warn: (...line: unknown[]) => lines.push(line) }
+      // docs/redis.md quotes from here to the next blank line
+      const redis = new Redis(url, { commandTimeout: 1_000 })
+      const store = createRedisStore(redis, {
+        onWarning: (warning) => logger.warn({ code: warning.code }, warning.message),
+      })
+
+      clients.push(redis)
+      stores.push(store)
+      await store.get('s1')
+      await checkAnswered(redis)
+      expect(lines).toEqual([
+        [{ code: 'EVICTION_POSSIBLE' }, evictionLine(server.port, 'allkeys-lru', 67_108_864)],
+      ])
+    },
+  )
+
+  itWithOwnRedisServer(
     'noeviction with a maxmemory, or an evicting policy without one: no warning',
     async () => {
       for (const args of [
@@ -243,6 +266,10 @@ describe('an unreachable Redis fails fast and says where', () => {
     const { store, warnings } = watchedStore(redis)
     const tokens = managerFor(bolt, createFetchTransport(), { store })
 
+    const read = await rejection(tokens.getAccessToken('s1'))
+    expect(read.message).toBe(
+      `The session store (Redis at 127.0.0.1:${port}) failed to read the session; nothing was changed. Retry later and check the store.`,
+    )
     for (const call of [
       () => tokens.getAccessToken('s1'),
       () => logIn(bolt, tokens, 's1'),
