@@ -2,7 +2,7 @@
 // when the server may evict live sessions (and once when it cannot check), shows what eviction
 // and a full `noeviction` server do to sessions, warns once about a client without
 // commandTimeout, and fails fast against an unreachable Redis naming its host and port.
-import { Redis, type RedisOptions } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import {
@@ -13,6 +13,7 @@ import {
 import { itWithOwnRedisServer } from '../faults/redis-fault-kit.js'
 import { logIn, managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
 import { randomPrefix } from '../support/redis.js'
+import { describeRedisCluster, startRedisCluster } from '../support/redis-cluster.js'
 import {
   freePort,
   type RedisServerProcess,
@@ -305,4 +306,41 @@ describe('an unreachable Redis fails fast and says where', () => {
       warn.mockRestore()
     }
   })
+})
+
+describeRedisCluster('eviction is loud on a cluster', () => {
+  it("reads every master's policy and names the one that may evict", async () => {
+    const cluster = await startRedisCluster({ masters: 2 })
+    try {
+      const [safe, evicting] = cluster.nodes as [
+        (typeof cluster.nodes)[0],
+        (typeof cluster.nodes)[0],
+      ]
+      await client(`redis://127.0.0.1:${safe.port}`).config('SET', 'maxmemory', '64mb')
+      const admin = client(`redis://127.0.0.1:${evicting.port}`)
+      await admin.config('SET', 'maxmemory', '64mb')
+      await admin.config('SET', 'maxmemory-policy', 'volatile-lru')
+      const redis = new Cluster(cluster.nodes, { redisOptions: { commandTimeout: 2_000 } })
+      const warnings: RedisStoreWarning[] = []
+      const store = createRedisStore(redis, { onWarning: (warning) => warnings.push(warning) })
+      try {
+        // The first use may come before the client knows the masters: a later use checks.
+        for (let use = 0; use < 3; use++) await store.get(`s${use}`)
+        await expect.poll(() => warnings.length).toBe(1)
+        for (let use = 0; use < 3; use++) await store.get(`s${use}`)
+        await Promise.all(redis.nodes('master').map((node) => node.ping()))
+        expect(warnings).toEqual([
+          {
+            code: 'EVICTION_POSSIBLE',
+            message: evictionLine(evicting.port, 'volatile-lru', 67_108_864),
+          },
+        ])
+      } finally {
+        await store.close()
+        redis.disconnect()
+      }
+    } finally {
+      await cluster.stop()
+    }
+  }, 30_000)
 })
