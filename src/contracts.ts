@@ -61,6 +61,10 @@ export interface CompareAndSetOptions {
  * - an expired key reads as absent (`undefined`) and counts as absent for `compareAndSet`;
  * - every successful write or delete notifies the key's subscribers (possibly in other
  *   processes); a notification is a hint to re-read, never the data itself.
+ *
+ * A store may set a string `storeLocation` on the errors it throws, saying where it is
+ * (`Redis at 127.0.0.1:6379`), without any credential: the manager's `STORE_UNAVAILABLE`
+ * message names it. The error itself stays on `cause`; its message is never copied.
  * @group Stores
  */
 export interface TokenStore {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { quoteServerText } from './oauth/redact.js'
+import { excerpt, quoteServerText } from './oauth/redact.js'
 
 /**
  * Stable error codes. Switch on these, never on messages.
@@ -208,11 +208,23 @@ export function scopeRequired(): BoltTokenError {
   )
 }
 
+/**
+ * ` (Redis at 127.0.0.1:6379)`: where the store that threw `cause` is, when the store says so
+ * through the error's `storeLocation` (the `TokenStore` contract); else ''. A store names hosts
+ * and ports there, never a credential; the cause's own message is not copied (it may quote
+ * what the command carried).
+ */
+function storeLocationOf(cause: unknown): string {
+  if (typeof cause !== 'object' || cause === null) return ''
+  const location = (cause as { storeLocation?: unknown }).storeLocation
+  return typeof location === 'string' && location !== '' ? ` (${excerpt(location, 160)})` : ''
+}
+
 /** The error for a failed store operation; nothing was changed. */
 export function storeUnavailable(action: string, cause: unknown): BoltTokenError {
   return new BoltTokenError(
     'STORE_UNAVAILABLE',
-    `The session store failed to ${action}; nothing was changed. Retry later and check the store.`,
+    `The session store${storeLocationOf(cause)} failed to ${action}; nothing was changed. Retry later and check the store.`,
     { cause },
   )
 }
@@ -221,7 +233,7 @@ export function storeUnavailable(action: string, cause: unknown): BoltTokenError
 export function storeWriteFailed(cause: unknown): BoltTokenError {
   return new BoltTokenError(
     'STORE_UNAVAILABLE',
-    'The session store failed while saving the session; the write may or may not have landed (the version check keeps any late write from overwriting a newer one). Retry later and check the store.',
+    `The session store${storeLocationOf(cause)} failed while saving the session; the write may or may not have landed (the version check keeps any late write from overwriting a newer one). Retry later and check the store.`,
     { cause },
   )
 }
@@ -236,7 +248,7 @@ export function loginNotConfirmed(cause: unknown, kept: boolean): BoltTokenError
     : 'The session changed since (another login, a logout or a refresh), so the login may or may not be in it: check getStatus, and show the login modal again if the shopper is not logged in.'
   return new BoltTokenError(
     'STORE_UNAVAILABLE',
-    `Bolt accepted the login, but the session store failed while saving it and cannot tell whether the save landed. Do not send this code again: Bolt would take it for a replay and revoke the session. ${then}`,
+    `Bolt accepted the login, but the session store${storeLocationOf(cause)} failed while saving it and cannot tell whether the save landed. Do not send this code again: Bolt would take it for a replay and revoke the session. ${then}`,
     { cause },
   )
 }

@@ -16,6 +16,12 @@
 import type { Cluster, Redis } from 'ioredis'
 import type { CompareAndSetOptions, TokenStore, VersionedValue } from '../../src/contracts.js'
 import {
+  createRedisHealth,
+  guarded,
+  type RedisStoreWarning,
+  warnOnConsole,
+} from './redis-health.js'
+import {
   COMPARE_AND_SET_SCRIPT,
   channelOf as channelName,
   DEFAULT_PREFIX,
@@ -27,11 +33,21 @@ import {
   ttlArgument,
 } from './redis-protocol.js'
 
+export type { RedisStoreWarning } from './redis-health.js'
+
 /**
  * Options of {@link createRedisStore}.
  * @group Stores
  */
 export interface RedisStoreOptions {
+  /**
+   * Receives the store's warnings, each at most once per store: a client without
+   * `commandTimeout` (at creation), a server that may evict live sessions or that refused the
+   * check (`CONFIG GET maxmemory*` on first use). See {@link RedisStoreWarning}.
+   * @default `console.warn` of the warning's message
+   * @example `onWarning: (warning) => logger.warn({ code: warning.code }, warning.message)`
+   */
+  onWarning?: (warning: RedisStoreWarning) => void
   /**
    * Prefix of every key and channel: isolates applications sharing one Redis.
    * @default 'bolt-tokens:'
@@ -112,7 +128,9 @@ function withoutArgs(error: unknown): unknown {
  * closed by `close()`.
  *
  * Give the client a `commandTimeout` so that an unreachable Redis fails fast
- * (`STORE_UNAVAILABLE`) instead of queueing.
+ * (`STORE_UNAVAILABLE`, naming the host and port) instead of queueing; without one the store
+ * warns once. On first use it also checks that the server cannot evict live sessions (see
+ * {@link RedisStoreWarning}).
  *
  * @example
  * ```ts
@@ -129,6 +147,8 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
   const defaultTtlMs = options.ttlMs ?? DEFAULT_TTL_MS
   const dataKey = (key: string) => dataKeyOf(prefix, key)
   const channelOf = (key: string) => channelName(prefix, key)
+  const health = createRedisHealth(client, options.onWarning ?? warnOnConsole)
+  const absentOrLocated = (error: unknown) => absentIfWrongType(health.located(error))
 
   let sharded: Promise<boolean> | undefined
   const isSharded = () => {
@@ -185,10 +205,10 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
     })
   }
 
-  return {
+  const store: RedisStore = {
     // Not async: the valid-token path, where every extra promise hop costs throughput.
     get(key): Promise<VersionedValue | undefined> {
-      return client.get(dataKey(key)).then(parseRecord, absentIfWrongType)
+      return client.get(dataKey(key)).then(parseRecord, absentOrLocated)
     },
 
     async compareAndSet(
@@ -245,4 +265,5 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
       if (connection !== undefined) await connection.quit().catch(() => connection.disconnect())
     },
   }
+  return guarded(store, health)
 }
