@@ -292,11 +292,14 @@ function definedOnly(expected: ExpectedError): Record<string, unknown> {
  * The session still works: the next call refreshes once, presenting the refresh token it
  * kept, and the session is view-only with a new access token.
  */
-export async function expectNextCallRefreshes(scene: RefreshScene): Promise<void> {
+export async function expectNextCallRefreshes(
+  scene: RefreshScene,
+  tokens: Pick<RefreshScene['tokens'], 'getAccessToken'> = scene.tokens,
+): Promise<void> {
   scene.bolt.clearFaults()
   scene.http.refuse = false
   const requestsBefore = scene.bolt.requests.length
-  const token = await scene.tokens.getAccessToken(SESSION)
+  const token = await tokens.getAccessToken(SESSION)
   const next = scene.bolt.requests.slice(requestsBefore)
   expect(next).toEqual([
     expect.objectContaining({
