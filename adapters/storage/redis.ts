@@ -43,6 +43,24 @@ export interface RedisStoreOptions {
    * @default 30 days
    */
   ttlMs?: number
+  /**
+   * Replicas that must acknowledge every write before it counts as done. After each
+   * compare-and-set that wrote (taking a refresh lease as much as storing its rotation: a lease
+   * lost in a failover lets two instances refresh), the store sends `WAIT replicas
+   * replicaTimeoutMs` on the connection that wrote, and throws when fewer replicas acknowledged
+   * it. The manager then keeps a refresh's rotated tokens in memory, hands them to its callers,
+   * and saves them again, fenced by version, before the session is written by anyone else
+   * (see "Failover" in docs/redis.md). `0`: no waiting (Redis replicates asynchronously, and a
+   * failover may lose the last writes).
+   * @default 0
+   */
+  replicas?: number
+  /**
+   * How long `WAIT` may block for the acknowledgements of {@link replicas}, in milliseconds
+   * (Redis's `0`, wait forever, is not accepted). Keep it below the client's `commandTimeout`.
+   * @default 500
+   */
+  replicaTimeoutMs?: number
 }
 
 /**
@@ -95,6 +113,55 @@ async function evalScript(
 }
 
 /**
+ * A compare-and-set followed by `WAIT`, on the connection that wrote: `WAIT` counts the replicas
+ * that acknowledged this connection's writes, so it must travel on the same one. A pipeline
+ * keeps the commands together: on a standalone (or Sentinel) client that is its one connection,
+ * on a `Cluster` the connection to the node of the pipeline's key. `CLIENT ID` before and after
+ * proves no reconnect came between (ioredis resends unanswered commands on a new connection,
+ * where `WAIT` would count acknowledgements of nothing). Returns the script's answer; throws
+ * when it wrote and fewer than `replicas` acknowledged. Never names the value.
+ */
+async function evalAndWait(
+  client: Client,
+  script: string,
+  keys: string[],
+  args: (string | number)[],
+  replicas: number,
+  replicaTimeoutMs: number,
+): Promise<unknown> {
+  const run = async (byHash: boolean) => {
+    const pipeline = client.pipeline()
+    pipeline.call('CLIENT', 'ID')
+    if (byHash) pipeline.evalsha(await scriptSha(script), keys.length, ...keys, ...args)
+    else pipeline.eval(script, keys.length, ...keys, ...args)
+    pipeline.call('WAIT', replicas, replicaTimeoutMs)
+    pipeline.call('CLIENT', 'ID')
+    return (await pipeline.exec()) ?? []
+  }
+  let replies = await run(true)
+  const scriptError = replies[1]?.[0]
+  if (scriptError instanceof Error && scriptError.message.startsWith('NOSCRIPT')) {
+    replies = await run(false)
+  }
+  const [before, written, acknowledged, after] = replies
+  if (written?.[0]) throw withoutArgs(written[0])
+  const result = written?.[1]
+  // A fenced compare-and-set wrote nothing: nothing to wait for.
+  if (result === null || result === undefined) return result
+  const sameConnection = before?.[0] == null && after?.[0] == null && before?.[1] === after?.[1]
+  const acks = acknowledged?.[0] == null ? Number(acknowledged?.[1]) : 0
+  if (sameConnection && acks >= replicas) return result
+  const why = !sameConnection
+    ? 'the connection changed before WAIT answered'
+    : acknowledged?.[0] != null
+      ? `WAIT failed (${(acknowledged[0] as Error).message})`
+      : `${acks} of ${replicas} replica(s) acknowledged it within ${replicaTimeoutMs} ms`
+  throw new Error(
+    `Redis accepted the write but did not confirm its replication: ${why}. A failover now may lose it.`,
+  )
+}
+
+/**
  * ioredis attaches the failed command, arguments included, to its errors: for a write that
  * is the whole session record, tokens and all. Nothing of it may travel on as a `cause`.
  */
@@ -127,6 +194,16 @@ function withoutArgs(error: unknown): unknown {
 export function createRedisStore(client: Client, options: RedisStoreOptions = {}): RedisStore {
   const prefix = options.prefix ?? DEFAULT_PREFIX
   const defaultTtlMs = options.ttlMs ?? DEFAULT_TTL_MS
+  const replicas = options.replicas ?? 0
+  const replicaTimeoutMs = options.replicaTimeoutMs ?? 500
+  if (!Number.isInteger(replicas) || replicas < 0) {
+    throw new TypeError(`createRedisStore: replicas must be a whole number ≥ 0 (got ${replicas})`)
+  }
+  if (!Number.isInteger(replicaTimeoutMs) || replicaTimeoutMs <= 0) {
+    throw new TypeError(
+      `createRedisStore: replicaTimeoutMs must be a whole number of milliseconds > 0 (got ${replicaTimeoutMs})`,
+    )
+  }
   const dataKey = (key: string) => dataKeyOf(prefix, key)
   const channelOf = (key: string) => channelName(prefix, key)
 
@@ -197,12 +274,19 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
       { expectedVersion, ttlMs = defaultTtlMs }: CompareAndSetOptions,
     ) {
       const ttl = ttlArgument(ttlMs)
-      const result = await evalScript(
-        client,
-        COMPARE_AND_SET_SCRIPT,
-        [dataKey(key), channelOf(key)],
-        [String(expectedVersion), value, ttl, (await isSharded()) ? '1' : '0'],
-      )
+      const keys = [dataKey(key), channelOf(key)]
+      const args = [String(expectedVersion), value, ttl, (await isSharded()) ? '1' : '0']
+      const result =
+        replicas > 0
+          ? await evalAndWait(
+              client,
+              COMPARE_AND_SET_SCRIPT,
+              keys,
+              args,
+              replicas,
+              replicaTimeoutMs,
+            )
+          : await evalScript(client, COMPARE_AND_SET_SCRIPT, keys, args)
       return result === null ? undefined : Number(result)
     },
 
