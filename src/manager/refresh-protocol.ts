@@ -26,7 +26,12 @@ import { createLeaseWaiter } from './lease-waiter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
 import type { Committed, LoadedSession, SessionIO } from './session-io.js'
-import { stillAwaited, type UnsavedTokenMap, unsavedFor } from './unsaved-tokens.js'
+import {
+  stillAwaited,
+  type UnsavedTokenMap,
+  type UnsavedTokens,
+  unsavedFor,
+} from './unsaved-tokens.js'
 
 /** What the refresh protocol needs. */
 export interface RefreshProtocolDeps {
@@ -40,6 +45,10 @@ export interface RefreshProtocolDeps {
   /** The manager's one safe emit: it never throws. */
   emit: (event: LifecycleEvent) => void
 }
+
+/** The first and the longest wait before {@link createRefreshProtocol}'s own save of unsaved tokens. */
+const SAVE_RETRY_FIRST_MS = 100
+const SAVE_RETRY_MAX_MS = 1_000
 
 /** A `getAccessToken` call's deadline, in lease lengths: one to wait out, one to hold. */
 export const CALL_DEADLINE_LEASES = 2
@@ -232,11 +241,15 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
       // on its next call. Other instances see the refresh in flight and, after the lease,
       // retry the spent refresh token once (DESIGN §5 rule 5).
       const lease = locked.snapshot.context.lease
-      if (lease !== null) unsaved.set(sessionId, { event: 'REFRESH_SUCCEEDED', tokens, lease })
+      if (lease !== null) {
+        const held: UnsavedTokens = { event: 'REFRESH_SUCCEEDED', tokens, lease }
+        unsaved.set(sessionId, held)
+        saveSoon(sessionId, held)
+      }
       report(
         sessionId,
         storeError,
-        'The refreshed tokens could not be saved. The caller got the new access token; this instance saves the tokens on its next call for this session.',
+        'The refreshed tokens could not be saved. The caller got the new access token; this instance saves the tokens on its next call for this session, or by itself before its lease ends.',
       )
       return tokens
     }
@@ -261,6 +274,34 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
       emit({ type: 'downgrade', sessionId, at: clock() })
     }
     return tokens
+  }
+
+  /**
+   * Saves a refresh's unsaved tokens without waiting for a caller: when the session is next
+   * read on this instance may come after the lease has ended, and another instance would then
+   * take the refresh over and present the refresh token Bolt has spent (a write the store
+   * acknowledged and lost in a failover leaves the session just so). Retried, backing off,
+   * while the session still shows this refresh and until a lease length after the lease's
+   * end; the first read that finds it saves the tokens as a call would, fenced by version.
+   */
+  function saveSoon(sessionId: string, held: UnsavedTokens): void {
+    const giveUpAt = held.lease.until + options.leaseMs
+    const attempt = (delayMs: number) => {
+      const timer = setTimeout(async () => {
+        if (unsaved.get(sessionId) !== held || clock() > giveUpAt) return
+        try {
+          const loaded = await io.load(sessionId)
+          // The session moved on (saved by a call, taken over): nothing left to do here.
+          if (unsavedFor(held, loaded) === undefined) return
+          await ensureFresh(sessionId, undefined, loaded)
+        } catch {
+          attempt(Math.min(delayMs * 2, SAVE_RETRY_MAX_MS))
+        }
+      }, delayMs)
+      // Never keeps a process alive on its own.
+      ;(timer as { unref?: () => void }).unref?.()
+    }
+    attempt(SAVE_RETRY_FIRST_MS)
   }
 
   /** A refresh Bolt refused or that failed: recorded, then the error is the caller's answer. */
