@@ -68,11 +68,14 @@ export interface RedisStoreOptions {
  * @group Stores
  */
 export interface RedisStore extends TokenStore {
-  /** Closes the subscriber connection this store opened. Your client stays open. */
+  /** Closes the connections this store opened (subscriber, writers). Your client stays open. */
   close(): Promise<void>
 }
 
 type Client = Redis | Cluster
+
+/** Connections a store with `replicas` writes through at most (each blocks during its WAIT). */
+const WRITE_CONNECTIONS = 8
 
 /** A key of another type: a foreign or corrupt record, which reads as absent (the script agrees). */
 function isWrongType(error: unknown): boolean {
@@ -176,7 +179,7 @@ function withoutArgs(error: unknown): unknown {
 /**
  * Creates a {@link TokenStore} on your ioredis client (`Redis` or `Cluster`). The store
  * never closes your client; it opens one extra connection (a duplicate) for notifications,
- * closed by `close()`.
+ * and with `replicas` up to 8 more for writes, closed by `close()`.
  *
  * Give the client a `commandTimeout` so that an unreachable Redis fails fast
  * (`STORE_UNAVAILABLE`) instead of queueing.
@@ -214,6 +217,33 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
       throw error
     })
     return sharded
+  }
+
+  // With `replicas`, writes go through connections of their own: WAIT blocks the connection it
+  // is sent on until the replicas answer, so reads (the valid-token path) must not queue
+  // behind it, nor writes behind each other's WAIT: a small pool, one write at a time each.
+  const writers: Client[] = []
+  const idleWriters: Client[] = []
+  const writerQueue: ((writer: Client) => void)[] = []
+  async function withWriter<T>(use: (writer: Client) => Promise<T>): Promise<T> {
+    let writer = idleWriters.pop()
+    if (writer === undefined && writers.length < WRITE_CONNECTIONS) {
+      const created: Client = client.isCluster
+        ? (client as Cluster).duplicate()
+        : (client as Redis).duplicate()
+      // Errors surface through the commands' rejections; without a listener ioredis logs them.
+      created.on('error', () => {})
+      writers.push(created)
+      writer = created
+    }
+    const mine = writer ?? (await new Promise<Client>((resolve) => writerQueue.push(resolve)))
+    try {
+      return await use(mine)
+    } finally {
+      const next = writerQueue.shift()
+      if (next !== undefined) next(mine)
+      else if (writers.includes(mine)) idleWriters.push(mine)
+    }
   }
 
   let subscriber: Client | undefined
@@ -278,13 +308,8 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
       const args = [String(expectedVersion), value, ttl, (await isSharded()) ? '1' : '0']
       const result =
         replicas > 0
-          ? await evalAndWait(
-              client,
-              COMPARE_AND_SET_SCRIPT,
-              keys,
-              args,
-              replicas,
-              replicaTimeoutMs,
+          ? await withWriter((writer) =>
+              evalAndWait(writer, COMPARE_AND_SET_SCRIPT, keys, args, replicas, replicaTimeoutMs),
             )
           : await evalScript(client, COMPARE_AND_SET_SCRIPT, keys, args)
       return result === null ? undefined : Number(result)
@@ -326,6 +351,9 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
       const connection = subscriber
       subscriber = undefined
       channels.clear()
+      const opened = writers.splice(0)
+      idleWriters.length = 0
+      await Promise.all(opened.map((writer) => writer.quit().catch(() => writer.disconnect())))
       if (connection !== undefined) await connection.quit().catch(() => connection.disconnect())
     },
   }

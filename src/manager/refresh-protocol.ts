@@ -48,7 +48,7 @@ export interface RefreshProtocolDeps {
 
 /** The first and the longest wait before {@link createRefreshProtocol}'s own save of unsaved tokens. */
 const SAVE_RETRY_FIRST_MS = 100
-const SAVE_RETRY_MAX_MS = 1_000
+const SAVE_RETRY_MAX_MS = 500
 
 /** A `getAccessToken` call's deadline, in lease lengths: one to wait out, one to hold. */
 export const CALL_DEADLINE_LEASES = 2
@@ -277,26 +277,29 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
   }
 
   /**
-   * Saves a refresh's unsaved tokens without waiting for a caller: when the session is next
-   * read on this instance may come after the lease has ended, and another instance would then
-   * take the refresh over and present the refresh token Bolt has spent (a write the store
-   * acknowledged and lost in a failover leaves the session just so). Retried, backing off,
-   * while the session still shows this refresh and until a lease length after the lease's
-   * end; the first read that finds it saves the tokens as a call would, fenced by version.
+   * Saves a refresh's unsaved tokens without waiting for a caller: the session's next call on
+   * this instance may come after the lease has ended, and another instance would then take the
+   * refresh over and present the refresh token Bolt has spent (a write the store acknowledged
+   * and lost in a failover leaves the session just so). Until a lease length after the lease's
+   * end, or until a save of them is confirmed, the instance reads the session now and then
+   * and, whenever it shows this refresh again (a failover may bring it back after a save that
+   * landed but was not confirmed), saves the tokens as a call would, fenced by version.
    */
   function saveSoon(sessionId: string, held: UnsavedTokens): void {
     const giveUpAt = held.lease.until + options.leaseMs
     const attempt = (delayMs: number) => {
       const timer = setTimeout(async () => {
         if (unsaved.get(sessionId) !== held || clock() > giveUpAt) return
+        let next = SAVE_RETRY_MAX_MS
         try {
           const loaded = await io.load(sessionId)
-          // The session moved on (saved by a call, taken over): nothing left to do here.
-          if (unsavedFor(held, loaded) === undefined) return
-          await ensureFresh(sessionId, undefined, loaded)
+          if (unsavedFor(held, loaded) !== undefined) {
+            await ensureFresh(sessionId, undefined, loaded)
+          }
         } catch {
-          attempt(Math.min(delayMs * 2, SAVE_RETRY_MAX_MS))
+          next = Math.min(delayMs * 2, SAVE_RETRY_MAX_MS)
         }
+        attempt(next)
       }, delayMs)
       // Never keeps a process alive on its own.
       ;(timer as { unref?: () => void }).unref?.()
