@@ -59,6 +59,24 @@ export interface RedisStoreOptions {
    * @default 30 days
    */
   ttlMs?: number
+  /**
+   * Replicas that must acknowledge every write before it counts as done. After each
+   * compare-and-set that wrote (taking a refresh lease as much as storing its rotation: a lease
+   * lost in a failover lets two instances refresh), the store sends `WAIT replicas
+   * replicaTimeoutMs` on the connection that wrote, and throws when fewer replicas acknowledged
+   * it. The manager then keeps a refresh's rotated tokens in memory, hands them to its callers,
+   * and saves them again, fenced by version, before the session is written by anyone else
+   * (see "Failover" in docs/redis.md). `0`: no waiting (Redis replicates asynchronously, and a
+   * failover may lose the last writes).
+   * @default 0
+   */
+  replicas?: number
+  /**
+   * How long `WAIT` may block for the acknowledgements of {@link replicas}, in milliseconds
+   * (Redis's `0`, wait forever, is not accepted). Keep it below the client's `commandTimeout`.
+   * @default 500
+   */
+  replicaTimeoutMs?: number
 }
 
 /**
@@ -66,11 +84,14 @@ export interface RedisStoreOptions {
  * @group Stores
  */
 export interface RedisStore extends TokenStore {
-  /** Closes the subscriber connection this store opened. Your client stays open. */
+  /** Closes the connections this store opened (subscriber, writers). Your client stays open. */
   close(): Promise<void>
 }
 
 type Client = Redis | Cluster
+
+/** Connections a store with `replicas` writes through at most (each blocks during its WAIT). */
+const WRITE_CONNECTIONS = 8
 
 /** A key of another type: a foreign or corrupt record, which reads as absent (the script agrees). */
 function isWrongType(error: unknown): boolean {
@@ -111,6 +132,55 @@ async function evalScript(
 }
 
 /**
+ * A compare-and-set followed by `WAIT`, on the connection that wrote: `WAIT` counts the replicas
+ * that acknowledged this connection's writes, so it must travel on the same one. A pipeline
+ * keeps the commands together: on a standalone (or Sentinel) client that is its one connection,
+ * on a `Cluster` the connection to the node of the pipeline's key. `CLIENT ID` before and after
+ * proves no reconnect came between (ioredis resends unanswered commands on a new connection,
+ * where `WAIT` would count acknowledgements of nothing). Returns the script's answer; throws
+ * when it wrote and fewer than `replicas` acknowledged. Never names the value.
+ */
+async function evalAndWait(
+  client: Client,
+  script: string,
+  keys: string[],
+  args: (string | number)[],
+  replicas: number,
+  replicaTimeoutMs: number,
+): Promise<unknown> {
+  const run = async (byHash: boolean) => {
+    const pipeline = client.pipeline()
+    pipeline.call('CLIENT', 'ID')
+    if (byHash) pipeline.evalsha(await scriptSha(script), keys.length, ...keys, ...args)
+    else pipeline.eval(script, keys.length, ...keys, ...args)
+    pipeline.call('WAIT', replicas, replicaTimeoutMs)
+    pipeline.call('CLIENT', 'ID')
+    return (await pipeline.exec()) ?? []
+  }
+  let replies = await run(true)
+  const scriptError = replies[1]?.[0]
+  if (scriptError instanceof Error && scriptError.message.startsWith('NOSCRIPT')) {
+    replies = await run(false)
+  }
+  const [before, written, acknowledged, after] = replies
+  if (written?.[0]) throw withoutArgs(written[0])
+  const result = written?.[1]
+  // A fenced compare-and-set wrote nothing: nothing to wait for.
+  if (result === null || result === undefined) return result
+  const sameConnection = before?.[0] == null && after?.[0] == null && before?.[1] === after?.[1]
+  const acks = acknowledged?.[0] == null ? Number(acknowledged?.[1]) : 0
+  if (sameConnection && acks >= replicas) return result
+  const why = !sameConnection
+    ? 'the connection changed before WAIT answered'
+    : acknowledged?.[0] != null
+      ? `WAIT failed (${(acknowledged[0] as Error).message})`
+      : `${acks} of ${replicas} replica(s) acknowledged it within ${replicaTimeoutMs} ms`
+  throw new Error(
+    `Redis accepted the write but did not confirm its replication: ${why}. A failover now may lose it.`,
+  )
+}
+
+/**
  * ioredis attaches the failed command, arguments included, to its errors: for a write that
  * is the whole session record, tokens and all. Nothing of it may travel on as a `cause`.
  */
@@ -125,7 +195,7 @@ function withoutArgs(error: unknown): unknown {
 /**
  * Creates a {@link TokenStore} on your ioredis client (`Redis` or `Cluster`). The store
  * never closes your client; it opens one extra connection (a duplicate) for notifications,
- * closed by `close()`.
+ * and with `replicas` up to 8 more for writes, closed by `close()`.
  *
  * Give the client a `commandTimeout` so that an unreachable Redis fails fast
  * (`STORE_UNAVAILABLE`, naming the host and port) instead of queueing; without one the store
@@ -145,6 +215,16 @@ function withoutArgs(error: unknown): unknown {
 export function createRedisStore(client: Client, options: RedisStoreOptions = {}): RedisStore {
   const prefix = options.prefix ?? DEFAULT_PREFIX
   const defaultTtlMs = options.ttlMs ?? DEFAULT_TTL_MS
+  const replicas = options.replicas ?? 0
+  const replicaTimeoutMs = options.replicaTimeoutMs ?? 500
+  if (!Number.isInteger(replicas) || replicas < 0) {
+    throw new TypeError(`createRedisStore: replicas must be a whole number ≥ 0 (got ${replicas})`)
+  }
+  if (!Number.isInteger(replicaTimeoutMs) || replicaTimeoutMs <= 0) {
+    throw new TypeError(
+      `createRedisStore: replicaTimeoutMs must be a whole number of milliseconds > 0 (got ${replicaTimeoutMs})`,
+    )
+  }
   const dataKey = (key: string) => dataKeyOf(prefix, key)
   const channelOf = (key: string) => channelName(prefix, key)
   const health = createRedisHealth(client, options.onWarning ?? warnOnConsole)
@@ -157,6 +237,33 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
       throw error
     })
     return sharded
+  }
+
+  // With `replicas`, writes go through connections of their own: WAIT blocks the connection it
+  // is sent on until the replicas answer, so reads (the valid-token path) must not queue
+  // behind it, nor writes behind each other's WAIT: a small pool, one write at a time each.
+  const writers: Client[] = []
+  const idleWriters: Client[] = []
+  const writerQueue: ((writer: Client) => void)[] = []
+  async function withWriter<T>(use: (writer: Client) => Promise<T>): Promise<T> {
+    let writer = idleWriters.pop()
+    if (writer === undefined && writers.length < WRITE_CONNECTIONS) {
+      const created: Client = client.isCluster
+        ? (client as Cluster).duplicate()
+        : (client as Redis).duplicate()
+      // Errors surface through the commands' rejections; without a listener ioredis logs them.
+      created.on('error', () => {})
+      writers.push(created)
+      writer = created
+    }
+    const mine = writer ?? (await new Promise<Client>((resolve) => writerQueue.push(resolve)))
+    try {
+      return await use(mine)
+    } finally {
+      const next = writerQueue.shift()
+      if (next !== undefined) next(mine)
+      else if (writers.includes(mine)) idleWriters.push(mine)
+    }
   }
 
   let subscriber: Client | undefined
@@ -217,12 +324,14 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
       { expectedVersion, ttlMs = defaultTtlMs }: CompareAndSetOptions,
     ) {
       const ttl = ttlArgument(ttlMs)
-      const result = await evalScript(
-        client,
-        COMPARE_AND_SET_SCRIPT,
-        [dataKey(key), channelOf(key)],
-        [String(expectedVersion), value, ttl, (await isSharded()) ? '1' : '0'],
-      )
+      const keys = [dataKey(key), channelOf(key)]
+      const args = [String(expectedVersion), value, ttl, (await isSharded()) ? '1' : '0']
+      const result =
+        replicas > 0
+          ? await withWriter((writer) =>
+              evalAndWait(writer, COMPARE_AND_SET_SCRIPT, keys, args, replicas, replicaTimeoutMs),
+            )
+          : await evalScript(client, COMPARE_AND_SET_SCRIPT, keys, args)
       return result === null ? undefined : Number(result)
     },
 
@@ -262,6 +371,9 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
       const connection = subscriber
       subscriber = undefined
       channels.clear()
+      const opened = writers.splice(0)
+      idleWriters.length = 0
+      await Promise.all(opened.map((writer) => writer.quit().catch(() => writer.disconnect())))
       if (connection !== undefined) await connection.quit().catch(() => connection.disconnect())
     },
   }

@@ -92,3 +92,56 @@ export function flakyStore(inner: TokenStore): FlakyStore {
     },
   }
 }
+
+/** A store whose chosen writes are acknowledged by a primary that then fails over without them. */
+export interface FailoverStore extends TokenStore {
+  /**
+   * The next compare-and-set that would write is "acknowledged by the primary but not by its
+   * replica": with `confirmed: false` it throws as the Redis store with `replicas` does when
+   * `WAIT` falls short; with `confirmed: true` it answers success, as a store without
+   * `replicas` does. Either way the promoted replica never got it: the write is dropped.
+   */
+  loseNextWrite(confirmed: boolean): void
+  /** How many writes were lost so. */
+  readonly lost: number
+}
+
+/**
+ * Wraps `inner` (the replica that will be promoted) so that chosen writes vanish in a failover
+ * right after the primary acknowledged them: afterwards every reader sees the record as it was
+ * before the write, at its old version.
+ */
+export function failoverStore(inner: TokenStore): FailoverStore {
+  let armed: boolean | undefined
+  let lost = 0
+  return {
+    ...(inner.clock === undefined ? {} : { clock: inner.clock }),
+    get: (key, now) => inner.get(key, now),
+    async compareAndSet(key, value, options) {
+      const confirmed = armed
+      if (confirmed === undefined) return inner.compareAndSet(key, value, options)
+      // Fenced writes write nothing: only a write that would land is lost.
+      const current = await inner.get(key)
+      if ((current?.version ?? 0) !== options.expectedVersion) {
+        return inner.compareAndSet(key, value, options)
+      }
+      armed = undefined
+      lost++
+      if (!confirmed) {
+        throw new Error(
+          'Redis accepted the write but did not confirm its replication: 0 of 1 replica(s) acknowledged it within 500 ms. A failover now may lose it.',
+        )
+      }
+      // The version the primary answered; the replica never had it.
+      return options.expectedVersion + 1
+    },
+    delete: (key) => inner.delete(key),
+    subscribe: (key, listener) => inner.subscribe(key, listener),
+    loseNextWrite(confirmed) {
+      armed = confirmed
+    },
+    get lost() {
+      return lost
+    },
+  }
+}
