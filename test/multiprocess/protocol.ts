@@ -46,6 +46,11 @@ export type ParentMessage =
    * to `clockOffsetMs` when given; answered by `results`.
    */
   | { type: 'go'; sessionId: string; concurrency: number; clockOffsetMs?: number }
+  /**
+   * The expiry herd: `callers` concurrent token reads of each of `sessionIds`, all at once;
+   * answered by `results`, session by session (`callers` results each, in order).
+   */
+  | { type: 'herd'; sessionIds: string[]; callers: number }
   /** Answered by `status` (the worker manager's `getStatus`). */
   | { type: 'status'; sessionId: string }
   /** Close the store and the Redis client, then exit with code 0. */

@@ -106,6 +106,15 @@ async function main(): Promise<void> {
         await send({ type: 'results', results })
         return
       }
+      case 'herd': {
+        const perSession = await Promise.all(
+          message.sessionIds.map((sessionId) =>
+            callConcurrently(message.callers, () => tokens.getAccessToken(sessionId), codeOf),
+          ),
+        )
+        await send({ type: 'results', results: perSession.flat() })
+        return
+      }
       case 'status':
         await send({ type: 'status', status: await tokens.getStatus(message.sessionId) })
         return
