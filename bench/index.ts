@@ -9,6 +9,7 @@ import { denoKvHit } from './deno-kv-hit.js'
 import { durableObjectHit } from './durable-object-hit.js'
 import { startRemoteEmulator } from './emulator.js'
 import { heading, table } from './format.js'
+import { herd } from './herd.js'
 import { machineInfo } from './machine-info.js'
 import { memoryHit } from './memory-hit.js'
 import { memorySize } from './memory-size.js'
@@ -31,6 +32,7 @@ const sections: Record<SectionName, Section> = {
   'deno-kv-hit': denoKvHit,
   'postgres-hit': postgresHit,
   'durable-object-hit': durableObjectHit,
+  herd,
   refresh,
   stampede,
   'memory-size': memorySize,

@@ -15,6 +15,7 @@ export const SECTIONS = [
   'durable-object-hit',
   'refresh',
   'stampede',
+  'herd',
   'memory-size',
 ] as const
 

@@ -67,6 +67,10 @@ export const TARGETS: readonly Target[] = [
     '≤ refresh latency + 50 ms',
   ),
   reference('peer.naive.stampede.invalid-grants', '(what users suffer today)'),
+  bound('herd.drain.vs-allowed', '≥', 0.9, '≥ 0.9 × the allowed rate'),
+  reference('herd.drain.ops'),
+  reference('herd.p99-wait-ms'),
+  bound('herd.failed-callers', '=', 0, '0'),
   bound('memory.bytes-per-session', '≤', 1_024, '≤ 1 024'),
   bound('memory.hit.slow-path-calls', '=', 0, '0 (no XState, JSON.parse or HTTP)'),
 ]
