@@ -9,11 +9,10 @@
 import { randomUUID } from 'node:crypto'
 import { expect, it } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
-import { emulatorManagerOptions } from '../../src/emulator/index.js'
 import { managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
 import { describeRedis } from '../support/redis.js'
 import type { CallResult } from './protocol.js'
-import { sharedRedisStore } from './scenario.js'
+import { sharedRedisStore, workerOptionsFor } from './scenario.js'
 import { exitWorker, request, spawnWorker } from './workers.js'
 
 const SESSIONS = 5_000
@@ -37,24 +36,16 @@ describeRedis('the expiry herd across processes (Redis)', () => {
     bolt.resetStats()
     bolt.setRateLimit(LIMIT)
 
+    const timing = { timeoutMs: 10_000, leaseMs: 30_000, pollIntervalMs: 200 }
     const workers = await Promise.all(
       WORKERS.map((name) =>
-        spawnWorker({
-          name,
-          store: shared.worker,
-          redisUrl: '',
-          prefix: '',
-          ...emulatorManagerOptions({
-            clientId: bolt.clientId,
-            clientSecret: bolt.clientSecret,
-            url: bolt.url,
+        spawnWorker(
+          workerOptionsFor(bolt, shared.worker, name, timing, {
+            commandTimeoutMs: 10_000,
+            // An IPC message per event of 10 000 calls would only slow the herd down.
+            forwardEvents: false,
           }),
-          clockOffsetMs: bolt.now() - Date.now(),
-          commandTimeoutMs: 10_000,
-          // An IPC message per event of 10 000 calls would only slow the herd down.
-          forwardEvents: false,
-          timing: { timeoutMs: 10_000, leaseMs: 30_000, pollIntervalMs: 200 },
-        }),
+        ),
       ),
     )
     // Session i is asked on instances i and i + 1 (of four), one caller each.

@@ -72,23 +72,38 @@ export async function startExpiredSession(
     parent,
     store,
     sessionId,
-    workerOptions: (name, timing) => ({
-      name,
-      store: worker,
-      // Unused while `store` is set; the protocol keeps them for the bench's naive workers.
-      redisUrl: '',
-      prefix: '',
-      // The clock cannot cross the process boundary: the worker follows it by offset.
-      ...emulatorManagerOptions({
-        clientId: bolt.clientId,
-        clientSecret: bolt.clientSecret,
-        url: bolt.url,
-      }),
-      clockOffsetMs: bolt.now() - Date.now(),
-      commandTimeoutMs: 2_000,
-      forwardEvents: true,
-      timing,
+    workerOptions: (name, timing) => workerOptionsFor(bolt, worker, name, timing),
+  }
+}
+
+/**
+ * A worker on `worker`'s store, the emulator and its clock (measured now), forwarding its
+ * events; `overrides` change any of that.
+ */
+export function workerOptionsFor(
+  bolt: BoltEmulator,
+  worker: WorkerStoreConfig,
+  name: string,
+  timing: WorkerTiming,
+  overrides: Partial<SpawnWorkerOptions> = {},
+): SpawnWorkerOptions {
+  return {
+    name,
+    store: worker,
+    // Unused while `store` is set; the protocol keeps them for the bench's naive workers.
+    redisUrl: '',
+    prefix: '',
+    // The clock cannot cross the process boundary: the worker follows it by offset.
+    ...emulatorManagerOptions({
+      clientId: bolt.clientId,
+      clientSecret: bolt.clientSecret,
+      url: bolt.url,
     }),
+    clockOffsetMs: bolt.now() - Date.now(),
+    commandTimeoutMs: 2_000,
+    forwardEvents: true,
+    timing,
+    ...overrides,
   }
 }
 
