@@ -45,8 +45,8 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout>
 }
 
-/** The share of a pause added at random, at most. */
-const PAUSE_JITTER = 0.25
+/** The share of a pause added at random, at most (docs/errors.md says "a quarter"). */
+export const PAUSE_JITTER = 0.25
 
 /** Creates a gate letting `maxInFlight` refreshes through at once. */
 export function createRequestGate(

@@ -6,6 +6,7 @@ import { createMemoryStore } from '../../adapters/storage/memory.js'
 import { tokenMachine } from '../../src/machine/token-machine.js'
 import { resolveOptions } from '../../src/manager/options.js'
 import { CALL_DEADLINE_LEASES } from '../../src/manager/refresh-protocol.js'
+import { PAUSE_JITTER } from '../../src/manager/request-gate.js'
 import { lifecyclePaths, lifecycleTransitions } from '../../src/testing/lifecycle-model.js'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -55,6 +56,19 @@ describe('figures in prose', () => {
     const text = readFileSync(join(root, 'docs/redis.md'), 'utf8')
     expect(text).toContain(
       `ends within ${CALL_DEADLINE_LEASES} × \`leaseMs\` (${seconds} s by default)`,
+    )
+  })
+
+  it("the README's maxRefreshesInFlight default, and docs/errors.md's pause jitter, are the code's", () => {
+    const { maxRefreshesInFlight } = resolveOptions(
+      { clientId: 'pk', clientSecret: 'sk' },
+      { store: () => createMemoryStore(), http: () => createFetchTransport() },
+    )
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    expect(readme).toContain(`| \`maxRefreshesInFlight\` | \`${maxRefreshesInFlight}\` |`)
+    expect(PAUSE_JITTER).toBe(0.25)
+    expect(readFileSync(join(root, 'docs/errors.md'), 'utf8')).toContain(
+      '(plus up to a\n  quarter at random)',
     )
   })
 })
