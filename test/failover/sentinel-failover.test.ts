@@ -28,7 +28,9 @@ const MANAGERS = 3
 const CALLERS_PER_MANAGER = 2
 // The lease outlasts lock → rotations → kill → promotion (about 3 s here): see "Failover" in
 // docs/redis.md for why it must.
-const TIMING = { timeoutMs: 1_000, leaseMs: 5_000, pollIntervalMs: 50 }
+// Every session's refresh takes its lock before any answer comes (the test holds them there):
+// the managers' line of refreshes (maxRefreshesInFlight) must let them all through at once.
+const TIMING = { timeoutMs: 1_000, leaseMs: 5_000, pollIntervalMs: 50, maxRefreshesInFlight: 64 }
 // How long Bolt holds every refresh answer: the locks are taken and replicated meanwhile.
 const BOLT_DELAY_MS = 400
 
