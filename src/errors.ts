@@ -244,7 +244,7 @@ export function storeWriteFailed(cause: unknown): BoltTokenError {
  */
 export function loginNotConfirmed(cause: unknown, kept: boolean): BoltTokenError {
   const then = kept
-    ? 'This instance keeps the tokens and saves them on its next call for this session (e.g. getAccessToken); check the store.'
+    ? 'This instance keeps the tokens and saves them by itself once the store answers (within the lease of this login), or on its next call for this session; check the store.'
     : 'The session changed since (another login, a logout or a refresh), so the login may or may not be in it: check getStatus, and show the login modal again if the shopper is not logged in.'
   return new BoltTokenError(
     'STORE_UNAVAILABLE',

@@ -77,7 +77,7 @@ export function createInterpreter(deps: InterpreterDeps): Interpreter {
   const newLease = createLeaseIssuer(deps.owner, options)
   const shared = { ...deps, io, requestTokens, unsaved, newLease }
   const protocol = createRefreshProtocol(shared)
-  const { exchange, logout } = createLoginLogout(shared)
+  const { exchange, logout } = createLoginLogout({ ...shared, saveSoon: protocol.saveSoon })
   const { store, records } = io
   const { clock, refreshSkewMs } = options
   // When the store measures TTLs on the manager's clock, one reading serves both.

@@ -33,6 +33,8 @@ export interface LoginLogoutDeps {
   unsaved: UnsavedTokenMap
   /** The manager's one safe emit: it never throws. */
   emit: (event: LifecycleEvent) => void
+  /** Saves unsaved tokens by itself before their lease ends (see refresh-protocol.ts). */
+  saveSoon: (sessionId: string, held: UnsavedTokens) => void
 }
 
 /**
@@ -70,7 +72,7 @@ function lateLoginOutcome(outcome: LoginOutcome, lease: Lease): TokenEvent {
 
 /** Creates login and logout of one manager. */
 export function createLoginLogout(deps: LoginLogoutDeps) {
-  const { options, newLease, io, requestTokens, emit, unsaved } = deps
+  const { options, newLease, io, requestTokens, emit, unsaved, saveSoon } = deps
   const { clock } = options
 
   /** Exchanges a login-modal code and stores the result (first login or step-up). */
@@ -173,6 +175,7 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
           throw storeError
         }
         unsaved.set(sessionId, held)
+        saveSoon(sessionId, held)
         throw loginNotConfirmed(storeError, true)
       }
       const current = await io.load(sessionId).catch(keep)

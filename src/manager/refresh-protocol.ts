@@ -292,7 +292,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
   }
 
   /**
-   * Saves a refresh's unsaved tokens without waiting for a caller: the session's next call on
+   * Saves unsaved tokens (a refresh's, or a login's) without waiting for a caller: the session's next call on
    * this instance may come after the lease has ended, and another instance would then take the
    * refresh over and present the refresh token Bolt has spent (a write the store acknowledged
    * and lost in a failover leaves the session just so). Until a lease length after the lease's
@@ -359,7 +359,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
     emit({ type: 'error', sessionId, error: thrown, detail, at: clock() })
   }
 
-  return { ensureFresh, ensureFreshWithoutRefresh }
+  return { ensureFresh, ensureFreshWithoutRefresh, saveSoon }
 }
 
 /** A refresh protocol instance. */

@@ -56,6 +56,27 @@ describe('a login whose final write fails ambiguously', () => {
     ).toHaveLength(1)
   })
 
+  it('(b) the write did not land and the store was down for a moment: without another call, the instance saves the login by itself', async () => {
+    const bolt = await startEmulator()
+    const shared = createMemoryStore({ clock: bolt.now })
+    const store = flakyStore(shared)
+    const tokens = managerFor(bolt, createFetchTransport(), { store })
+    const elsewhere = managerFor(bolt, createFetchTransport(), { store: shared })
+    const exchanging = tokens.exchangeCode('shopper', { code: bolt.login().code })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    store.failNext(2)
+    const error = await rejection(exchanging)
+    expect(error.code).toBe('STORE_UNAVAILABLE')
+    expect(error.message).toMatch(/saves them by itself once the store answers/)
+    // Another instance sees the login still in flight; nobody calls this one again.
+    expect(await elsewhere.getStatus('shopper')).toMatchObject({ state: 'codeExchange' })
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect(await elsewhere.getStatus('shopper')).toMatchObject({ state: 'fullyScoped' })
+    const token = await elsewhere.getAccessToken('shopper', { scope: 'bolt.account.manage' })
+    expect(await accountStatus(bolt, token, 'write')).toBe(200)
+    expect(bolt.stats).toMatchObject({ codeExchanges: 1, refreshes: 0 })
+  })
+
   it('(b) the write did not land but the store answers again: the login is saved at once', async () => {
     const bolt = await startEmulator()
     const store = flakyStore(createMemoryStore({ clock: bolt.now }))
