@@ -26,6 +26,7 @@ import { createLeaseWaiter } from './lease-waiter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
 import type { ReleaseSlot, RequestGate } from './request-gate.js'
+import { createSaveSoon } from './save-soon.js'
 import type { Committed, LoadedSession, SessionIO } from './session-io.js'
 import {
   stillAwaited,
@@ -49,10 +50,6 @@ export interface RefreshProtocolDeps {
   gate: RequestGate
 }
 
-/** The first and the longest wait before {@link createRefreshProtocol}'s own save of unsaved tokens. */
-const SAVE_RETRY_FIRST_MS = 100
-const SAVE_RETRY_MAX_MS = 500
-
 /** A `getAccessToken` call's deadline, in lease lengths: one to wait out, one to hold. */
 export const CALL_DEADLINE_LEASES = 2
 
@@ -63,6 +60,12 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
   const { clock } = options
 
   const inFlight = new Map<string, Promise<TokenSet>>()
+  const saveSoon = createSaveSoon({
+    options,
+    io,
+    unsaved: deps.unsaved,
+    save: (sessionId, loaded) => ensureFresh(sessionId, undefined, loaded),
+  })
   const { unsaved } = deps
 
   /**
@@ -289,37 +292,6 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
       emit({ type: 'downgrade', sessionId, at: clock() })
     }
     return tokens
-  }
-
-  /**
-   * Saves unsaved tokens (a refresh's, or a login's) without waiting for a caller: the session's next call on
-   * this instance may come after the lease has ended, and another instance would then take the
-   * refresh over and present the refresh token Bolt has spent (a write the store acknowledged
-   * and lost in a failover leaves the session just so). Until a lease length after the lease's
-   * end, or until a save of them is confirmed, the instance reads the session now and then
-   * and, whenever it shows this refresh again (a failover may bring it back after a save that
-   * landed but was not confirmed), saves the tokens as a call would, fenced by version.
-   */
-  function saveSoon(sessionId: string, held: UnsavedTokens): void {
-    const giveUpAt = held.lease.until + options.leaseMs
-    const attempt = (delayMs: number) => {
-      const timer = setTimeout(async () => {
-        if (unsaved.get(sessionId) !== held || clock() > giveUpAt) return
-        let next = SAVE_RETRY_MAX_MS
-        try {
-          const loaded = await io.load(sessionId)
-          if (unsavedFor(held, loaded) !== undefined) {
-            await ensureFresh(sessionId, undefined, loaded)
-          }
-        } catch {
-          next = Math.min(delayMs * 2, SAVE_RETRY_MAX_MS)
-        }
-        attempt(next)
-      }, delayMs)
-      // Never keeps a process alive on its own.
-      ;(timer as { unref?: () => void }).unref?.()
-    }
-    attempt(SAVE_RETRY_FIRST_MS)
   }
 
   /** A refresh Bolt refused or that failed: recorded, then the error is the caller's answer. */
