@@ -77,12 +77,14 @@ describeRedisCluster('the replicas option on a Redis Cluster', () => {
   })
 
   it('confirms writes to the replicated master only: WAIT went to the node of each key', async () => {
-    const client = new Cluster(cluster.nodes, { redisOptions: { commandTimeout: 2_000 } })
+    const client = new Cluster(cluster.nodes, { redisOptions: { commandTimeout: 5_000 } })
     client.on('error', () => {})
     const store = createRedisStore(client, {
       prefix: randomPrefix(),
       replicas: 1,
-      replicaTimeoutMs: 100,
+      // Long enough for an in-sync replica to acknowledge on a busy machine (CI's was not, at
+      // 100 ms); the unreplicated masters' writes wait it out, and are not confirmed.
+      replicaTimeoutMs: 1_000,
     })
     try {
       const [first] = cluster.nodes
