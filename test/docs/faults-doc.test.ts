@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createContext, runInContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
+import { citations, tableRows } from './doc-tables.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const doc = readFileSync(join(root, 'docs', 'faults.md'), 'utf8')
@@ -10,24 +11,7 @@ const doc = readFileSync(join(root, 'docs', 'faults.md'), 'utf8')
 function matrixRows(): string[][] {
   const start = doc.indexOf('## The matrix')
   const end = doc.indexOf('\n## ', start + 1)
-  return doc
-    .slice(start, end === -1 ? undefined : end)
-    .split('\n')
-    .filter((line) => line.startsWith('| ') && !line.startsWith('| fault '))
-    .map((line) =>
-      line
-        .slice(1, -1)
-        .split(' | ')
-        .map((cell) => cell.trim()),
-    )
-}
-
-/** Each `file` › "name" a cell cites. */
-function citations(cell: string): { file: string; name: string }[] {
-  return [...cell.matchAll(/`(test\/[^`]+)` › "([^"]+)"/g)].map(([, file = '', name = '']) => ({
-    file,
-    name,
-  }))
+  return tableRows(doc.slice(start, end === -1 ? undefined : end), 'fault')
 }
 
 /**

@@ -1,30 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { citations, tableRows } from './doc-tables.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const doc = readFileSync(join(root, 'docs', 'security.md'), 'utf8')
 
 /** The rows of the threat model table: [threat, what the library does, test]. */
 function threatRows(): string[][] {
-  const section = doc.slice(doc.indexOf('## Threat model'), doc.indexOf('Out of scope:'))
-  return section
-    .split('\n')
-    .filter((line) => line.startsWith('| ') && !line.startsWith('| threat '))
-    .map((line) =>
-      line
-        .slice(1, -1)
-        .split(' | ')
-        .map((cell) => cell.trim()),
-    )
-}
-
-/** Each `file` › "name" a cell cites. */
-function citations(cell: string): { file: string; name: string }[] {
-  return [...cell.matchAll(/`(test\/[^`]+)` › "([^"]+)"/g)].map(([, file = '', name = '']) => ({
-    file,
-    name,
-  }))
+  return tableRows(
+    doc.slice(doc.indexOf('## Threat model'), doc.indexOf('Out of scope:')),
+    'threat',
+  )
 }
 
 describe('docs/security.md', () => {
