@@ -42,7 +42,7 @@ export function describeSentinel(name: string, body: () => void): void {
   console.warn(
     `!!! SENTINEL SUITE SKIPPED: "${name}" (no redis-server on PATH; install it to run it)`,
   )
-  describe.skip(`${name} (skipped: no redis-server on PATH)`, body)
+  describe.skip(`${name} (skipped: no redis-server on PATH; install Debian's redis-server)`, body)
 }
 
 export interface SentinelSetup {

@@ -57,7 +57,7 @@ export function describePostgres(name: string, body: () => void): void {
     `!!! POSTGRESQL SUITE SKIPPED: "${name}": ${why}. Start PostgreSQL on 127.0.0.1:5432 ` +
       '(database test, trust auth) or set PG_URL to run it. Under CI this fails instead.',
   )
-  describe.skip(`${name} (skipped: no PostgreSQL: ${why})`, body)
+  describe.skip(`${name} (skipped: no PostgreSQL: ${why}; start one or set PG_URL)`, body)
 }
 
 const pools: pg.Pool[] = []

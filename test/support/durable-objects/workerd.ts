@@ -24,7 +24,7 @@ export function describeWorkerd(name: string, body: () => void): void {
     describe(name, body)
     return
   }
-  const missing = `no workerd at ${BINARIES.workerd} (install the runtimes: npx tsx runtimes/run.ts --only workerd)`
+  const missing = `no workerd at ${BINARIES.workerd} (install the runtimes from the npm registry: npm run runtimes:install)`
   if (isCI())
     throw new Error(`Durable Objects suite "${name}" cannot run: ${missing}, and CI is set`)
   console.warn(`!!! DURABLE OBJECTS SUITE SKIPPED: "${name}": ${missing}`)
