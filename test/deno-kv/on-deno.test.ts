@@ -22,12 +22,17 @@ const SUITE_TESTS = 18
 const PROCESSES = ['A', 'B']
 const CONCURRENCY = 50
 
-const describeDeno = existsSync(DENO) ? describe : describe.skip
-if (!existsSync(DENO)) {
-  if (isCI()) throw new Error(`Deno KV on Deno cannot run: no Deno at ${DENO}, and CI is set`)
-  console.warn(
-    `!!! DENO KV ON DENO SKIPPED: no Deno at ${DENO} (npm run test:runtimes installs it)`,
-  )
+const missingDeno = `no Deno at ${DENO} (install the runtimes from the npm registry: npm run runtimes:install)`
+
+/** `describe` when Deno is installed; otherwise skipped with the reason in its title, or an error under CI. */
+function describeDeno(name: string, body: () => void): void {
+  if (existsSync(DENO)) {
+    describe(name, body)
+    return
+  }
+  if (isCI()) throw new Error(`${name} cannot run: ${missingDeno}, and CI is set`)
+  console.warn(`!!! DENO KV ON DENO SKIPPED: ${missingDeno}`)
+  describe.skip(`${name} (skipped: ${missingDeno})`, body)
 }
 
 const workDir = dirname(tempKvPath())
