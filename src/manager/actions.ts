@@ -62,8 +62,8 @@ export interface TokenRequesterDeps {
   endpoint: TokenEndpoint
   /** The manager's one safe emit: it never throws. */
   emit: (event: LifecycleEvent) => void
-  /** Paused when Bolt answers with `Retry-After` (see request-gate.ts). */
-  gate: Pick<RequestGate, 'pause' | 'answered'>
+  /** Widened again as Bolt answers (see request-gate.ts; Bolt's pushback pauses it). */
+  gate: Pick<RequestGate, 'answered'>
 }
 
 /** The outcome of one token request: Bolt's tokens, or the error it ended with. */
@@ -105,7 +105,6 @@ export function createTokenRequester({ options, endpoint, emit, gate }: TokenReq
       gate.answered()
     } catch (thrown) {
       answer = { error: toBoltTokenError(thrown) }
-      if (answer.error.retryAfterMs !== undefined) gate.pause(answer.error.retryAfterMs)
     }
     emit({
       type: 'tokenRequest',

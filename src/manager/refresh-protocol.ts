@@ -60,13 +60,13 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
   const { clock } = options
 
   const inFlight = new Map<string, Promise<TokenSet>>()
+  const { unsaved } = deps
   const saveSoon = createSaveSoon({
     options,
     io,
-    unsaved: deps.unsaved,
+    unsaved,
     save: (sessionId, loaded) => ensureFresh(sessionId, undefined, loaded),
   })
-  const { unsaved } = deps
 
   /**
    * Returns usable tokens for the session, refreshing them if needed. `rejected`: an access

@@ -3,7 +3,6 @@
  *
  * @module
  */
-
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import { BoltTokenError } from '../errors.js'
@@ -87,16 +86,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     options: resolved,
     endpoint: createTokenEndpoint({
       ...resolved,
-      onRetry: (attempt, error, delayMs) => {
-        // Bolt asked this instance to slow down: every refresh waits, not only this one.
-        if (error.retryAfterMs !== undefined) gate.pause(error.retryAfterMs)
+      onRetry: (attempt, error, delayMs) =>
         log(
           resolved.logger,
           'info',
           { attempt, code: error.code, status: error.status, delayMs },
           'retrying a token request',
-        )
-      },
+        ),
+      // Bolt asked this instance to slow down: every refresh waits, not only this one.
+      onPushback: (retryAfterMs) => gate.pause(retryAfterMs),
     }),
     owner: globalThis.crypto.randomUUID(),
     emit: lifecycle.emit,

@@ -30,6 +30,8 @@ export interface TokenEndpointConfig extends ClientCredentials {
   random?: () => number
   /** Called before each retry (for logs and events). */
   onRetry?: (attempt: number, error: BoltTokenError, delayMs: number) => void
+  /** Called for every answer that asked to wait (`Retry-After` on a 429 or 503), retried or not. */
+  onPushback?: (retryAfterMs: number) => void
   /** Where spans go (see {@link resolveTracer}). */
   tracer?: () => Promise<TracerLike | undefined>
 }
@@ -181,6 +183,7 @@ export function createTokenEndpoint(config: TokenEndpointConfig): TokenEndpoint 
           return outcome
         }
         const { error, notSent } = outcome
+        if (error.retryAfterMs !== undefined) config.onPushback?.(error.retryAfterMs)
         const giveUp = () => {
           trace.end({ attempts: attemptNumber, status: seen.status, errorCode: error.code })
           return error
