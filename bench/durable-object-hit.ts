@@ -12,6 +12,7 @@
  *
  * @module
  */
+
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { build } from 'esbuild'
 import { BINARIES } from '../runtimes/lib/install.js'
+import { WORKER_BUNDLE_OPTIONS } from '../runtimes/lib/package.js'
 import { COMPATIBILITY_DATE, startWorkerd } from '../runtimes/lib/workerd.js'
 import type { Section } from './context.js'
 import type {
@@ -84,15 +86,11 @@ export const durableObjectHit: Section = async ({ settings, emulator }) => {
   const dir = await mkdtemp(join(tmpdir(), 'bolt-bench-durable-objects-'))
   try {
     await build({
+      ...WORKER_BUNDLE_OPTIONS,
+      conditions: [...WORKER_BUNDLE_OPTIONS.conditions],
+      external: [...WORKER_BUNDLE_OPTIONS.external],
       entryPoints: [fileURLToPath(new URL('./durable-object-worker.ts', import.meta.url))],
       outfile: join(dir, 'worker.js'),
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      conditions: ['workerd', 'worker'],
-      external: ['cloudflare:workers'],
-      target: 'es2022',
-      logLevel: 'warning',
     })
     const storage = join(dir, 'storage')
     await mkdir(storage)

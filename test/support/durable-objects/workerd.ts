@@ -3,6 +3,7 @@
 // that `first` defines, stored on local disk (SQLite, as on Cloudflare) in a fresh temporary
 // folder. workerd comes from runtimes/node_modules (the runtime matrix installs it); without
 // it the suites skip loudly, and under CI they fail.
+
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { describe } from 'vitest'
 import { BINARIES } from '../../../runtimes/lib/install.js'
+import { WORKER_BUNDLE_OPTIONS } from '../../../runtimes/lib/package.js'
 import { COMPATIBILITY_DATE } from '../../../runtimes/lib/run-runtime.js'
 import { type RunningWorkerd, startWorkerd } from '../../../runtimes/lib/workerd.js'
 import { isCI } from '../redis-server.js'
@@ -80,15 +82,11 @@ export async function startDurableObjectsWorkerd(): Promise<DurableObjectsWorker
   const dir = await mkdtemp(join(tmpdir(), 'bolt-durable-objects-'))
   try {
     await build({
+      ...WORKER_BUNDLE_OPTIONS,
+      conditions: [...WORKER_BUNDLE_OPTIONS.conditions],
+      external: [...WORKER_BUNDLE_OPTIONS.external],
       entryPoints: [fileURLToPath(new URL('./worker.ts', import.meta.url))],
       outfile: join(dir, 'worker.js'),
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      conditions: ['workerd', 'worker'],
-      external: ['cloudflare:workers'],
-      target: 'es2022',
-      logLevel: 'warning',
     })
     const storage = join(dir, 'storage')
     await mkdir(storage)
