@@ -87,6 +87,14 @@ export interface TokenStore {
    */
   readonly clock?: () => number
   /**
+   * Optional: reads the store's own clock (epoch milliseconds), for stores across the network
+   * (Redis `TIME`, PostgreSQL `clock_timestamp()`). Leases are set and compared on the store's
+   * time, sampled now and then, so instances whose clocks disagree by any amount still agree
+   * on when a lease ends. A store with neither `clock` nor `time` leaves leases on each
+   * instance's clock, which must then agree within `leaseMs`.
+   */
+  time?(): Promise<number>
+  /**
    * Writes `value` if the key is at `expectedVersion`.
    *
    * @returns the new version, or `undefined` when the version did not match (nothing written).

@@ -103,6 +103,11 @@ export class BoltSessionObject extends DurableObject<unknown> {
     })
   }
 
+  /** The object's clock (epoch ms): leases are set and compared on it. */
+  time(): number {
+    return Date.now()
+  }
+
   /** The live record's value and version, or `undefined` when absent or expired. */
   read(): SessionObjectRecord | undefined {
     const record = this.#live()

@@ -37,6 +37,7 @@ export interface SessionObjectStub {
   ): PromiseLike<number | undefined>
   deleteRecord(): PromiseLike<void>
   watch(maxMs: number): PromiseLike<ReadableStream<Uint8Array>>
+  time(): PromiseLike<number>
 }
 
 /**
@@ -83,6 +84,9 @@ export interface DurableObjectStore extends TokenStore {
 }
 
 const MAX_TTL_MS = 10 * 365 * 24 * 3_600_000
+
+/** The object `time()` asks: no session's, since session keys are 43-character HMACs. */
+const CLOCK_OBJECT = 'clock'
 /** Between two attempts to reopen a watch that failed. */
 const REOPEN_DELAY_MS = [50, 200, 1_000] as const
 const ignore = () => {}
@@ -121,6 +125,11 @@ export function createDurableObjectStore<Id>(
   return {
     get(key) {
       return objectOf(key).read()
+    },
+
+    async time() {
+      // Any object reads the same clock; this one holds no session (keys are HMACs).
+      return objectOf(CLOCK_OBJECT).time()
     },
 
     async compareAndSet(

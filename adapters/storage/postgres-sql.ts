@@ -91,6 +91,7 @@ SELECT version, pg_notify($2, $1) AS notified FROM written`,
   RETURNING version
 )
 SELECT pg_notify($2, $1) AS notified FROM written`,
+    time: `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now`,
     // Expired or not: a delete (a tombstone) must count as a change for a polling waiter.
     versions: `SELECT key, version FROM ${quoted} WHERE key = ANY($1::text[])`,
     sweep: `WITH swept AS (

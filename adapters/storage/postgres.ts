@@ -300,6 +300,10 @@ export function createPostgresStore(
       return pool.query(sql.get, [key]).then(toVersioned, absentIfNoTable)
     },
 
+    async time() {
+      return Number(rowsOf(await pool.query(sql.time))[0]?.now)
+    },
+
     async compareAndSet(
       key,
       value,

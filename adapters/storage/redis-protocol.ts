@@ -131,6 +131,15 @@ export function parseRecord(raw: string | null): VersionedValue | undefined {
 
 const digests = new Map<string, Promise<string>>()
 
+/** Reads the server's clock: `TIME` inside a script, for clients that only run scripts. */
+export const TIME_SCRIPT = "return redis.call('TIME')"
+
+/** Epoch milliseconds of a `TIME` answer (seconds and microseconds, as strings or numbers). */
+export function epochMsOfTime(answer: unknown): number {
+  if (!Array.isArray(answer) || answer.length !== 2) return Number.NaN
+  return Number(answer[0]) * 1000 + Math.floor(Number(answer[1]) / 1000)
+}
+
 /** The SHA-1 of a script in hex, as `EVALSHA` names it (computed once per script). */
 export function scriptSha(script: string): Promise<string> {
   let sha = digests.get(script)

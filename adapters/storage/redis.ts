@@ -28,6 +28,7 @@ import {
   DEFAULT_TTL_MS,
   DELETE_SCRIPT,
   dataKeyOf,
+  epochMsOfTime,
   parseRecord,
   scriptSha,
   ttlArgument,
@@ -316,6 +317,12 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
     // Not async: the valid-token path, where every extra promise hop costs throughput.
     get(key): Promise<VersionedValue | undefined> {
       return client.get(dataKey(key)).then(parseRecord, absentOrLocated)
+    },
+
+    time() {
+      return client.time().then(epochMsOfTime, (error: unknown) => {
+        throw health.located(error)
+      })
     },
 
     async compareAndSet(

@@ -19,8 +19,10 @@ import {
   DEFAULT_TTL_MS,
   DELETE_SCRIPT,
   dataKeyOf,
+  epochMsOfTime,
   parseRecord,
   scriptSha,
+  TIME_SCRIPT,
   ttlArgument,
   VERSIONS_SCRIPT,
 } from './redis-protocol.js'
@@ -188,6 +190,10 @@ export function createUpstashStore(
     // Not async: the valid-token path, where every extra promise hop costs throughput.
     get(key): Promise<VersionedValue | undefined> {
       return redis.get(dataKey(key)).then(toRecord, absentIfWrongType)
+    },
+
+    async time() {
+      return epochMsOfTime(await run(TIME_SCRIPT, [], []))
     },
 
     async compareAndSet(

@@ -92,7 +92,7 @@ export function createTokenRequester({ options, endpoint, emit, gate }: TokenReq
     previous: TokenSet | null,
     under: RequestLease,
   ): Promise<TokenAnswer> {
-    const leaseLeftMs = (under.lease?.until ?? 0) - options.clock()
+    const leaseLeftMs = (under.lease?.until ?? 0) - options.leaseClock.now()
     const budgetMs = Math.min(leaseLeftMs, under.deadlineLeftMs ?? leaseLeftMs) - under.writeMs
     if (budgetMs < options.timeoutMs) {
       const what = grant.grantType === 'authorization_code' ? 'code exchange' : 'refresh'

@@ -69,6 +69,8 @@ export interface Need {
   skewMs: number
   /** The lease this caller takes if it starts a refresh or takes one over. */
   lease: Lease
+  /** The store's time now (`lease-clock.ts`): leases end by it, not by `now`. */
+  leaseNow: number
   /**
    * A lease this caller watched unchanged for a whole lease length of its own monotonic
    * time: it has ended, whatever the holder's clock says.
@@ -165,9 +167,9 @@ export function decide(snapshot: SnapshotView, now: number, need: Need): Decisio
       if (state === 'refresh' && lease !== null && sameLease(lease, need.attempted)) {
         return { kind: 'holding', lease }
       }
-      const live = lease !== null && now <= lease.until
+      const live = lease !== null && need.leaseNow <= lease.until
       if (live && !sameLease(need.outlived, lease)) return { kind: 'wait', lease }
-      // DESIGN §5 rule 5: the lease has ended (by our clock, or outlived by our own watch).
+      // DESIGN §5 rule 5: the lease has ended (by the store's clock, or outlived by our own watch).
       const outlived = live ? ({ outlived: true } as const) : {}
       return {
         kind: 'send',

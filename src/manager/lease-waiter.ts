@@ -27,10 +27,10 @@ export interface LeaseWaiter {
   /** The lease watched unchanged for a whole `leaseMs`, if any: it has ended. */
   outlived(): Lease | undefined
   /**
-   * Waits for the session to change, the poll interval, `lease` to end by either clock, or
-   * the caller's deadline (`deadlineLeftMs` from now).
+   * Waits for the session to change, the poll interval, `lease` to end (by the store's time
+   * `leaseNow`, or by being outlived), or the caller's deadline (`deadlineLeftMs` from now).
    */
-  wait(loaded: LoadedSession, lease: Lease, now: number, deadlineLeftMs: number): Promise<void>
+  wait(loaded: LoadedSession, lease: Lease, leaseNow: number, deadlineLeftMs: number): Promise<void>
   /** Ends the subscription and reports how long the loop waited, if it did. */
   stop(): void
 }
@@ -49,7 +49,7 @@ export function createLeaseWaiter(
       watched !== undefined && performance.now() - watched.since >= options.leaseMs
         ? watched.lease
         : undefined,
-    async wait(loaded, lease, now, deadlineLeftMs) {
+    async wait(loaded, lease, leaseNow, deadlineLeftMs) {
       const seen =
         watched !== undefined && sameLease(watched.lease, lease)
           ? watched
@@ -58,7 +58,7 @@ export function createLeaseWaiter(
       waitingSince ??= performance.now()
       watch ??= await io.watch(sessionId, loaded.version)
       // Poll at least every pollIntervalMs, and wake when the lease ends by either clock.
-      const untilLeaseEnds = lease.until - now + 1
+      const untilLeaseEnds = lease.until - leaseNow + 1
       const untilOutlived = seen.since + options.leaseMs - performance.now()
       const longest = Math.min(
         options.pollIntervalMs,

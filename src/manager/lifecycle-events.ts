@@ -47,9 +47,10 @@ export interface LeaseTakenOverEvent {
   /** What the holder was doing. */
   state: 'refresh' | 'codeExchange'
   /**
-   * `expired`: the lease had ended by this instance's clock. `outlived`: it had not, but it
-   * stayed unchanged for a whole `leaseMs` of this instance's own time, so the holder's
-   * clock runs ahead of this one's: check that every instance's clock is synchronised.
+   * `expired`: the lease had ended by the store's clock (`lease-clock.ts`; on a store with no
+   * clock, such as Deno KV, by this instance's). `outlived`: it had not, but it stayed
+   * unchanged for a whole `leaseMs` of this instance's own time, so the holder's clock runs
+   * ahead of this one's (only on a store with no clock): synchronise every instance's clock.
    */
   reason: 'expired' | 'outlived'
   at: number

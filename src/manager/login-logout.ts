@@ -86,6 +86,7 @@ export function createLoginLogout(deps: LoginLogoutDeps) {
     let from: TokenState = 'unauthenticated'
     for (let attempt = 0; attempt < LOGIN_COMMIT_ATTEMPTS && locked === undefined; attempt++) {
       const loaded = await io.load(sessionId)
+      await options.leaseClock.sync()
       from = loaded.snapshot.value as TokenState
       // Tokens a refresh of ours got but could not save are saved first, in the same write:
       // a login that fails must fall back to them, not to the refresh token they replaced.

@@ -21,6 +21,7 @@ import { DEFAULT_TOKEN_PATH } from '../oauth/token-request.js'
 import { rejectPromiseArguments } from '../promise-argument.js'
 import { Secret } from '../secret.js'
 import { resolveTracer, type TracerLike } from '../telemetry/tracing.js'
+import { createLeaseClock, type LeaseClock } from './lease-clock.js'
 import type { Logger } from './logger.js'
 import { createStoreKeys, type StoreKeyOf } from './store-keys.js'
 import {
@@ -57,6 +58,8 @@ export type ResolvedOptions = Omit<
   clientSecret: Secret
   /** How `getIdentity` checks ID tokens. */
   identity: ResolvedIdentityOptions
+  /** The clock leases are set and compared on: the store's, where it has one. */
+  leaseClock: LeaseClock
 }
 
 function invalid(option: string, problem: string): BoltTokenError {
@@ -160,6 +163,7 @@ export function resolveOptions(
     throw invalid('tracer', "must be an OpenTelemetry tracer (trace.getTracer('my-app')) or false")
   }
 
+  const store = options.store ?? defaults.store()
   return {
     plaintextAcceptedUntil: resolvePlaintextDeadline(options.encryption, clock(), sessionTtlMs),
     storeKeyOf: createStoreKeys(resolveStoreKeySecret(options)),
@@ -172,7 +176,8 @@ export function resolveOptions(
     clientSecret: new Secret(options.clientSecret),
     baseUrl,
     tokenPath,
-    store: options.store ?? defaults.store(),
+    store,
+    leaseClock: createLeaseClock(store, clock),
     http: options.http ?? defaults.http(),
     clock,
     refreshSkewMs,

@@ -133,7 +133,10 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
         // DESIGN §5 rule 2: read the record (the caller's own read, the first time round).
         const loaded = read ?? (await io.load(sessionId))
         read = undefined
+        const syncing = options.leaseClock.sync()
+        if (syncing !== undefined) await syncing
         const now = clock()
+        const leaseNow = options.leaseClock.now()
         const held = unsaved.get(sessionId)
         const lease = newLease()
         const decision = decide(loaded.snapshot, now, {
@@ -142,6 +145,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
           waited: waiter.waited(),
           skewMs: options.refreshSkewMs,
           lease,
+          leaseNow,
           outlived: waiter.outlived(),
           attempted: attempt.lease,
           unsaved: unsavedFor(held, loaded),
@@ -158,7 +162,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
           case 'error':
             throw decision.error
           case 'wait': // DESIGN §5 rule 3: a live lease: wait for the key to change, re-read.
-            await waiter.wait(loaded, decision.lease, now, left())
+            await waiter.wait(loaded, decision.lease, leaseNow, left())
             continue
           case 'holding': {
             // DESIGN §5 rule 4: our lock write landed though the store answered "fenced".

@@ -21,7 +21,7 @@ const SAVE_RETRY_MAX_MS = 500
 
 /** What {@link createSaveSoon} needs. */
 export interface SaveSoonDeps {
-  options: Pick<ResolvedOptions, 'clock' | 'leaseMs'>
+  options: Pick<ResolvedOptions, 'leaseClock' | 'leaseMs'>
   io: Pick<SessionIO, 'load'>
   unsaved: UnsavedTokenMap
   /** Saves the held tokens through the protocol, from the session as read. */
@@ -34,7 +34,7 @@ export function createSaveSoon({ options, io, unsaved, save }: SaveSoonDeps) {
     const giveUpAt = held.lease.until + options.leaseMs
     const attempt = (delayMs: number) => {
       const timer = setTimeout(async () => {
-        if (unsaved.get(sessionId) !== held || options.clock() > giveUpAt) return
+        if (unsaved.get(sessionId) !== held || options.leaseClock.now() > giveUpAt) return
         let next = SAVE_RETRY_MAX_MS
         try {
           const loaded = await io.load(sessionId)

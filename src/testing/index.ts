@@ -12,6 +12,7 @@
  * - {@link followEmulatorClock}: a token manager's clock for an emulator in another process.
  * - {@link deriveStoreKey}: the key a session's record is stored under, to look at it in a test.
  * - {@link testTokenStore}: the `TokenStore` conformance suite, to check a store of your own.
+ * - {@link storeOnClock}: a store whose leases follow the emulator's clock, for tests that jump it.
  *
  * @packageDocumentation
  */
@@ -65,3 +66,4 @@ export {
   type TestTokenStoreOptions,
   testTokenStore,
 } from './store-conformance/index.js'
+export { storeOnClock } from './store-on-clock.js'

@@ -35,6 +35,7 @@ import { createTokenManager, type TokenManager } from '../manager/token-manager.
 import { rejectPromiseArguments } from '../promise-argument.js'
 import { createGatedTransport, type HeldRequest } from './gated-transport.js'
 import { type LifecycleTransition, transitionTaken } from './lifecycle-model.js'
+import { storeOnClock } from './store-on-clock.js'
 
 /**
  * Options of {@link createManagerDriver}.
@@ -43,7 +44,10 @@ import { type LifecycleTransition, transitionTaken } from './lifecycle-model.js'
 export interface ManagerDriverOptions {
   /** A running emulator; the managers use its URL, credentials and clock. */
   bolt: BoltEmulator
-  /** The store every instance shares. @default a new memory store on the emulator's clock */
+  /**
+   * The store every instance shares; its leases follow the emulator's clock ({@link storeOnClock}).
+   * @default a new memory store on the emulator's clock
+   */
   store?: TokenStore
   /** The real transport behind the gate. @default createFetchTransport() */
   http?: HttpTransport
@@ -120,7 +124,11 @@ export function createManagerDriver(options: ManagerDriverOptions): ManagerDrive
   rejectPromiseArguments('createManagerDriver', { options }, (message) => new TypeError(message))
   const { bolt } = options
   const sessionId = options.sessionId ?? 'model-session'
-  const store = options.store ?? createMemoryStore({ clock: bolt.now })
+  // Leases end when the emulator's clock says, as the paths jump it (see storeOnClock).
+  const store =
+    options.store === undefined
+      ? createMemoryStore({ clock: bolt.now })
+      : storeOnClock(options.store, bolt.now)
   const gate = createGatedTransport(options.http ?? createFetchTransport())
   // Each operation runs on a new instance, as requests spread over backend instances do; it
   // also keeps an abandoned operation's in-process single-flight from capturing the next one.

@@ -18,7 +18,7 @@ import { isCI } from '../support/redis-global-setup.js'
 import type { StampedeWorkerConfig, StampedeWorkerResult } from './deno/stampede-worker.js'
 
 const DENO = BINARIES.deno
-const SUITE_TESTS = 18
+const SUITE_TESTS = 19
 const PROCESSES = ['A', 'B']
 const CONCURRENCY = 50
 

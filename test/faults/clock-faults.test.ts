@@ -3,25 +3,29 @@
  * time, and `refreshSkewMs` is set at or past the token's lifetime. The manager's clock is a
  * variable the test moves; the emulator starts at the same instant and is moved with it.
  *
- * What the lease rows show: a lease's `until` is written with the holder's clock.
- * - A holder whose clock is AHEAD and that hangs: a waiter that has seen the same lease
- *   unchanged for a whole `leaseMs` of its own monotonic time takes it over (`outlived`),
- *   whatever the clocks say, and logs a warning naming the clocks.
- * - A holder whose clock is BEHIND by more than `leaseMs` has its live lease taken over at
- *   once: at first sight, a waiter cannot tell it from a crashed holder's ended lease. Bolt
- *   then sees the same refresh token twice; inside a grace window both get the same tokens,
- *   without one Bolt revokes the session. Instances must agree on the time within `leaseMs`
- *   (docs/redis.md).
+ * What the lease rows show: a lease's `until` is set and compared on the store's clock
+ * (src/manager/lease-clock.ts), so the instances' clocks may disagree by any amount:
+ * - a holder whose clock runs BEHIND keeps its live lease; the others wait for its answer;
+ * - a holder whose clock runs AHEAD and hangs loses its lease `leaseMs` after taking it.
+ * On a store with no clock (Deno KV), leases use each instance's clock, and both limits are
+ * back: AHEAD is caught by a waiter watching the lease outlive a whole `leaseMs` of its own
+ * monotonic time (`outlived`, with a warning naming the clocks); BEHIND by more than
+ * `leaseMs` has its live lease taken over at once, and Bolt sees the refresh token twice
+ * (inside a grace window both get the same tokens). Instances on such a store must agree on
+ * the time within `leaseMs` (docs/stores/deno-kv.md).
  */
-import { describe, expect, it, vi } from 'vitest'
+import type { Redis } from 'ioredis'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
-import { createMemoryStore, type MemoryStore } from '../../adapters/storage/memory.js'
-import type { HttpResponse, HttpTransport } from '../../src/contracts.js'
+import { createMemoryStore } from '../../adapters/storage/memory.js'
+import { createRedisStore } from '../../adapters/storage/redis.js'
+import type { HttpResponse, HttpTransport, TokenStore } from '../../src/contracts.js'
 import { type BoltEmulatorOptions, tokenHash } from '../../src/emulator/index.js'
 import type { TokenManagerOptions } from '../../src/manager/options.js'
 import { createTokenManager } from '../../src/manager/token-manager.js'
 import { createGatedTransport } from '../../src/testing/gated-transport.js'
 import { accountStatus, managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js'
+import { createTestRedis, describeRedis, randomPrefix } from '../support/redis.js'
 import { rejection } from '../support/rejection.js'
 import { SESSION, storedRecord } from './fault-table.js'
 
@@ -37,8 +41,8 @@ async function clockScene(
   let now = T0
   const clock = () => now
   const bolt = await startEmulator({ now: T0, ...emulator })
-  const store = createMemoryStore({ clock })
-  const tokens = managerFor(bolt, createFetchTransport(), { clock, store, ...overrides })
+  const store = overrides.store ?? createMemoryStore({ clock })
+  const tokens = managerFor(bolt, createFetchTransport(), { clock, ...overrides, store })
   await tokens.exchangeCode(SESSION, { code: bolt.login().code })
   bolt.resetStats()
   return {
@@ -54,11 +58,23 @@ async function clockScene(
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** `store` as a store with no clock of its own: leases then use each instance's clock. */
+function withoutClock(store: TokenStore): TokenStore {
+  return {
+    get: (key) => store.get(key),
+    compareAndSet: (key, value, options) => store.compareAndSet(key, value, options),
+    delete: (key) => store.delete(key),
+    subscribe: (key, listener) => store.subscribe(key, listener),
+  }
+}
+
 function refreshes(bolt: { requests: readonly { grantType: string; status: number }[] }) {
   return bolt.requests.filter((request) => request.grantType === 'refresh_token')
 }
 
-async function storedTokens(store: MemoryStore) {
+async function storedTokens(store: TokenStore) {
   return (await storedRecord(store))?.context.tokens
 }
 
@@ -177,7 +193,103 @@ describe('clock jumps', () => {
   })
 })
 
-describe('instances whose clocks disagree', () => {
+/**
+ * The shared stores the lease rows run on. Leases are set and compared on the store's clock,
+ * which runs in real time here: a memory store on `Date.now`, and Redis (`TIME`, sampled).
+ */
+const clockedStores: { name: string; create: () => TokenStore; describe: typeof describe }[] = [
+  { name: 'a memory store', create: () => createMemoryStore(), describe },
+  {
+    name: 'Redis',
+    create: () => {
+      const redis = createTestRedis()
+      redisClients.push(redis)
+      return createRedisStore(redis, { prefix: randomPrefix() })
+    },
+    describe: describeRedis as typeof describe,
+  },
+]
+const redisClients: Redis[] = []
+afterAll(() => Promise.all(redisClients.map((redis) => redis.quit())))
+
+for (const shared of clockedStores) {
+  shared.describe(`instances whose clocks disagree, on ${shared.name}`, () => {
+    it('a holder whose clock runs 10 min behind (far more than leaseMs) keeps its lease: the others wait for its answer, and Bolt sees the refresh token once', async () => {
+      const store = shared.create()
+      const { bolt, tokens, clock, jump } = await clockScene({ store })
+      // 75 minutes on: even by the holder's clock, 10 minutes behind, the token has expired.
+      jump(75 * 60_000)
+      const presented = (await storedTokens(store))?.refreshToken
+      const gate = createGatedTransport(createFetchTransport())
+      const behind = managerFor(bolt, gate, { store, clock: () => clock() - 10 * 60_000 })
+      try {
+        const behindCall = behind.getAccessToken(SESSION)
+        const held = await gate.nextRequest()
+
+        // By this manager's clock the lease ended long ago; by the store's it is live.
+        const call = tokens.getAccessToken(SESSION)
+        await sleep(300)
+        expect(bolt.requests).toHaveLength(0)
+        held.release()
+        const token = await call
+        expect(await behindCall).toBe(token)
+
+        expect(tokens.takeovers).toEqual([])
+        expect(tokens.transitions.map((t) => t.event)).not.toContain('LEASE_TAKEN_OVER')
+        expect(refreshes(bolt).map((r) => r.status)).toEqual([200])
+        expect(bolt.requests.map((r) => r.refreshTokenHash)).toEqual([tokenHash(presented ?? '')])
+        expect(bolt.stats).toMatchObject({ refreshes: 1, graceReissues: 0, reuseDetected: 0 })
+        expect(await accountStatus(bolt, token, 'read')).toBe(200)
+      } finally {
+        gate.close()
+      }
+    })
+
+    it("a holder whose clock runs 2 h ahead and hangs: its lease ends leaseMs after it was taken, by the store's clock; another manager then takes it over (expired) without a clock warning", async () => {
+      const timing = { timeoutMs: 300, leaseMs: 1_300, pollIntervalMs: 100 }
+      const warnings: { fields: Record<string, unknown>; message: string }[] = []
+      const logger = {
+        warn: (fields: Record<string, unknown>, message: string) =>
+          warnings.push({ fields, message }),
+      }
+      const store = shared.create()
+      const { bolt, tokens, clock, jump } = await clockScene({ ...timing, logger, store })
+      jump(PAST_EXPIRY_MS)
+      const hung = hungTransport()
+      const ahead = managerFor(bolt, hung, { ...timing, store, clock: () => clock() + 2 * HOUR_MS })
+      const takenAt = performance.now()
+      const aheadCall = ahead.getAccessToken(SESSION).catch((error: unknown) => error)
+      await vi.waitFor(() => expect(hung.pending).toHaveLength(1))
+      const lease = (await storedRecord(store))?.context.lease
+      // On the store's clock (real time here), not the holder's two hours ahead.
+      expect(lease?.until).toBeGreaterThan(Date.now())
+      expect(lease?.until).toBeLessThanOrEqual(Date.now() + timing.leaseMs)
+
+      const token = await tokens.getAccessToken(SESSION)
+      const waitedMs = performance.now() - takenAt
+
+      // Generous above: a shared machine may pause us; the old behaviour waited two hours.
+      expect(waitedMs).toBeGreaterThanOrEqual(timing.leaseMs - 100)
+      expect(waitedMs).toBeLessThan(timing.leaseMs + 5_000)
+      expect(tokens.takeovers).toMatchObject([{ state: 'refresh', reason: 'expired' }])
+      expect(refreshes(bolt).map((r) => r.status)).toEqual([200])
+      expect(await accountStatus(bolt, token, 'read')).toBe(200)
+      expect(warnings.map((warning) => warning.message).join('\n')).not.toContain('clocks')
+
+      // The hung holder's network dies late: its failure is fenced out. (By its clock, 2 h
+      // ahead, the new token has expired too, so it tries one refresh of the new refresh token,
+      // which cannot leave the instance and keeps that token.)
+      const refreshedWith = (await storedTokens(store))?.refreshToken
+      hung.die()
+      expect(await aheadCall).toMatchObject({ name: 'BoltTokenError', code: 'NETWORK_ERROR' })
+      expect(refreshes(bolt)).toHaveLength(1)
+      expect((await storedTokens(store))?.refreshToken).toBe(refreshedWith)
+      expect(await storedRecord(store)).toMatchObject({ context: { lease: null } })
+    })
+  })
+}
+
+describe("a store with no clock of its own (Deno KV): leases on the instances' clocks", () => {
   it('a lease from a clock 2 h ahead (holder hung) → a manager behind waits one leaseMs of its own time, then takes it over (outlived) and warns about the clocks', async () => {
     const timing = { timeoutMs: 300, leaseMs: 1_300, pollIntervalMs: 100 }
     const warnings: { fields: Record<string, unknown>; message: string }[] = []
@@ -185,11 +297,12 @@ describe('instances whose clocks disagree', () => {
       warn: (fields: Record<string, unknown>, message: string) =>
         warnings.push({ fields, message }),
     }
-    const { bolt, store, tokens, clock, jump } = await clockScene({ ...timing, logger })
+    const store = withoutClock(createMemoryStore())
+    const { bolt, tokens, clock, jump } = await clockScene({ ...timing, logger, store })
     jump(PAST_EXPIRY_MS)
     const hung = hungTransport()
     const ahead = managerFor(bolt, hung, { ...timing, store, clock: () => clock() + 2 * HOUR_MS })
-    const aheadCall = ahead.getAccessToken(SESSION).catch((error: unknown) => error)
+    void ahead.getAccessToken(SESSION).catch(() => undefined)
     await vi.waitFor(() => expect(hung.pending).toHaveLength(1))
     expect(await storedRecord(store)).toMatchObject({
       value: 'refresh',
@@ -203,7 +316,6 @@ describe('instances whose clocks disagree', () => {
     const waitedMs = performance.now() - started
 
     expect(waitedMs).toBeGreaterThanOrEqual(timing.leaseMs)
-    // Generous: a shared machine may pause us; the old behaviour waited two hours.
     expect(waitedMs).toBeLessThan(timing.leaseMs + 5_000)
     expect(tokens.takeovers).toMatchObject([{ state: 'refresh', reason: 'outlived' }])
     expect(refreshes(bolt).map((r) => r.status)).toEqual([200])
@@ -211,20 +323,12 @@ describe('instances whose clocks disagree', () => {
     expect(warnings).toHaveLength(1)
     expect(warnings[0]?.fields).toMatchObject({ state: 'refresh', reason: 'outlived' })
     expect(warnings[0]?.message).toContain("synchronise the instances' clocks")
-
-    // The hung holder's network dies late: its failure is fenced out. (By its clock, 2 h
-    // ahead, the new token has expired too, so it tries one refresh of the new refresh token,
-    // which cannot leave the instance and keeps that token.)
-    const refreshedWith = (await storedTokens(store))?.refreshToken
     hung.die()
-    expect(await aheadCall).toMatchObject({ name: 'BoltTokenError', code: 'NETWORK_ERROR' })
-    expect(refreshes(bolt)).toHaveLength(1)
-    expect((await storedTokens(store))?.refreshToken).toBe(refreshedWith)
-    expect(await storedRecord(store)).toMatchObject({ context: { lease: null } })
   })
 
   it('a lease from a clock 60 s behind (more than leaseMs) is taken over at once: Bolt sees the refresh token twice (inside a grace window, both get the same tokens)', async () => {
-    const { bolt, store, tokens, clock, jump } = await clockScene({}, { refreshGraceMs: 60_000 })
+    const store = withoutClock(createMemoryStore())
+    const { bolt, tokens, clock, jump } = await clockScene({ store }, { refreshGraceMs: 60_000 })
     jump(PAST_EXPIRY_MS)
     const presented = (await storedTokens(store))?.refreshToken
     const gate = createGatedTransport(createFetchTransport())

@@ -9,7 +9,7 @@ import { createServer } from 'node:net'
 import { inspect } from 'node:util'
 import { expect } from 'vitest'
 import { createMemoryStore, type MemoryStore } from '../../adapters/storage/memory.js'
-import type { HttpRequest, HttpResponse, HttpTransport } from '../../src/contracts.js'
+import type { HttpRequest, HttpResponse, HttpTransport, TokenStore } from '../../src/contracts.js'
 import { type BoltEmulator, type BoltEmulatorOptions, tokenHash } from '../../src/emulator/index.js'
 import { EMULATOR_DEFAULTS } from '../../src/emulator/options.js'
 import type { ErrorCode } from '../../src/errors.js'
@@ -145,7 +145,9 @@ export async function closedOrigin(): Promise<string> {
 }
 
 /** The stored session record (undefined when absent). */
-export async function storedRecord(store: MemoryStore): Promise<SessionRecord | undefined> {
+export async function storedRecord(
+  store: Pick<TokenStore, 'get'>,
+): Promise<SessionRecord | undefined> {
   return decodeSessionRecord(
     (await store.get(deriveStoreKey(EMULATOR_DEFAULTS.clientSecret, SESSION)))?.value ?? '',
   )

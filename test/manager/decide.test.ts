@@ -39,7 +39,7 @@ function answer(decision: Decision) {
   return decision
 }
 
-const base: Need = { mayRefresh: true, waited: false, skewMs: SKEW, lease: mine }
+const base: Need = { mayRefresh: true, waited: false, skewMs: SKEW, lease: mine, leaseNow: NOW }
 const timeAdvanced = { type: 'TIME_ADVANCED', now: NOW, skewMs: SKEW }
 const refreshStarted = { type: 'REFRESH_STARTED', now: NOW, lease: mine }
 
@@ -159,6 +159,24 @@ const rows: [string, TokenState, Partial<TokenContext>, Partial<Need>, unknown][
     'refresh',
     { tokens: stale, lease: dead },
     {},
+    {
+      kind: 'send',
+      events: [{ type: 'LEASE_TAKEN_OVER', now: NOW, lease: mine }],
+      takeover: 'expired',
+    },
+  ],
+  [
+    "refresh under a lease live by the store's clock, though ended by this caller's",
+    'refresh',
+    { tokens: stale, lease: { ...other, until: NOW - 3_600_000 } },
+    { leaseNow: NOW - 3_600_000 - 1_000 },
+    { kind: 'wait', lease: { ...other, until: NOW - 3_600_000 } },
+  ],
+  [
+    "refresh under a lease ended by the store's clock, though live by this caller's",
+    'refresh',
+    { tokens: stale, lease: other },
+    { leaseNow: other.until + 1 },
     {
       kind: 'send',
       events: [{ type: 'LEASE_TAKEN_OVER', now: NOW, lease: mine }],

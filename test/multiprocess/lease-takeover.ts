@@ -1,6 +1,7 @@
 // The kill -9 lease takeover, on any shared store: each store's test file runs it inside its own
 // describe (lease-takeover.test.ts on Redis).
 import { expect, it } from 'vitest'
+import type { TokenStore } from '../../src/contracts.js'
 import { decodeSessionRecord } from '../../src/manager/session-record.js'
 import { storeKey } from '../support/harness.js'
 import {
@@ -56,14 +57,29 @@ async function killLeaseHolderMidRefresh(session: ExpiredSession) {
   expect(record?.value).toBe('refresh')
   const lease = record?.context.lease ?? null
   expect(lease).not.toBeNull()
-  expect(lease?.until).toBeGreaterThanOrEqual((started?.at ?? 0) + TIMING.leaseMs)
+  // The lease ends on the store's clock (lease-clock.ts): leaseMs after A took it, by that clock.
+  const storeAhead = await storeClockAhead(store, bolt)
+  expect(lease?.until).toBeGreaterThanOrEqual((started?.at ?? 0) + storeAhead + TIMING.leaseMs - 50)
 
   // The emulator still processes A's request after its delay: A's refresh token is now spent.
   await waitUntil(() => bolt.stats.refreshes === 1, "the emulator to rotate A's refresh token")
   const presentedByA = refreshRequests(bolt)[0]?.refreshTokenHash
   expect(presentedByA).toBeDefined()
   expect((await parent.getStatus(sessionId)).state).toBe('refresh')
-  return { b, leaseUntil: lease?.until ?? 0, presentedByA }
+  // B is sent in while the lease is live: it must wait it out.
+  expect(bolt.now() + storeAhead).toBeLessThan(lease?.until ?? 0)
+  return { b, leaseUntil: (lease?.until ?? 0) - storeAhead, presentedByA }
+}
+
+/**
+ * How far the store's clock (the one leases end on) runs ahead of the emulator's (the one
+ * the managers' transitions are stamped with), measured from the middle of one read. Off by
+ * half a round trip on loopback: well under the 50 ms the lease checks allow.
+ */
+async function storeClockAhead(store: TokenStore, bolt: { now(): number }): Promise<number> {
+  const before = bolt.now()
+  const storeNow = store.time === undefined ? (store.clock?.() ?? Date.now()) : await store.time()
+  return storeNow - (before + bolt.now()) / 2
 }
 
 /** Registers the takeover's two cases on the store `shared` opens (a fresh one per test). */
@@ -99,7 +115,7 @@ export function leaseTakeoverTests(shared: () => SharedStore): void {
     const takeovers = transitionsOf(b.events, 'LEASE_TAKEN_OVER')
     expect(takeovers).toHaveLength(1)
     expect(takeovers[0]).toMatchObject({ from: 'refresh', to: 'refresh' })
-    expect(takeovers[0]?.at).toBeGreaterThan(leaseUntil)
+    expect(takeovers[0]?.at).toBeGreaterThan(leaseUntil - 50)
     expect(transitionsOf(b.events, 'REFRESH_SUCCEEDED')).toMatchObject([
       { from: 'refresh', to: 'viewOnly' },
     ])
@@ -140,7 +156,7 @@ export function leaseTakeoverTests(shared: () => SharedStore): void {
 
     const takeovers = transitionsOf(b.events, 'LEASE_TAKEN_OVER')
     expect(takeovers).toHaveLength(1)
-    expect(takeovers[0]?.at).toBeGreaterThan(leaseUntil)
+    expect(takeovers[0]?.at).toBeGreaterThan(leaseUntil - 50)
     expect(transitionsOf(b.events, 'REFRESH_FAILED')).toMatchObject([
       { from: 'refresh', to: 'unauthenticated' },
     ])

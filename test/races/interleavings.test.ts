@@ -106,6 +106,7 @@ import { createRedisStore } from '../../adapters/storage/redis.js'
 import type { BoltEmulator } from '../../src/emulator/index.js'
 import { EMULATOR_DEFAULTS } from '../../src/emulator/options.js'
 import { deriveStoreKey } from '../../src/manager/store-keys.js'
+import { storeOnClock } from '../../src/testing/store-on-clock.js'
 import { createTestRedis, describeRedis, randomPrefix } from '../support/redis.js'
 import { raceCommands } from './commands.js'
 import { actUntilIoSettles, trackWebCrypto } from './scheduled-io.js'
@@ -206,10 +207,11 @@ describeRedis('interleavings of two or three managers on one Redis store', () =>
     async () => {
       const redis = createTestRedis()
       await fc.assert(
-        interleavings(() => {
+        interleavings((bolt) => {
           const store = createRedisStore(redis, { prefix: randomPrefix() })
           return {
-            store,
+            // The world's clock jumps (world.ts): leases must follow it, not Redis's TIME.
+            store: storeOnClock(store, bolt.now),
             close: async () => {
               await store
                 .delete(deriveStoreKey(EMULATOR_DEFAULTS.clientSecret, SESSION))

@@ -5,6 +5,14 @@
  */
 import type { CompareAndSetOptions, TokenStore, VersionedValue } from '../../src/contracts.js'
 
+/** The store's clock, to keep: leases are set and compared on it. */
+function clockOf(inner: TokenStore): Pick<TokenStore, 'clock' | 'time'> {
+  return {
+    ...(inner.clock === undefined ? {} : { clock: inner.clock }),
+    ...(inner.time === undefined ? {} : { time: () => inner.time?.() ?? Promise.resolve(0) }),
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Every read and write reaches `inner` after `oneWayMs`, and its answer comes back after as long. */
@@ -16,7 +24,8 @@ export function slowStore(inner: TokenStore, oneWayMs: number): TokenStore {
     return answer
   }
   return {
-    ...(inner.clock === undefined ? {} : { clock: inner.clock }),
+    ...clockOf(inner),
+    ...(inner.time === undefined ? {} : { time: () => roundTrip(() => inner.time?.() ?? 0) }),
     get: (key: string): Promise<VersionedValue | undefined> =>
       roundTrip(() => Promise.resolve(inner.get(key))),
     compareAndSet: (key: string, value: string, options: CompareAndSetOptions) =>
@@ -39,7 +48,7 @@ export function ambiguousStore(inner: TokenStore): AmbiguousStore {
   let pending = 0
   let landedButFailed = 0
   return {
-    ...(inner.clock === undefined ? {} : { clock: inner.clock }),
+    ...clockOf(inner),
     get: (key, now) => inner.get(key, now),
     async compareAndSet(key, value, options) {
       const version = await inner.compareAndSet(key, value, options)
@@ -76,7 +85,7 @@ export function flakyStore(inner: TokenStore): FlakyStore {
     return true
   }
   return {
-    ...(inner.clock === undefined ? {} : { clock: inner.clock }),
+    ...clockOf(inner),
     get(key, now) {
       if (fail()) return Promise.reject(new Error('Connection is closed.'))
       return inner.get(key, now)
@@ -115,7 +124,7 @@ export function failoverStore(inner: TokenStore): FailoverStore {
   let armed: boolean | undefined
   let lost = 0
   return {
-    ...(inner.clock === undefined ? {} : { clock: inner.clock }),
+    ...clockOf(inner),
     get: (key, now) => inner.get(key, now),
     async compareAndSet(key, value, options) {
       const confirmed = armed

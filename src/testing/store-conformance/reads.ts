@@ -1,6 +1,6 @@
 /**
  * How `get` answers: synchronously or with a promise, as declared, and the same with or
- * without a reading of the store's clock.
+ * without a reading of the store's clock; and how `time` reads that clock.
  *
  * @module
  */
@@ -43,5 +43,17 @@ export const readTests: Topic = ({ test, expect, options }) => {
     await elapse(400)
     expect(await read(key)).toBeUndefined()
     expect(await store.get(key)).toBeUndefined()
+  })
+
+  test("time(), where the store has one, reads the store's clock in epoch ms, moving on", async ({
+    store,
+  }) => {
+    // Stores without it (the memory store has `clock`; Deno KV has neither) pass as they are.
+    if (store.time === undefined) return
+    const first = await store.time()
+    expect(first).toBeTypeOf('number')
+    expect(first).toBeGreaterThan(Date.UTC(2020, 0, 1))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(await store.time()).toBeGreaterThan(first)
   })
 }
