@@ -57,6 +57,8 @@ describe('the line of refreshes', () => {
     while (!bolt.requests.some((request) => request.status === 429)) {
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
+    // The emulator logs its answer as it sends it; give the manager a moment to read it.
+    await new Promise((resolve) => setTimeout(resolve, 50))
     // A slot is free, but Bolt asked this instance to wait a second: b waits it out too.
     const started = performance.now()
     expect(await settle(tokens.getAccessToken('b'))).toBe('ok')
