@@ -15,6 +15,10 @@ export default defineConfig({
       },
       { find: /^bolt-token-lifecycle\/fetch$/, replacement: source('./adapters/http/fetch.ts') },
       { find: /^bolt-token-lifecycle\/ky$/, replacement: source('./adapters/http/ky.ts') },
+      {
+        find: /^bolt-token-lifecycle\/undici$/,
+        replacement: source('./adapters/http/undici.ts'),
+      },
       { find: /^bolt-token-lifecycle\/redis$/, replacement: source('./adapters/storage/redis.ts') },
       {
         find: /^bolt-token-lifecycle\/cloudflare$/,

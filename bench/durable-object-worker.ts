@@ -39,7 +39,7 @@ export interface DurableObjectBenchCall {
 }
 
 /** RPCs by method of the session object's protocol. */
-export type RpcCounts = Record<'read' | 'compareAndSet' | 'deleteRecord' | 'watch', number>
+export type RpcCounts = Record<'read' | 'compareAndSet' | 'deleteRecord' | 'watch' | 'time', number>
 
 /** The answer of POST /run. */
 export interface DurableObjectBenchResult {
@@ -61,7 +61,7 @@ export type DurableObjectBenchLine =
 
 /** `namespace`, counting the stubs it makes and every RPC made on them. */
 function counted(namespace: SessionObjectNamespace) {
-  const rpcs: RpcCounts = { read: 0, compareAndSet: 0, deleteRecord: 0, watch: 0 }
+  const rpcs: RpcCounts = { read: 0, compareAndSet: 0, deleteRecord: 0, watch: 0, time: 0 }
   const counts = { stubs: 0, rpcs }
   const wrapped: SessionObjectNamespace = {
     idFromName: (name) => namespace.idFromName(name),
@@ -84,6 +84,10 @@ function counted(namespace: SessionObjectNamespace) {
         watch: (maxMs) => {
           rpcs.watch++
           return stub.watch(maxMs)
+        },
+        time: () => {
+          rpcs.time++
+          return stub.time()
         },
       }
     },

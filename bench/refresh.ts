@@ -1,11 +1,16 @@
 /**
  * `refresh.ops`: full refreshes per second against the emulator on loopback (the manager on
- * the memory store), against openid-client 6's `refreshTokenGrant` sending the same request.
+ * the memory store and the undici transport), against openid-client 6's `refreshTokenGrant`
+ * sending the same request. The same manager on the fetch transport (`refresh.fetch.ops`) is
+ * measured beside them: it shows what the lock costs on the same HTTP client openid-client uses.
  *
  * @module
  */
 import * as oidc from 'openid-client'
+import { createFetchTransport } from '../adapters/http/fetch.js'
+import { createUndiciTransport } from '../adapters/http/undici.js'
 import { createMemoryStore } from '../adapters/storage/memory.js'
+import type { HttpTransport } from '../src/contracts.js'
 import { emulatorManagerOptions } from '../src/emulator/manager-options.js'
 import { createTokenManager } from '../src/manager/token-manager.js'
 import type { Section } from './context.js'
@@ -74,31 +79,42 @@ function openidClient(emulator: RemoteEmulator): oidc.Configuration {
 /** Measures full refreshes per second, the manager against openid-client. */
 export const refresh: Section = async ({ settings, emulator }) => {
   heading(`refresh: full refreshes against the emulator (own process, loopback), ${CHAINS} chains`)
-  // The manager's clock steps past the token's freshness before every call, so that every
+  // The managers' clock steps past the token's freshness before every call, so that every
   // call is a real refresh request (checked against the emulator's counter below).
   let offsetMs = 0
-  const manager = createTokenManager({
-    ...emulatorManagerOptions(emulator),
-    store: createMemoryStore(),
-    clock: () => Date.now() + offsetMs,
-    refreshSkewMs: 3_600_000 - STALE_AFTER_MS,
-    leaseMs: LEASE_MS,
-  })
+  const managerOn = (http: HttpTransport) =>
+    createTokenManager({
+      ...emulatorManagerOptions(emulator),
+      store: createMemoryStore(),
+      http,
+      clock: () => Date.now() + offsetMs,
+      refreshSkewMs: 3_600_000 - STALE_AFTER_MS,
+      leaseMs: LEASE_MS,
+    })
+  const managers = {
+    undici: managerOn(createUndiciTransport()),
+    fetch: managerOn(createFetchTransport()),
+  }
   const ids = sessionIds('refresh', CHAINS)
-  const lastTokens = await logInAll(emulator, manager, ids, CHAINS)
+  const lastTokens = {
+    undici: await logInAll(emulator, managers.undici, ids, CHAINS),
+    fetch: await logInAll(emulator, managers.fetch, ids, CHAINS),
+  }
 
   const config = openidClient(emulator)
   const refreshTokens = await Promise.all(ids.map(() => refreshTokenFor(emulator)))
 
   let requestsSent = 0
+  const managerOp = (name: keyof typeof managers) => async (loop: number) => {
+    offsetMs += STALE_AFTER_MS + 10
+    const token = await managers[name].getAccessToken(ids[loop] as string)
+    if (token === lastTokens[name][loop]) throw new Error('the manager did not refresh')
+    lastTokens[name][loop] = token
+    requestsSent++
+  }
   const ops = {
-    manager: async (loop: number) => {
-      offsetMs += STALE_AFTER_MS + 10
-      const token = await manager.getAccessToken(ids[loop] as string)
-      if (token === lastTokens[loop]) throw new Error('the manager did not refresh')
-      lastTokens[loop] = token
-      requestsSent++
-    },
+    manager: managerOp('undici'),
+    managerOnFetch: managerOp('fetch'),
     openid: async (loop: number) => {
       const answer = await oidc.refreshTokenGrant(config, refreshTokens[loop] as string, {
         scope: 'bolt.account.view',
@@ -118,7 +134,11 @@ export const refresh: Section = async ({ settings, emulator }) => {
   )
   await emulator.resetStats()
   const perRound = await interleave(
-    { manager: slice('manager'), openid: slice('openid') },
+    {
+      manager: slice('manager'),
+      managerOnFetch: slice('managerOnFetch'),
+      openid: slice('openid'),
+    },
     {
       rounds: settings.rounds,
       roundMs,
@@ -137,20 +157,35 @@ export const refresh: Section = async ({ settings, emulator }) => {
   )
 
   const vsOpenid = pairedRatios(perRound.manager, perRound.openid)
+  const fetchVsOpenid = pairedRatios(perRound.managerOnFetch, perRound.openid)
   const rows = perRound.manager.map((value, round) => [
     String(round + 1),
     int(value),
+    int(perRound.managerOnFetch[round] as number),
     int(perRound.openid[round] as number),
     ratio(vsOpenid[round] as number),
+    ratio(fetchVsOpenid[round] as number),
   ])
   rows.push([
     'median',
     int(median(perRound.manager)),
+    int(median(perRound.managerOnFetch)),
     int(median(perRound.openid)),
     ratio(median(vsOpenid)),
+    ratio(median(fetchVsOpenid)),
   ])
   console.log(
-    table(['round', 'manager refreshes/s', 'openid-client refreshes/s', 'mgr/openid'], rows),
+    table(
+      [
+        'round',
+        'manager (undici) /s',
+        'manager (fetch) /s',
+        'openid-client /s',
+        'undici/openid',
+        'fetch/openid',
+      ],
+      rows,
+    ),
   )
 
   const shape = `${CHAINS} concurrent chains, emulator in its own process on loopback, median of ${settings.rounds} interleaved rounds`
@@ -158,7 +193,12 @@ export const refresh: Section = async ({ settings, emulator }) => {
     'refresh.ops': measured(
       median(perRound.manager),
       'refreshes/s',
-      `getAccessToken on an expired session (memory store, fetch transport): state to refresh, POST, rotation saved; ${shape}`,
+      `getAccessToken on an expired session (memory store, undici transport): state to refresh, POST, rotation saved; ${shape}`,
+    ),
+    'refresh.fetch.ops': measured(
+      median(perRound.managerOnFetch),
+      'refreshes/s',
+      `the same on the fetch transport (the HTTP client openid-client uses); ${shape}`,
     ),
     'peer.openid-client.refresh.ops': measured(
       median(perRound.openid),
@@ -169,6 +209,11 @@ export const refresh: Section = async ({ settings, emulator }) => {
       median(vsOpenid),
       '×',
       `refresh.ops / peer.openid-client.refresh.ops, median of per-round ratios (${vsOpenid.map((r) => r.toFixed(3)).join(' ')})`,
+    ),
+    'refresh.fetch.vs-openid-client': measured(
+      median(fetchVsOpenid),
+      '×',
+      `refresh.fetch.ops / peer.openid-client.refresh.ops, median of per-round ratios (${fetchVsOpenid.map((r) => r.toFixed(3)).join(' ')})`,
     ),
   }
   return metrics

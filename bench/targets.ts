@@ -59,6 +59,7 @@ export const TARGETS: readonly Target[] = [
   reference('durable-object.raw-read.ops'),
   ratioAtLeast('refresh.ops', 'refresh.vs-openid-client', 1, '≥ peer.openid-client.refresh.ops'),
   reference('peer.openid-client.refresh.ops'),
+  reference('refresh.fetch.ops'),
   bound('stampede.refreshes', '=', 1, '1'),
   bound(
     'stampede.p99-ms',

@@ -23,6 +23,7 @@ const SUBPATHS = [
   '/postgres',
   '/fetch',
   '/ky',
+  '/undici',
   '/emulator',
   '/testing',
   '/machine',
@@ -112,7 +113,7 @@ beforeAll(async () => {
   )
   await sh(
     'npm',
-    ['install', '--prefer-offline', '--no-save', tarball, 'ky@1.9', 'ioredis@5'],
+    ['install', '--prefer-offline', '--no-save', tarball, 'ky@1.9', 'ioredis@5', 'undici@7'],
     scratch,
   )
 }, 240_000)
@@ -169,6 +170,7 @@ describe('the packed tarball', () => {
       './postgres',
       './redis',
       './testing',
+      './undici',
       './upstash',
     ])
     const relevant = report.analysis.problems.filter(
@@ -193,6 +195,7 @@ describe('installed from the tarball', () => {
         '/postgres': ['createPostgresStore', 'postgresStoreSchema'],
         '/fetch': ['createFetchTransport'],
         '/ky': ['createKyTransport', 'createAccountClient'],
+        '/undici': ['createUndiciTransport'],
         '/emulator': ['startBoltEmulator', 'faults', 'emulatorManagerOptions'],
         '/testing': ['createLifecycleTestModel', 'createManagerDriver', 'testTokenStore', 'emulatorManagerOptions'],
         '/machine': ['tokenMachine', 'toMermaid', 'listTransitions', 'encodeSessionRecord', 'decodeSessionRecord'],

@@ -2,6 +2,7 @@ import ky from 'ky'
 import { afterAll, afterEach } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createKyTransport } from '../../adapters/http/ky.js'
+import { createUndiciTransport } from '../../adapters/http/undici.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import type { HttpTransport, TokenStore } from '../../src/contracts.js'
 import {
@@ -24,6 +25,7 @@ import { createTokenManager, type TokenManager } from '../../src/manager/token-m
 export const transports: { name: string; create: () => HttpTransport }[] = [
   { name: 'fetch', create: () => createFetchTransport() },
   { name: 'ky', create: () => createKyTransport(ky.create({})) },
+  { name: 'undici', create: () => createUndiciTransport() },
 ]
 
 const closedAfterTest: BoltEmulator[] = []
