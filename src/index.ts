@@ -88,4 +88,13 @@ export {
   type ResolvedRetryOptions,
   type RetryOptions,
 } from './oauth/retry-policy.js'
+export type {
+  CounterLike,
+  HistogramLike,
+  InstrumentOptions,
+  MeterLike,
+  MetricAttributes,
+  ObservableLike,
+  ObservableResultLike,
+} from './telemetry/metrics.js'
 export type { SpanLike, TracerLike } from './telemetry/tracing.js'
