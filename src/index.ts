@@ -77,10 +77,14 @@ export {
 } from './manager/options.js'
 export {
   type AccessTokenOptions,
+  type BoltHealth,
   createTokenManager,
   type ExchangeCodeInput,
+  type HealthCheckOptions,
+  type HealthReport,
   type LifecycleListener,
   type SessionStatus,
+  type StoreHealth,
   type TokenManager,
 } from './manager/token-manager.js'
 export {

@@ -20,6 +20,7 @@ import { Secret } from '../secret.js'
 import { constantTimeEqual } from './constant-time.js'
 import { registerCredentials } from './credentials.js'
 import { stateAt } from './decide.js'
+import { createHealthCheck } from './health.js'
 import { createInterpreter } from './interpreter.js'
 import { createLifecycleEmitter } from './lifecycle-events.js'
 import { log, logLifecycleEvent } from './logger.js'
@@ -28,6 +29,7 @@ import { resolveOptions, type TokenManagerOptions } from './options.js'
 import { createRequestGate } from './request-gate.js'
 import type { AccessTokenOptions, SessionStatus, TokenManager } from './token-manager-types.js'
 
+export type { BoltHealth, HealthCheckOptions, HealthReport, StoreHealth } from './health.js'
 export type {
   AccessTokenOptions,
   ExchangeCodeInput,
@@ -230,6 +232,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }),
 
     subscribe: lifecycle.subscribe,
+
+    checkHealth: createHealthCheck(resolved),
   }
   registerCredentials(manager, { clientId: resolved.clientId, apiKey: resolved.clientSecret })
   return manager
