@@ -515,7 +515,12 @@ describe('connectBolt, which the examples’ server.ts use', () => {
 
 describe('the guides', () => {
   const root = fileURLToPath(new URL('../../', import.meta.url))
-  const guides = ['docs/getting-started.md', 'docs/frameworks.md', 'docs/errors.md']
+  const guides = [
+    'docs/getting-started.md',
+    'docs/frameworks.md',
+    'docs/errors.md',
+    'docs/operations.md',
+  ]
   const nonEmptyLines = (text: string) =>
     text
       .split('\n')

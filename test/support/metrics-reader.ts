@@ -26,8 +26,8 @@ export interface Point {
   value: number | { count: number; sum: number; min: number; max: number; boundaries: number[] }
 }
 
-/** What each attribute key may hold. */
-const ALLOWED: Record<string, readonly string[]> = {
+/** What each attribute key may hold (docs/operations.md lists the same). */
+export const ATTRIBUTE_VALUES: Record<string, readonly string[]> = {
   [A.grantType]: ['authorization_code', 'refresh_token'],
   [A.outcome]: ['ok', ...Object.values(ErrorCode)],
   [A.leaseState]: ['refresh', 'codeExchange'],
@@ -84,7 +84,9 @@ export function createMetricsReader(name = 'bolt-token-lifecycle-test') {
           for (const point of metric.dataPoints) {
             expect(Object.keys(point.attributes).sort()).toEqual([...definition.attributes].sort())
             for (const [key, value] of Object.entries(point.attributes)) {
-              expect(ALLOWED[key], `${key} is an attribute with known values`).toContain(value)
+              expect(ATTRIBUTE_VALUES[key], `${key} is an attribute with known values`).toContain(
+                value,
+              )
               attributeValues.add(String(value))
             }
             const value = point.value
