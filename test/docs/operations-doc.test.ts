@@ -73,14 +73,14 @@ describe('docs/operations.md', () => {
 
   it('lists the values each attribute may hold, as the metrics tests accept them', () => {
     const rows = tableRows(section('### Attribute values'), 'attribute')
-    const documented = Object.fromEntries(
-      rows.map(([key = '', values = '']) => [names(key)[0], values]),
+    const documented: Record<string, string> = Object.fromEntries(
+      rows.map(([key = '', values = '']) => [names(key)[0] ?? '', values]),
     )
     const used = new Set(definitions.flatMap((definition) => definition.attributes))
     expect(new Set(Object.keys(documented))).toEqual(used)
     expect(new Set(Object.keys(ATTRIBUTE_VALUES))).toEqual(used)
     for (const [key, values] of Object.entries(documented)) {
-      const accepted = ATTRIBUTE_VALUES[key ?? ''] ?? []
+      const accepted = ATTRIBUTE_VALUES[key] ?? []
       if (key === 'bolt.oauth.outcome') {
         // `ok`, or any error code: the table says so and links the list.
         expect(accepted).toEqual(['ok', ...Object.values(ErrorCode)])
