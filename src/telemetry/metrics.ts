@@ -95,8 +95,11 @@ export const METRIC_ATTRIBUTES = {
 
 const A = METRIC_ATTRIBUTES
 
-// OpenTelemetry's HTTP client duration buckets (semantic conventions), in seconds.
-const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+// OpenTelemetry's HTTP client duration buckets (semantic conventions), in seconds, and two more:
+// a call with its retries may last past one attempt's 10 s deadline.
+const REQUEST_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 15, 30,
+]
 // A wait lasts up to a lease (15 s by default), or two when it outlives one.
 const WAIT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30]
 
