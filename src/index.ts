@@ -77,10 +77,14 @@ export {
 } from './manager/options.js'
 export {
   type AccessTokenOptions,
+  type BoltHealth,
   createTokenManager,
   type ExchangeCodeInput,
+  type HealthCheckOptions,
+  type HealthReport,
   type LifecycleListener,
   type SessionStatus,
+  type StoreHealth,
   type TokenManager,
 } from './manager/token-manager.js'
 export {
@@ -88,4 +92,13 @@ export {
   type ResolvedRetryOptions,
   type RetryOptions,
 } from './oauth/retry-policy.js'
+export type {
+  CounterLike,
+  HistogramLike,
+  InstrumentOptions,
+  MeterLike,
+  MetricAttributes,
+  ObservableLike,
+  ObservableResultLike,
+} from './telemetry/metrics.js'
 export type { SpanLike, TracerLike } from './telemetry/tracing.js'

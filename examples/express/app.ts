@@ -58,6 +58,15 @@ export function createApp(options: AppOptions): Express {
     res.status(204).end()
   })
 
+  // Readiness probe: the session store and Bolt's token endpoint answer (no grant is spent).
+  app.get('/healthz', async (_req, res) => {
+    const report = await tokens.checkHealth()
+    res
+      .status(report.ok ? 200 : 503)
+      .set('cache-control', 'no-store')
+      .json(report)
+  })
+
   // Express 5 passes rejected promises of async routes here.
   const onError: ErrorRequestHandler = (error, req, res, next) => {
     if (res.headersSent) return next(error)

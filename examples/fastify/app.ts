@@ -56,6 +56,15 @@ export function createApp(options: AppOptions): FastifyInstance {
     return reply.code(204).send()
   })
 
+  // Readiness probe: the session store and Bolt's token endpoint answer (no grant is spent).
+  app.get('/healthz', async (_request, reply) => {
+    const report = await tokens.checkHealth()
+    return reply
+      .code(report.ok ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(report)
+  })
+
   // Every error a route throws (and Fastify's own 4xx, e.g. unparsable JSON) lands here.
   app.setErrorHandler((error, request, reply) => {
     const { status, body, headers } = handleError(error, request, log)

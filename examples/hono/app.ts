@@ -61,6 +61,13 @@ export function createApp(options: AppOptions): Hono {
     return c.body(null, 204)
   })
 
+  // Readiness probe: the session store and Bolt's token endpoint answer (no grant is spent).
+  app.get('/healthz', async (c) => {
+    const report = await tokens.checkHealth()
+    c.header('cache-control', 'no-store')
+    return c.json(report, report.ok ? 200 : 503)
+  })
+
   // Every error a handler throws lands here.
   app.onError((error, c) => {
     const { status, body, headers } = handleError(

@@ -4,6 +4,7 @@
 // /vendor/mermaid.min.js (the copy in node_modules). It never polls.
 
 /** @typedef {{ state: string, scopes: string[], expiresInSeconds: number | null, canManage: boolean, lastError: string | null, identity: { email: string | null, emailVerified: boolean } | null, clock: number }} Status */
+/** @typedef {{ sessionsByState: Record<string, number>, refreshes: Record<string, number>, logins: Record<string, number>, scopeRequired: number, leaseWaits: number, takeovers: number, storeErrors: number, refreshQueue: number }} Operations */
 /** @typedef {{ kind: 'transition', from: string, to: string, event: string, at: number } | { kind: 'error', code: string, detail: string, at: number } | { kind: 'outcome', seq: number, action: string, ok: boolean, text: string, at: number }} LogEntry */
 
 /** @type {{ initialize(config: object): void, render(id: string, text: string): Promise<{ svg: string }> }} */
@@ -15,7 +16,17 @@ const ACTION_LABELS = {
   write: 'Write address',
   advance: 'Advance clock',
   logout: 'Log out',
+  shoppers: 'More shoppers',
 }
+
+/** The operations panel's single figures: label and the field of {@link Operations}. */
+const COUNTERS = /** @type {const} */ ([
+  ['SCOPE_REQUIRED', 'scopeRequired'],
+  ['lease waits', 'leaseWaits'],
+  ['takeovers', 'takeovers'],
+  ['store errors', 'storeErrors'],
+  ['refresh line', 'refreshQueue'],
+])
 
 /** @param {string} id */
 function byTestId(id) {
@@ -36,6 +47,9 @@ const view = {
   outcome: byTestId('outcome'),
   log: byTestId('log'),
   connection: byTestId('connection'),
+  opsStates: byTestId('ops-states'),
+  opsRequests: byTestId('ops-requests'),
+  opsCounters: byTestId('ops-counters'),
 }
 const buttons = /** @type {HTMLButtonElement[]} */ ([...document.querySelectorAll('[data-action]')])
 
@@ -88,6 +102,53 @@ async function showStatus(status, diagram) {
 }
 
 /**
+ * One row of an operations table: a label and a count.
+ *
+ * @param {string} label
+ * @param {number} count
+ * @param {Record<string, string>} data the row's `data-` attributes
+ */
+function countRow(label, count, data) {
+  const row = document.createElement('tr')
+  Object.assign(row.dataset, data, { zero: String(count === 0) })
+  const name = document.createElement('td')
+  name.textContent = label
+  const figure = document.createElement('td')
+  figure.className = 'count'
+  figure.textContent = String(count)
+  row.append(name, figure)
+  return row
+}
+
+/** @param {Operations} operations */
+function showOperations(operations) {
+  view.opsStates.replaceChildren(
+    ...Object.entries(operations.sessionsByState).map(([state, count]) =>
+      countRow(state, count, { state }),
+    ),
+  )
+  const requests = [
+    ...Object.entries(operations.refreshes).map(([outcome, count]) =>
+      countRow(`refresh ${outcome}`, count, { grant: 'refresh_token', outcome }),
+    ),
+    ...Object.entries(operations.logins).map(([outcome, count]) =>
+      countRow(`login ${outcome}`, count, { grant: 'authorization_code', outcome }),
+    ),
+  ]
+  view.opsRequests.replaceChildren(...requests)
+  view.opsCounters.replaceChildren(
+    ...COUNTERS.flatMap(([label, field]) => {
+      const term = document.createElement('dt')
+      term.textContent = label
+      const figure = document.createElement('dd')
+      figure.dataset.metric = field
+      figure.textContent = String(operations[field])
+      return [term, figure]
+    }),
+  )
+}
+
+/**
  * @param {string} className
  * @param {string} text
  */
@@ -130,8 +191,10 @@ async function handle(message) {
   if (message.type === 'snapshot') {
     view.log.replaceChildren()
     for (const entry of message.log) appendLog(entry)
+    showOperations(message.operations)
     await showStatus(message.status, message.diagram)
   } else if (message.type === 'status') {
+    showOperations(message.operations)
     await showStatus(message.status, message.diagram)
   } else if (message.type === 'log') {
     appendLog(message.entry)

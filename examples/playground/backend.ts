@@ -1,8 +1,9 @@
 /**
- * The playground's example merchant backend: one shopper session, the Bolt emulator standing
- * in for api.bolt.com, and a token manager on the memory store. Each button of the page is one
- * action here; everything that happens is reported through `onMessage` (never a token, a code
- * or a secret).
+ * The playground's example merchant backend: one shopper session (and three more shoppers a
+ * button logs in), the Bolt emulator standing in for api.bolt.com, and a token manager on the
+ * memory store whose metrics feed the operations panel. Each button of the page is one action
+ * here; everything that happens is reported through `onMessage` (never a token, a code or a
+ * secret).
  */
 import {
   type AddressInput,
@@ -15,16 +16,19 @@ import {
 import { emulatorManagerOptions, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
 import { tokenMachine, toMermaid } from 'bolt-token-lifecycle/machine'
 import { createMemoryStore } from 'bolt-token-lifecycle/memory'
+import { createOperationsReader, type Operations } from './operations.js'
 
 /** The one shopper session of the playground (a real backend takes it from its session cookie). */
 const SESSION = 'playground-shopper'
+/** The sessions of the "more shoppers" button: they log in, then sit while the clock moves. */
+const OTHER_SESSIONS = ['playground-shopper-2', 'playground-shopper-3', 'playground-shopper-4']
 /** A little more than an access token's hour, so the next read has to refresh. */
 const CLOCK_STEP_MS = 61 * 60_000
 /** How many log entries a page that connects late (or reloads) receives. */
 const HISTORY_LIMIT = 200
 
 /** What the page's buttons do. */
-export const ACTIONS = ['login', 'read', 'write', 'advance', 'logout'] as const
+export const ACTIONS = ['login', 'read', 'write', 'advance', 'logout', 'shoppers'] as const
 export type ActionName = (typeof ACTIONS)[number]
 
 /** The session as the page shows it. */
@@ -50,8 +54,14 @@ export type LogEntry =
 
 /** What the backend pushes to every page over Server-Sent Events. */
 export type PlaygroundMessage =
-  | { type: 'snapshot'; status: PlaygroundStatus; diagram: string; log: LogEntry[] }
-  | { type: 'status'; status: PlaygroundStatus; diagram: string }
+  | {
+      type: 'snapshot'
+      status: PlaygroundStatus
+      diagram: string
+      operations: Operations
+      log: LogEntry[]
+    }
+  | { type: 'status'; status: PlaygroundStatus; diagram: string; operations: Operations }
   | { type: 'log'; entry: LogEntry }
 
 export interface PlaygroundBackend {
@@ -82,10 +92,14 @@ export async function startBackend(
   onMessage: (message: PlaygroundMessage) => void,
 ): Promise<PlaygroundBackend> {
   const bolt = await startBoltEmulator()
+  const operations = createOperationsReader()
   const tokens = createTokenManager({
     ...emulatorManagerOptions(bolt),
     store: createMemoryStore(),
+    meter: operations.meter,
   })
+  /** Every session the panel counts: the shopper, and the others once logged in. */
+  const sessions = new Set([SESSION])
   // The Account API for the playground's one session: it sends the token and the API key.
   const account = createAccountApi(tokens, SESSION)
   const history: LogEntry[] = []
@@ -106,8 +120,15 @@ export async function startBackend(
     }
   })
 
-  const status = async (): Promise<{ status: PlaygroundStatus; diagram: string }> => {
+  const status = async (): Promise<{
+    status: PlaygroundStatus
+    diagram: string
+    operations: Operations
+  }> => {
     const current = await tokens.getStatus(SESSION)
+    const states = await Promise.all(
+      [...sessions].map(async (id) => (await tokens.getStatus(id)).state),
+    )
     const verified = await tokens.getIdentity(SESSION).catch(() => null)
     const clock = bolt.now()
     return {
@@ -125,6 +146,7 @@ export async function startBackend(
         clock,
       },
       diagram: toMermaid(tokenMachine, { highlight: current.state }),
+      operations: await operations.read(states),
     }
   }
 
@@ -152,6 +174,12 @@ export async function startBackend(
       case 'logout':
         await tokens.logout(SESSION)
         return { ok: true, text: 'logged out' }
+      case 'shoppers':
+        for (const id of OTHER_SESSIONS) {
+          await tokens.exchangeCode(id, { code: bolt.login().code })
+          sessions.add(id)
+        }
+        return { ok: true, text: `${OTHER_SESSIONS.length} more shoppers logged in` }
     }
   }
 

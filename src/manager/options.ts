@@ -20,6 +20,7 @@ import {
 import { DEFAULT_TOKEN_PATH } from '../oauth/token-request.js'
 import { rejectPromiseArguments } from '../promise-argument.js'
 import { Secret } from '../secret.js'
+import { type MeterLike, type ResolvedMeter, resolveMeter } from '../telemetry/metrics.js'
 import { resolveTracer, type TracerLike } from '../telemetry/tracing.js'
 import { createLeaseClock, type LeaseClock } from './lease-clock.js'
 import type { Logger } from './logger.js'
@@ -42,7 +43,14 @@ export {
 /** Options with every default applied. */
 export type ResolvedOptions = Omit<
   Required<TokenManagerOptions>,
-  'retry' | 'clientSecret' | 'encryption' | 'logger' | 'tracer' | 'storeKeySecret' | 'identity'
+  | 'retry'
+  | 'clientSecret'
+  | 'encryption'
+  | 'logger'
+  | 'tracer'
+  | 'meter'
+  | 'storeKeySecret'
+  | 'identity'
 > & {
   /** Until when (epoch ms) a plaintext record is read while encryption is on; `-Infinity`: never. */
   plaintextAcceptedUntil: number
@@ -50,6 +58,8 @@ export type ResolvedOptions = Omit<
   storeKeyOf: StoreKeyOf
   /** Resolves the tracer to use (once). */
   tracer: () => Promise<TracerLike | undefined>
+  /** The meter to record metrics with; `undefined` with `meter: false`. */
+  meter: ResolvedMeter | undefined
   retry: ResolvedRetryOptions
   /** `null` without the `encryption` option. */
   cipher: RecordCipher | null
@@ -162,6 +172,14 @@ export function resolveOptions(
   ) {
     throw invalid('tracer', "must be an OpenTelemetry tracer (trace.getTracer('my-app')) or false")
   }
+  const meter = options.meter
+  if (
+    meter !== undefined &&
+    meter !== false &&
+    typeof (meter as Partial<MeterLike> | null)?.createCounter !== 'function'
+  ) {
+    throw invalid('meter', "must be an OpenTelemetry meter (metrics.getMeter('my-app')) or false")
+  }
 
   const store = options.store ?? defaults.store()
   return {
@@ -171,6 +189,7 @@ export function resolveOptions(
     cipher: options.encryption === undefined ? null : createRecordCipher(options.encryption),
     logger: options.logger,
     tracer: resolveTracer(options.tracer),
+    meter: resolveMeter(options.meter),
     identity: resolveIdentityOptions(options.identity),
     clientId: options.clientId,
     clientSecret: new Secret(options.clientSecret),

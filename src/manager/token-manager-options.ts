@@ -8,6 +8,7 @@ import type { HttpTransport, TokenStore } from '../contracts.js'
 import type { EncryptionOptions } from '../crypto/encryption.js'
 import type { IdentityOptions } from '../identity/options.js'
 import type { RetryOptions } from '../oauth/retry-policy.js'
+import type { MeterLike } from '../telemetry/metrics.js'
 import type { TracerLike } from '../telemetry/tracing.js'
 import type { Logger } from './logger.js'
 
@@ -148,6 +149,14 @@ export interface TokenManagerOptions {
    * grant, the outcome, the HTTP status and the attempts, never a token, a code or a key.
    */
   tracer?: TracerLike | false
+  /**
+   * Where OpenTelemetry metrics go (token requests and their duration, lease waits and
+   * takeovers, store errors, `SCOPE_REQUIRED`, the refresh line's length; see
+   * docs/operations.md): a meter (`metrics.getMeter('my-app')` fits), or `false` for none. By
+   * default, the global meter of `@opentelemetry/api` when that package is installed; nothing
+   * otherwise. Attributes carry grants, codes and states, never a session id or a token.
+   */
+  meter?: MeterLike | false
   /**
    * How `getIdentity` checks the shopper's ID token: `verifySignature` (against Bolt's JWKS,
    * found through `{baseUrl}/.well-known/openid-configuration`), `leewayMs` (clock difference

@@ -7,6 +7,7 @@
 import type { ShopperIdentity } from '../identity/claims.js'
 import type { TokenState } from '../machine/token-machine.js'
 import type { SCOPE_MANAGE, SCOPE_VIEW } from '../machine/token-set.js'
+import type { HealthCheckOptions, HealthReport } from './health.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 
 /**
@@ -139,4 +140,21 @@ export interface TokenManager {
    * caller was told about (see {@link LifecycleEvent}). Returns an unsubscribe function.
    */
   subscribe(listener: LifecycleListener): () => void
+  /**
+   * Checks, at once, that the session store answers (one read of a fixed key that is never
+   * written) and that Bolt's token endpoint is reachable (one `POST` without credentials or
+   * grant: Bolt's refusal proves it answers, and nothing is spent). Each check is given up on
+   * after `timeoutMs`. Never rejects for a failed check: the report says which failed and why,
+   * in codes fit for a readiness endpoint's body.
+   *
+   * @example
+   * ```ts
+   * app.get('/healthz', async (req, res) => {
+   *   const report = await tokens.checkHealth()
+   *   res.status(report.ok ? 200 : 503).json(report)
+   * })
+   * ```
+   * @throws {BoltTokenError} `INVALID_ARGUMENT` for a `timeoutMs` that is not a positive number.
+   */
+  checkHealth(options?: HealthCheckOptions): Promise<HealthReport>
 }

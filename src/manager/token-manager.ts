@@ -20,13 +20,16 @@ import { Secret } from '../secret.js'
 import { constantTimeEqual } from './constant-time.js'
 import { registerCredentials } from './credentials.js'
 import { stateAt } from './decide.js'
+import { createHealthCheck } from './health.js'
 import { createInterpreter } from './interpreter.js'
 import { createLifecycleEmitter } from './lifecycle-events.js'
 import { log, logLifecycleEvent } from './logger.js'
+import { createMetricsRecorder, type MeteredOperation } from './metrics-recorder.js'
 import { resolveOptions, type TokenManagerOptions } from './options.js'
 import { createRequestGate } from './request-gate.js'
 import type { AccessTokenOptions, SessionStatus, TokenManager } from './token-manager-types.js'
 
+export type { BoltHealth, HealthCheckOptions, HealthReport, StoreHealth } from './health.js'
 export type {
   AccessTokenOptions,
   ExchangeCodeInput,
@@ -82,6 +85,23 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   })
   const lifecycle = createLifecycleEmitter((event) => logLifecycleEvent(resolved.logger, event))
   const gate = createRequestGate(resolved.maxRefreshesInFlight)
+  const metrics =
+    resolved.meter === undefined
+      ? undefined
+      : createMetricsRecorder(resolved.meter.meter, resolved.meter.ready, gate)
+  if (metrics !== undefined) lifecycle.subscribe(metrics.record)
+  /** `method`, with its rejections counted (store errors, SCOPE_REQUIRED) when metrics are on. */
+  const metered = <A extends unknown[], R>(
+    operation: MeteredOperation,
+    method: (...args: A) => Promise<R>,
+  ): ((...args: A) => Promise<R>) => {
+    if (metrics === undefined) return method
+    const onRejected = (error: unknown): never => {
+      metrics.rejected(operation, error)
+      throw error
+    }
+    return (...args) => method(...args).then(undefined, onRejected)
+  }
   const interpreter = createInterpreter({
     options: resolved,
     endpoint: createTokenEndpoint({
@@ -146,7 +166,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const manager: TokenManager = {
     baseUrl: resolved.baseUrl,
 
-    async exchangeCode(sessionId, input) {
+    exchangeCode: metered('exchangeCode', async (sessionId, input) => {
       requireSessionId(sessionId)
       if (
         typeof input !== 'object' ||
@@ -187,31 +207,33 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const stored = await interpreter.exchange(sessionId, new Secret(code), scope, state)
       const { context } = stored.snapshot
       return statusOf(stored.snapshot.value as TokenState, context.tokens, context.lastError)
-    },
+    }),
 
-    getAccessToken,
+    getAccessToken: metered('getAccessToken', getAccessToken),
 
-    async getStatus(sessionId) {
+    getStatus: metered('getStatus', async (sessionId) => {
       requireSessionId(sessionId)
       const { snapshot } = await interpreter.load(sessionId)
       const { tokens, lastError } = snapshot.context
       const state = stateAt(snapshot.value as TokenState, tokens, clock(), refreshSkewMs)
       return statusOf(state, tokens, lastError)
-    },
+    }),
 
-    async getIdentity(sessionId) {
+    getIdentity: metered('getIdentity', async (sessionId) => {
       requireSessionId(sessionId)
       const { snapshot } = await interpreter.load(sessionId)
       if (snapshot.value === 'unauthenticated') return null
       return identityOf(snapshot.context.tokens)
-    },
+    }),
 
-    async logout(sessionId) {
+    logout: metered('logout', async (sessionId) => {
       requireSessionId(sessionId)
       await interpreter.logout(sessionId)
-    },
+    }),
 
     subscribe: lifecycle.subscribe,
+
+    checkHealth: createHealthCheck(resolved),
   }
   registerCredentials(manager, { clientId: resolved.clientId, apiKey: resolved.clientSecret })
   return manager

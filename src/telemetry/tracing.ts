@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { loadOpenTelemetryApi } from './otel-api.js'
 
 /**
  * The part of an OpenTelemetry `Span` this library uses.
@@ -40,16 +41,11 @@ const STATUS_ERROR = 2
 /** The name of the span around one token request (retries included). */
 export const TOKEN_REQUEST_SPAN = 'bolt.oauth.token'
 
-// A variable specifier: bundlers leave the optional peer alone, and runtimes without it
-// simply fail this import, which means "no tracing".
-const OTEL_API = '@opentelemetry/api'
 let globalTracer: Promise<TracerLike | undefined> | undefined
 
 function loadGlobalTracer(): Promise<TracerLike | undefined> {
-  globalTracer ??= import(/* @vite-ignore */ OTEL_API).then(
-    (api: { trace?: { getTracer(name: string): TracerLike } }) =>
-      api.trace?.getTracer('bolt-token-lifecycle'),
-    () => undefined,
+  globalTracer ??= loadOpenTelemetryApi().then(
+    (api) => api?.trace?.getTracer('bolt-token-lifecycle') as TracerLike | undefined,
   )
   return globalTracer
 }

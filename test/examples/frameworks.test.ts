@@ -453,6 +453,29 @@ describe.each(frameworks)('the $name example', (framework) => {
     expectOneErrorLogged('POST', '/bolt/login-callback', 500, { code: 'INVALID_CLIENT' })
   })
 
+  it('answers /healthz: 200 with the report while the store and Bolt answer, 503 once Bolt is down; no grant spent', async () => {
+    const browser = createBrowser(app.url, seen)
+    const healthy = await browser.get('/healthz')
+    expect(healthy.status).toBe(200)
+    expect(healthy.headers.get('cache-control')).toBe('no-store')
+    expect(healthy.json).toEqual({
+      ok: true,
+      store: { ok: true, latencyMs: expect.any(Number) },
+      bolt: { ok: true, latencyMs: expect.any(Number), status: 403 },
+    })
+    expect(bolt.stats).toMatchObject({ tokenRequests: 1, codeExchanges: 0, refreshes: 0 })
+
+    await bolt.close()
+    const down = await browser.get('/healthz')
+    expect(down.status).toBe(503)
+    expect(down.json).toEqual({
+      ok: false,
+      store: { ok: true, latencyMs: expect.any(Number) },
+      bolt: { ok: false, latencyMs: expect.any(Number), error: 'NETWORK_ERROR' },
+    })
+    expect(logs).toEqual([])
+  })
+
   it('has a server.ts that starts against the emulator and answers', async () => {
     const server = await framework.startServer({ port: 0, env: {} }) // no keys: the emulator
     try {
@@ -492,7 +515,12 @@ describe('connectBolt, which the examples’ server.ts use', () => {
 
 describe('the guides', () => {
   const root = fileURLToPath(new URL('../../', import.meta.url))
-  const guides = ['docs/getting-started.md', 'docs/frameworks.md', 'docs/errors.md']
+  const guides = [
+    'docs/getting-started.md',
+    'docs/frameworks.md',
+    'docs/errors.md',
+    'docs/operations.md',
+  ]
   const nonEmptyLines = (text: string) =>
     text
       .split('\n')

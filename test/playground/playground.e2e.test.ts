@@ -4,11 +4,12 @@
 //
 // Needs Debian's chromium at /usr/bin/chromium (`apt-get install -y chromium`; never
 // `playwright install`). Without it the suite is skipped loudly, or fails when CI is set.
-// `UPDATE_SCREENSHOT=1` copies the screenshot it takes into docs/playground.png.
+// `UPDATE_SCREENSHOT=1` copies the screenshots it takes into docs/playground.png and
+// docs/images/operations-panel.png.
 import { existsSync } from 'node:fs'
-import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -18,6 +19,9 @@ import type { TokenState } from '../../src/machine/token-machine.js'
 const CHROMIUM = '/usr/bin/chromium'
 const WAIT = { timeout: 5_000 }
 const SCREENSHOT = fileURLToPath(new URL('../../docs/playground.png', import.meta.url))
+const OPERATIONS_SCREENSHOT = fileURLToPath(
+  new URL('../../docs/images/operations-panel.png', import.meta.url),
+)
 /** What must never reach the page or the server log: tokens, codes, the emulator's keys. */
 const SECRET = /\b(?:at|rt|code)_[\w-]{8,}|eyJ[\w-]+\.eyJ[\w-]+\.|sk_emulator|pk_emulator/
 
@@ -218,6 +222,81 @@ describe.skipIf(!hasChromium)(
         await late.close()
       }
     })
+
+    /** The operations panel's figures, as the page shows them. */
+    function operationsPanel() {
+      return page.getByTestId('operations').evaluate((panel) => {
+        const rows = (testId: string, key: (row: HTMLElement) => string) =>
+          Object.fromEntries(
+            [...panel.querySelectorAll<HTMLElement>(`[data-testid="${testId}"] tr`)].map((row) => [
+              key(row),
+              Number(row.querySelector('.count')?.textContent),
+            ]),
+          )
+        return {
+          states: rows('ops-states', (row) => row.dataset.state ?? ''),
+          requests: rows('ops-requests', (row) => `${row.dataset.grant} ${row.dataset.outcome}`),
+          counters: Object.fromEntries(
+            [...panel.querySelectorAll<HTMLElement>('dd[data-metric]')].map((figure) => [
+              figure.dataset.metric,
+              Number(figure.textContent),
+            ]),
+          ),
+        }
+      })
+    }
+
+    it('the operations panel counts sessions by state and token requests by outcome, from the manager’s metrics', async () => {
+      const idle = { leaseWaits: 0, takeovers: 0, storeErrors: 0, refreshQueue: 0 }
+      // After the walk above: its shopper logged out, after two logins, one refresh and one
+      // write refused with SCOPE_REQUIRED.
+      expect(await operationsPanel()).toEqual({
+        states: {
+          unauthenticated: 1,
+          codeExchange: 0,
+          fullyScoped: 0,
+          expired: 0,
+          refresh: 0,
+          viewOnly: 0,
+        },
+        requests: { 'refresh_token ok': 1, 'authorization_code ok': 2 },
+        counters: { scopeRequired: 1, ...idle },
+      })
+
+      await press('shoppers', 'More shoppers: 3 more shoppers logged in')
+      await press('login', 'Log in: now fullyScoped')
+      await press('advance', 'Advance clock: Bolt clock +61 min')
+      await press('read', 'Read account: HTTP 200 (1 address)')
+      await expectState('viewOnly')
+      // The shopper refreshed on reading; the three others sit expired until they come back.
+      await expect.poll(operationsPanel, WAIT).toEqual({
+        states: {
+          unauthenticated: 0,
+          codeExchange: 0,
+          fullyScoped: 0,
+          expired: 3,
+          refresh: 0,
+          viewOnly: 1,
+        },
+        requests: { 'refresh_token ok': 2, 'authorization_code ok': 6 },
+        counters: { scopeRequired: 1, ...idle },
+      })
+      await page.mouse.move(0, 0)
+      const shot = join(shots, 'operations-panel.png')
+      await page.getByTestId('operations').screenshot({ path: shot })
+      expect(await page.content()).not.toMatch(SECRET)
+      expect(pageErrors).toEqual([])
+
+      if (process.env.UPDATE_SCREENSHOT === '1') {
+        await mkdir(dirname(OPERATIONS_SCREENSHOT), { recursive: true })
+        await copyFile(shot, OPERATIONS_SCREENSHOT)
+        process.stderr.write(`updated ${OPERATIONS_SCREENSHOT}\n`)
+      }
+      expect(
+        existsSync(OPERATIONS_SCREENSHOT),
+        'docs/images/operations-panel.png is missing: UPDATE_SCREENSHOT=1',
+      ).toBe(true)
+    }, 30_000)
 
     it('refuses a button press from another site', async () => {
       // Without a JSON content type (a form or text/plain post needs no preflight): 415.
