@@ -34,6 +34,7 @@ export default defineConfig({
       },
       { find: /^bolt-token-lifecycle\/testing$/, replacement: source('./src/testing/index.ts') },
       { find: /^bolt-token-lifecycle\/machine$/, replacement: source('./src/machine/index.ts') },
+      { find: /^bolt-token-lifecycle\/nestjs$/, replacement: source('./adapters/nestjs/index.ts') },
     ],
   },
   test: {
