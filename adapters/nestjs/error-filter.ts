@@ -40,8 +40,9 @@ class AnyBoltTokenError {
  * Other errors are not caught: your own filters, or Nest's, answer them.
  *
  * Bind it globally (`{ provide: APP_FILTER, useClass: BoltTokenErrorFilter }`), or on a
- * controller (`@UseFilters(BoltTokenErrorFilter)`). It writes through Nest's HTTP adapter, so it
- * works on Express and Fastify alike.
+ * controller (`@UseFilters(BoltTokenErrorFilter)`); after your own catch-everything filter, if you
+ * have one (Nest tries the global filter registered last first). It writes through Nest's HTTP
+ * adapter (`HttpAdapterHost`), not through a platform's response object.
  * @group Frameworks
  */
 @Catch(AnyBoltTokenError)
