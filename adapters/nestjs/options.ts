@@ -7,7 +7,7 @@ import { type ExecutionContext, Inject } from '@nestjs/common'
 import type { TokenManager, TokenManagerOptions } from '../../src/index.js'
 
 /**
- * The injection token of the {@link TokenManager} that `BoltTokensModule` provides. Inject it
+ * The injection token of the `TokenManager` that `BoltTokensModule` provides. Inject it
  * with {@link InjectBoltTokens}, or `@Inject(BOLT_TOKENS)`, or `app.get(BOLT_TOKENS)`.
  * @group Frameworks
  */
@@ -17,7 +17,7 @@ export const BOLT_TOKENS: unique symbol = Symbol('BOLT_TOKENS')
 export const BOLT_TOKENS_MODULE_OPTIONS: unique symbol = Symbol('BOLT_TOKENS_MODULE_OPTIONS')
 
 /**
- * Injects the {@link TokenManager} of `BoltTokensModule`: `@InjectBoltTokens()` is
+ * Injects the `TokenManager` of `BoltTokensModule`: `@InjectBoltTokens()` is
  * `@Inject(BOLT_TOKENS)`.
  *
  * @example

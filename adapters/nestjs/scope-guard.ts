@@ -22,9 +22,6 @@ import {
 } from '../../src/index.js'
 import { BOLT_TOKENS, BOLT_TOKENS_MODULE_OPTIONS, type BoltTokensModuleOptions } from './options.js'
 
-/** A scope a route may require: `bolt.account.manage`, or `bolt.account.view` (any token). */
-type BoltScope = NonNullable<AccessTokenOptions['scope']>
-
 const REQUIRED_SCOPE = 'bolt-token-lifecycle:required-scope'
 
 /**
@@ -45,7 +42,7 @@ export class BoltScopeGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const scope = this.reflector.getAllAndOverride<BoltScope | undefined>(REQUIRED_SCOPE, [
+    const scope = this.reflector.getAllAndOverride<AccessTokenOptions['scope']>(REQUIRED_SCOPE, [
       context.getHandler(),
       context.getClass(),
     ])
@@ -74,7 +71,8 @@ export class BoltScopeGuard implements CanActivate {
  * Marks a route (or every route of a controller) as needing `scope`, checked by
  * {@link BoltScopeGuard} before the handler runs: a view-only session gets `SCOPE_REQUIRED`
  * (`403`, `action: 'show_login_modal'` through `BoltTokenErrorFilter`) and the handler is not
- * called. Needs `getSessionId` in the module's options.
+ * called. `bolt.account.view` lets any session with tokens through (refreshing an expired
+ * one). Needs `getSessionId` in the module's options.
  *
  * @example
  * ```ts
@@ -85,7 +83,7 @@ export class BoltScopeGuard implements CanActivate {
  * @group Frameworks
  */
 export function RequiresBoltScope(
-  scope: BoltScope = SCOPE_MANAGE,
+  scope: NonNullable<AccessTokenOptions['scope']> = SCOPE_MANAGE,
 ): MethodDecorator & ClassDecorator {
   return applyDecorators(SetMetadata(REQUIRED_SCOPE, scope), UseGuards(BoltScopeGuard))
 }

@@ -43,7 +43,7 @@ export interface BoltTokensModuleAsyncOptions<TRequest = unknown>
 }
 
 /**
- * Provides one {@link TokenManager} to a Nest application, under {@link BOLT_TOKENS}, for
+ * Provides one `TokenManager` to a Nest application, under {@link BOLT_TOKENS}, for
  * `@InjectBoltTokens()`, `@RequiresBoltScope()` and `BoltTokenErrorFilter`.
  *
  * @example
