@@ -38,6 +38,7 @@ export default defineConfig({
       },
       { find: /^bolt-token-lifecycle\/testing$/, replacement: source('./src/testing/index.ts') },
       { find: /^bolt-token-lifecycle\/machine$/, replacement: source('./src/machine/index.ts') },
+      { find: /^bolt-token-lifecycle\/nestjs$/, replacement: source('./adapters/nestjs/index.ts') },
     ],
   },
   test: {

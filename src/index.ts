@@ -3,8 +3,8 @@
  * backends, driven by one XState machine.
  *
  * This entry holds what a merchant's code calls: {@link createTokenManager} and its options,
- * the errors and their codes, the Account API clients and the shopper's identity, and the
- * store and transport contracts. Stores, transports, the emulator and the test kit have their
+ * the errors, their codes and their HTTP answers, the Account API clients and the shopper's
+ * identity, and the store and transport contracts. Stores, transports, the emulator and the test kit have their
  * own subpaths; the machine itself, its diagram and the stored record's codec are in
  * `bolt-token-lifecycle/machine`.
  *
@@ -54,6 +54,12 @@ export {
   ErrorCode,
   isBoltTokenError,
 } from './errors.js'
+export {
+  DEFAULT_RETRY_AFTER_SECONDS,
+  type HttpErrorAnswer,
+  type HttpErrorBody,
+  httpAnswerFor,
+} from './http-answers.js'
 export type { ShopperIdentity } from './identity/claims.js'
 export type { IdentityOptions } from './identity/options.js'
 export type { TokenState } from './machine/token-machine.js'

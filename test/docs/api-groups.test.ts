@@ -90,6 +90,7 @@ describe('TypeDoc groups', () => {
         'Account API',
         'Emulator',
         'Errors',
+        'Frameworks',
         'Identity',
         'Machine',
         'Observability',

@@ -1,5 +1,5 @@
 /**
- * The Express, Fastify and Hono examples, each started on a free loopback port against a
+ * The Express, Fastify, Hono and NestJS examples, each started on a free loopback port against a
  * real Bolt emulator, driven over HTTP with `fetch` and a cookie jar: the whole login-modal
  * flow, the error → HTTP mapping, and no token, code or secret in any answer or log line.
  */
@@ -26,6 +26,8 @@ import { createApp as createFastifyApp } from '../../examples/fastify/app.js'
 import { startServer as startFastifyServer } from '../../examples/fastify/server.js'
 import { createApp as createHonoApp } from '../../examples/hono/app.js'
 import { startServer as startHonoServer } from '../../examples/hono/server.js'
+import { createApp as createNestApp } from '../../examples/nestjs/app.js'
+import { startServer as startNestServer } from '../../examples/nestjs/server.js'
 import type { AppOptions } from '../../examples/shared/app-options.js'
 import { connectBolt } from '../../examples/shared/connect-bolt.js'
 import {
@@ -86,6 +88,15 @@ const frameworks: Framework[] = [
         }) as import('node:http').Server,
       ),
     startServer: startHonoServer,
+  },
+  {
+    name: 'nestjs',
+    async listen(options) {
+      const app = await createNestApp(options, { logger: false })
+      await app.listen(0, '127.0.0.1')
+      return { url: await app.getUrl(), close: () => app.close() }
+    },
+    startServer: (options) => startNestServer({ ...options, logger: false }),
   },
 ]
 

@@ -2,7 +2,8 @@
  * The package as users receive it: built into a staging folder (the repository's own `dist/`
  * is left alone), packed with `npm pack`, installed from the tarball into a scratch project,
  * and then imported subpath by subpath (ESM), required (CommonJS, Node ≥ 20.19), run through
- * one login against its own emulator, and checked by publint --strict and attw.
+ * one login against its own emulator (and once more in a NestJS application), and checked by
+ * publint --strict and attw.
  */
 import { execFile } from 'node:child_process'
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
@@ -27,6 +28,7 @@ const SUBPATHS = [
   '/emulator',
   '/testing',
   '/machine',
+  '/nestjs',
 ] as const
 
 /** The root entry's runtime names: what a merchant's backend calls (types aside). */
@@ -37,6 +39,7 @@ const ROOT_EXPORTS = [
   'BoltAccountError',
   'BoltTokenError',
   'DEFAULT_RETRY',
+  'DEFAULT_RETRY_AFTER_SECONDS',
   'ErrorCode',
   'SCOPE_MANAGE',
   'SCOPE_OPENID',
@@ -45,6 +48,7 @@ const ROOT_EXPORTS = [
   'createAccountApi',
   'createAccountFetch',
   'createTokenManager',
+  'httpAnswerFor',
   'isBoltAccountError',
   'isBoltTokenError',
   'sessionTag',
@@ -111,9 +115,22 @@ beforeAll(async () => {
     join(scratch, 'package.json'),
     JSON.stringify({ name: 'merchant-app', private: true, type: 'module' }),
   )
+  // The optional peers, for their subpaths: ky, ioredis, undici, and NestJS (on Express) with its own peers.
+  const nest = ['@nestjs/common@11', '@nestjs/core@11', '@nestjs/platform-express@11']
   await sh(
     'npm',
-    ['install', '--prefer-offline', '--no-save', tarball, 'ky@1.9', 'ioredis@5', 'undici@7'],
+    [
+      'install',
+      '--prefer-offline',
+      '--no-save',
+      tarball,
+      'ky@1.9',
+      'ioredis@5',
+      'undici@7',
+      ...nest,
+      'reflect-metadata@0.2',
+      'rxjs@7',
+    ],
     scratch,
   )
 }, 240_000)
@@ -166,6 +183,7 @@ describe('the packed tarball', () => {
       './ky',
       './machine',
       './memory',
+      './nestjs',
       './package.json',
       './postgres',
       './redis',
@@ -199,6 +217,7 @@ describe('installed from the tarball', () => {
         '/emulator': ['startBoltEmulator', 'faults', 'emulatorManagerOptions'],
         '/testing': ['createLifecycleTestModel', 'createManagerDriver', 'testTokenStore', 'emulatorManagerOptions'],
         '/machine': ['tokenMachine', 'toMermaid', 'listTransitions', 'encodeSessionRecord', 'decodeSessionRecord'],
+        '/nestjs': ['BoltTokensModule', 'BoltTokenErrorFilter', 'RequiresBoltScope', 'BoltScopeGuard', 'InjectBoltTokens'],
       }
       const out = {}
       for (const [sub, expected] of Object.entries(names)) {
@@ -272,6 +291,51 @@ describe('installed from the tarball', () => {
       states: ['fullyScoped', 'viewOnly', 'unauthenticated'],
       refreshes: 1,
       reuse: 0,
+    })
+  })
+
+  // The decorators as tsc compiled them (the tests run them through Vite's transform instead):
+  // the module, the guard and the filter in an application on Express, over HTTP.
+  it('/nestjs: a NestJS application gets the manager, guards a route and answers SCOPE_REQUIRED', async () => {
+    const script = `
+      import { Controller, HttpCode, Post } from '@nestjs/common'
+      import { APP_FILTER, NestFactory } from '@nestjs/core'
+      import { emulatorManagerOptions, startBoltEmulator } from 'bolt-token-lifecycle/emulator'
+      import { BOLT_TOKENS, BoltTokenErrorFilter, BoltTokensModule, RequiresBoltScope } from 'bolt-token-lifecycle/nestjs'
+      // A controller, decorated without decorator syntax (this script is plain JavaScript).
+      class Addresses { add() { return { added: true } } }
+      const add = Object.getOwnPropertyDescriptor(Addresses.prototype, 'add')
+      for (const decorate of [Post('addresses'), HttpCode(200), RequiresBoltScope()]) decorate(Addresses.prototype, 'add', add)
+      Controller()(Addresses)
+      const bolt = await startBoltEmulator()
+      const app = await NestFactory.create({
+        module: class App {},
+        imports: [BoltTokensModule.forRoot({ tokens: emulatorManagerOptions(bolt), getSessionId: (request) => request.headers['x-session'] })],
+        controllers: [Addresses],
+        providers: [{ provide: APP_FILTER, useClass: BoltTokenErrorFilter }],
+      }, { logger: false })
+      try {
+        await app.listen(0, '127.0.0.1')
+        const url = await app.getUrl()
+        const tokens = app.get(BOLT_TOKENS)
+        await tokens.exchangeCode('s', { code: bolt.login().code })
+        const write = async () => {
+          const answer = await fetch(url + '/addresses', { method: 'POST', headers: { 'x-session': 's' } })
+          return [answer.status, (await answer.json()).error ?? 'ok']
+        }
+        const answers = [await write()]
+        bolt.advanceClock(61 * 60_000)
+        await tokens.getAccessToken('s')
+        answers.push(await write())
+        console.log(JSON.stringify({ answers, state: (await tokens.getStatus('s')).state }))
+      } finally { await app.close(); await bolt.close() }`
+    const output = await sh(process.execPath, ['--input-type=module', '-e', script], scratch)
+    expect(JSON.parse(output)).toEqual({
+      answers: [
+        [200, 'ok'],
+        [403, 'SCOPE_REQUIRED'],
+      ],
+      state: 'viewOnly',
     })
   })
 
