@@ -1,7 +1,7 @@
 /**
  * The example's routes, the same as the Express, Fastify and Hono examples': the login
  * state, the login modal's callback, an account read, an address write (which needs
- * `bolt.account.manage`) and logout.
+ * `bolt.account.manage`), logout, and the readiness probe.
  */
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common'
 import { SCOPE_MANAGE, type TokenManager } from 'bolt-token-lifecycle'
@@ -19,6 +19,14 @@ export class BoltController {
     @Inject(SESSIONS) private readonly sessions: Sessions,
     @Inject(BOLT_ACCOUNT_API) private readonly bolt: BoltAccountApi,
   ) {}
+
+  // A readiness probe: the store and Bolt's token endpoint answer (no grant is spent).
+  @Get('healthz')
+  async healthz(@Res({ passthrough: true }) response: Response) {
+    const report = await this.tokens.checkHealth()
+    response.status(report.ok ? 200 : 503).set('cache-control', 'no-store')
+    return report
+  }
 
   // The page calls this before opening Bolt's login modal with the returned `state`.
   @Get('bolt/login-state')
