@@ -5,6 +5,7 @@
  * action (posted as a browser without JavaScript posts a form). The server follows the
  * emulator's clock over HTTP (`BOLT_EMULATOR_URL`), so `advanceClock` makes an hour pass there.
  */
+import { readFileSync } from 'node:fs'
 import { type BoltEmulator, EMULATOR_DEFAULTS, faults } from 'bolt-token-lifecycle/emulator'
 import { deriveStoreKey } from 'bolt-token-lifecycle/testing'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
@@ -39,6 +40,13 @@ const IDENTITY = 'Alan Watts, shopper@example.com (verified)'
 const STEP_UP = expect.stringMatching(
   /^Log in with Bolt again to change your account\. \(.*view-only/,
 )
+
+it('keeps the proxy free of tokens: it imports next/server alone', () => {
+  const proxy = readFileSync(new URL('../../examples/nextjs/proxy.ts', import.meta.url), 'utf8')
+  expect([...proxy.matchAll(/^import .* from '([^']+)'$/gm)].map(([, from]) => from)).toEqual([
+    'next/server',
+  ])
+})
 
 describeRedis('examples/nextjs under next build and next start', () => {
   let bolt: BoltEmulator
