@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../support/redis-server.js'
@@ -16,7 +16,7 @@ const exampleDir = join(root, 'examples/nextjs')
 const nextCli = join(root, 'node_modules/next/dist/bin/next')
 const buildStamp = join(exampleDir, '.next', 'bolt-build-inputs.sha256')
 
-/** What the build reads that may change; Next.js's own output (`.next/`, `next-env.d.ts`) aside. */
+/** What the build reads that may change; Next.js's own output (`.next/`, `next-env.d.ts`) and docs aside. */
 const INPUT_DIRS = ['examples/nextjs', 'examples/shared', 'src', 'adapters']
 const GENERATED = new Set(['.next', 'node_modules', 'next-env.d.ts'])
 
@@ -24,7 +24,7 @@ function* files(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
     a.name.localeCompare(b.name),
   )) {
-    if (GENERATED.has(entry.name) || entry.name.endsWith('.tsbuildinfo')) continue
+    if (GENERATED.has(entry.name) || /\.(tsbuildinfo|md)$/.test(entry.name)) continue
     const path = join(dir, entry.name)
     if (entry.isDirectory()) yield* files(path)
     else yield path
@@ -70,6 +70,8 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
 export async function buildNextExample(): Promise<{ built: boolean }> {
   const hash = inputsHash()
   if (existsSync(buildStamp) && readFileSync(buildStamp, 'utf8') === hash) return { built: false }
+  // A build that fails half-way must not be taken for the build of its inputs later.
+  rmSync(buildStamp, { force: true })
   // The build never sees the Bolt settings: they are read at run time, per process.
   await run(['build', exampleDir], nextEnv())
   writeFileSync(buildStamp, hash)
@@ -120,7 +122,15 @@ export async function startNextExample(env: Record<string, string>): Promise<Nex
     })
     stream.on('end', () => pending !== '' && output.push(pending))
   }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  // Should the test process end without afterAll (a crash, Ctrl-C), the server ends with it.
+  const killOnExit = () => child.kill('SIGKILL')
+  process.once('exit', killOnExit)
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.off('exit', killOnExit)
+      resolve()
+    }),
+  )
   async function close() {
     if (child.exitCode !== null || child.signalCode !== null) return
     child.kill('SIGTERM')
