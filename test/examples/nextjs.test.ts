@@ -6,23 +6,14 @@
  * emulator's clock over HTTP (`BOLT_EMULATOR_URL`), so `advanceClock` makes an hour pass there.
  */
 import { readFileSync } from 'node:fs'
-import { type BoltEmulator, EMULATOR_DEFAULTS, faults } from 'bolt-token-lifecycle/emulator'
+import { EMULATOR_DEFAULTS, faults } from 'bolt-token-lifecycle/emulator'
 import { deriveStoreKey } from 'bolt-token-lifecycle/testing'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { DEFAULT_RETRY_AFTER_SECONDS } from '../../examples/shared/http-errors.js'
-import { type BrowserAnswer, createBrowser } from '../support/cookie-browser.js'
-import { startEmulatorForFile } from '../support/harness.js'
-import {
-  createTestRedis,
-  describeRedis,
-  randomPrefix,
-  rawSession,
-  redisUrl,
-} from '../support/redis.js'
-import { buildNextExample, type NextServer, startNextExample } from './nextjs-app.js'
-import { readPage, submitForm } from './nextjs-page.js'
-
-type Browser = ReturnType<typeof createBrowser>
+import type { BrowserAnswer } from '../support/cookie-browser.js'
+import { createTestRedis, describeRedis, rawSession } from '../support/redis.js'
+import { type Browser, useNextExample } from './nextjs-fixture.js'
+import { readPage } from './nextjs-page.js'
 
 const ADDRESS = {
   first_name: 'Alan',
@@ -49,101 +40,11 @@ it('keeps the proxy free of tokens: it imports next/server alone', () => {
 })
 
 describeRedis('examples/nextjs under next build and next start', () => {
-  let bolt: BoltEmulator
-  let app: NextServer
-  const prefix = randomPrefix()
-  /** Every answer's body and headers. */
-  const seen: string[] = []
-  /** The API key and every code the login modal gave. */
-  const secrets = new Set<string>()
-  /** Every random value the app legitimately answers (login states, session ids). */
-  const randomValues = new Set<string>()
-
-  beforeAll(async () => {
-    bolt = await startEmulatorForFile()
-    secrets.add(bolt.clientSecret)
-    await buildNextExample()
-    app = await startNextExample({
-      BOLT_EMULATOR_URL: bolt.url,
-      REDIS_URL: redisUrl ?? '',
-      REDIS_PREFIX: prefix,
-    })
-  }, 170_000)
-
-  afterAll(async () => {
-    await app?.close()
-    const redis = createTestRedis()
-    const keys = await redis.keys(`${prefix}*`)
-    if (keys.length > 0) await redis.del(...keys)
-  })
-
-  afterEach(() => {
-    // Answers and everything the server printed: no token, code, ID token or API key.
-    for (const text of [...seen, ...app.output]) {
-      for (const secret of secrets) expect(text).not.toContain(secret)
-      let scrubbed = text
-      for (const value of randomValues) scrubbed = scrubbed.replaceAll(value, '')
-      expect(scrubbed).not.toMatch(/(?<![\w-])(?:at|rt|code)_[\w-]{20,}/)
-      expect(scrubbed).not.toMatch(/eyJ[\w-]{10,}\.eyJ[\w-]{10,}\./)
-    }
-  })
-
-  const browse = () => createBrowser(app.url, seen)
-
-  /** What the page does before opening the login modal. */
-  async function loginState(browser: Browser): Promise<string> {
-    const answer = await browser.get('/bolt/login-state')
-    expect(answer.status).toBe(200)
-    const { state } = answer.json as { state: string }
-    expect(state).toMatch(/^[\w-]{43}$/)
-    randomValues.add(state)
-    for (const value of browser.jar.values()) randomValues.add(value)
-    return state
-  }
-
-  /** The Bolt login modal: the shopper logs in, the page gets a code for this state. */
-  function loginModal(state: string): string {
-    const { code } = bolt.login({ state })
-    secrets.add(code)
-    return code
-  }
-
-  async function logIn(browser: Browser): Promise<BrowserAnswer> {
-    const state = await loginState(browser)
-    const answer = await browser.post('/bolt/login-callback', { code: loginModal(state), state })
-    expect(answer.status).toBe(200)
-    expect(answer.json).toMatchObject({ state: 'fullyScoped', canManage: true })
-    return answer
-  }
-
-  /** A page, as a browser loads it, without following a redirect. */
-  async function load(browser: Browser, path = '/'): Promise<BrowserAnswer> {
-    const cookie = [...browser.jar].map(([name, value]) => `${name}=${value}`).join('; ')
-    const response = await fetch(`${app.url}${path}`, {
-      headers: cookie === '' ? {} : { cookie },
-      redirect: 'manual',
-    })
-    const text = await response.text()
-    seen.push(text, JSON.stringify([...response.headers]))
-    return { status: response.status, headers: response.headers, text, json: text, setCookie: [] }
-  }
-
-  /** Posts the page's address form as a browser without JavaScript does. */
-  async function submitAddress(browser: Browser, page: BrowserAnswer): Promise<BrowserAnswer> {
-    const answer = await submitForm(app.url, browser.jar, page.text, FORM_ADDRESS)
-    seen.push(answer.text, JSON.stringify([...answer.headers]))
-    return answer
-  }
-
-  /** Waits until the server's clock, which follows the emulator's, has expired the session. */
-  async function untilServerSeesExpiry(browser: Browser): Promise<void> {
-    await expect
-      .poll(async () => ((await browser.get('/bolt/status')).json as { state: string }).state, {
-        timeout: 5_000,
-        interval: 50,
-      })
-      .toBe('expired')
-  }
+  const example = useNextExample()
+  const { browse, loginState, loginModal, logIn, load, untilServerSeesExpiry, refreshRequests } =
+    example
+  const submitAddress = (browser: Browser, page: BrowserAnswer) =>
+    example.submit(browser, page, FORM_ADDRESS)
 
   /**
    * The proxy sent the page to /login: a 307 whose body is the URL alone. (The page's own
@@ -155,9 +56,6 @@ describeRedis('examples/nextjs under next build and next start', () => {
     expect(answer.text).toBe('/login')
   }
 
-  const refreshRequests = (since: number) =>
-    bolt.requests.slice(since).filter((request) => request.grantType === 'refresh_token')
-
   it('sends a shopper without a session from the proxy to /login', async () => {
     const answer = await load(browse())
     expectProxyRedirect(answer)
@@ -167,7 +65,7 @@ describeRedis('examples/nextjs under next build and next start', () => {
   })
 
   it('runs the flow: login, read, write, an hour passes, view-only, step-up, logout', async () => {
-    const printed = app.output.length
+    const printed = example.app.output.length
     const browser = browse()
     const state = await loginState(browser)
     expect(browser.jar.has('sid')).toBe(true)
@@ -211,15 +109,15 @@ describeRedis('examples/nextjs under next build and next start', () => {
       addresses: ['1 Market St, San Francisco', '2 Mission St, San Francisco'],
       formMessage: 'Address added: 2 Mission St',
     })
-    expect(bolt.stats).toMatchObject({ codeExchanges: 1, refreshes: 0, accountWrites: 2 })
+    expect(example.bolt.stats).toMatchObject({ codeExchanges: 1, refreshes: 0, accountWrites: 2 })
 
     // An hour passes: the next read refreshes once, and the session is view-only.
-    bolt.advanceClock(HOUR_AND_A_MINUTE)
+    example.bolt.advanceClock(HOUR_AND_A_MINUTE)
     await untilServerSeesExpiry(browser)
     const reread = await browser.get('/account')
     expect(reread.status).toBe(200)
     expect((reread.json as { addresses: unknown[] }).addresses).toHaveLength(2)
-    expect(bolt.stats.refreshes).toBe(1)
+    expect(example.bolt.stats.refreshes).toBe(1)
     const status = await browser.get('/bolt/status')
     expect(status.json).toMatchObject({ state: 'viewOnly', canManage: false })
 
@@ -241,18 +139,18 @@ describeRedis('examples/nextjs under next build and next start', () => {
       addresses: ['1 Market St, San Francisco', '2 Mission St, San Francisco'],
       formMessage: STEP_UP,
     })
-    expect(bolt.stats).toMatchObject({ refreshes: 1, accountWrites: 2 })
+    expect(example.bolt.stats).toMatchObject({ refreshes: 1, accountWrites: 2 })
 
     // A forged state is refused before any token request.
     const issued = await loginState(browser)
-    const tokenRequests = bolt.stats.tokenRequests
+    const tokenRequests = example.bolt.stats.tokenRequests
     const forged = await browser.post('/bolt/login-callback', {
       code: loginModal(issued),
       state: 'forged-state-from-another-site',
     })
     expect(forged.status).toBe(400)
     expect(forged.json).toEqual({ error: 'STATE_MISMATCH', action: 'show_login_modal' })
-    expect(bolt.stats.tokenRequests).toBe(tokenRequests)
+    expect(example.bolt.stats.tokenRequests).toBe(tokenRequests)
 
     // The step-up login: the server action and the route handler write again.
     const stepUp = await logIn(browser)
@@ -263,7 +161,7 @@ describeRedis('examples/nextjs under next build and next start', () => {
       formMessage: 'Address added: 2 Mission St',
     })
     expect((await browser.post('/account/addresses', ADDRESS)).status).toBe(200)
-    expect(bolt.stats).toMatchObject({ codeExchanges: 2, refreshes: 1, accountWrites: 4 })
+    expect(example.bolt.stats).toMatchObject({ codeExchanges: 2, refreshes: 1, accountWrites: 4 })
 
     // Logout: the cookie is cleared, the session ends in Redis, the proxy sends the page away.
     const logout = await browser.post('/logout')
@@ -273,7 +171,7 @@ describeRedis('examples/nextjs under next build and next start', () => {
     expect(browser.jar.has('sid')).toBe(false)
     const stored = await rawSession(
       createTestRedis(),
-      `${prefix}{${deriveStoreKey(EMULATOR_DEFAULTS.clientSecret, session)}}`,
+      `${example.prefix}{${deriveStoreKey(EMULATOR_DEFAULTS.clientSecret, session)}}`,
     )
     expect(JSON.parse(stored?.value ?? '{}')).toMatchObject({ value: 'unauthenticated' })
     browser.jar.set('sid', session) // the old cookie, replayed
@@ -281,19 +179,19 @@ describeRedis('examples/nextjs under next build and next start', () => {
     const replayed = await browser.get('/account')
     expect(replayed.status).toBe(401)
     expect(replayed.json).toEqual({ error: 'NOT_AUTHENTICATED', action: 'show_login_modal' })
-    expect(app.output.slice(printed)).toEqual([]) // no 5xx, nothing logged
+    expect(example.app.output.slice(printed)).toEqual([]) // no 5xx, nothing logged
   })
 
   it('refreshes once when the proxy, server components and route handlers ask at the same moment', async () => {
     const browser = browse()
     await logIn(browser)
     expect(readPage((await load(browser)).text)).toMatchObject({ canManage: true })
-    bolt.advanceClock(HOUR_AND_A_MINUTE)
+    example.bolt.advanceClock(HOUR_AND_A_MINUTE)
     await untilServerSeesExpiry(browser)
 
     // Bolt takes 300 ms to answer the refresh: every request below arrives while it is in flight.
-    bolt.injectFault({ type: 'delay', ms: 300 })
-    const since = bolt.requests.length
+    example.bolt.injectFault({ type: 'delay', ms: 300 })
+    const since = example.bolt.requests.length
     const [pages, checks, reads] = await Promise.all([
       Promise.all([1, 2, 3, 4].map(() => load(browser))), // the proxy, then the server component
       Promise.all([1, 2].map(() => browser.get('/bolt/session-check'))),
@@ -309,21 +207,21 @@ describeRedis('examples/nextjs under next build and next start', () => {
     }
     for (const read of reads) expect(read.status).toBe(200)
     expect(refreshRequests(since)).toEqual([expect.objectContaining({ status: 200 })])
-    expect(bolt.stats).toMatchObject({ reuseDetected: 0, invalidGrants: 0 })
+    expect(example.bolt.stats).toMatchObject({ reuseDetected: 0, invalidGrants: 0 })
     expect((await browser.get('/account')).status).toBe(200) // still logged in
   })
 
   it('sends the shopper to /login from the proxy when Bolt refuses the refresh', async () => {
     const browser = browse()
     await logIn(browser)
-    bolt.advanceClock(HOUR_AND_A_MINUTE)
+    example.bolt.advanceClock(HOUR_AND_A_MINUTE)
     await untilServerSeesExpiry(browser)
-    bolt.injectFault({
+    example.bolt.injectFault({
       type: 'respond',
       status: 422,
       body: JSON.stringify({ error: 'invalid_grant', error_description: 'Revoked.' }),
     })
-    const since = bolt.requests.length
+    const since = example.bolt.requests.length
     expectProxyRedirect(await load(browser))
     expect(refreshRequests(since)).toEqual([expect.objectContaining({ status: 422 })])
     const ended = await browser.get('/account')
@@ -334,8 +232,8 @@ describeRedis('examples/nextjs under next build and next start', () => {
   it('answers 503 with Retry-After when Bolt’s Account API is down, and logs it without secrets', async () => {
     const browser = browse()
     await logIn(browser)
-    const printed = app.output.length
-    bolt.injectFault(faults.html(502), { route: 'account', times: 2 })
+    const printed = example.app.output.length
+    example.bolt.injectFault(faults.html(502), { route: 'account', times: 2 })
     const down = await browser.get('/account')
     expect(down.status).toBe(503)
     expect(down.headers.get('retry-after')).toBe(String(DEFAULT_RETRY_AFTER_SECONDS))
@@ -344,7 +242,7 @@ describeRedis('examples/nextjs under next build and next start', () => {
     // own report of what the server component threw.
     const page = await load(browser)
     expect(page.status).toBe(500)
-    const printedNow = app.output.slice(printed)
+    const printedNow = example.app.output.slice(printed)
     expect(
       printedNow.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line)),
     ).toEqual([
