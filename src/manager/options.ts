@@ -160,11 +160,14 @@ export function resolveOptions(
     throw invalid('tracer', "must be an OpenTelemetry tracer (trace.getTracer('my-app')) or false")
   }
 
+  const plaintextAcceptedUntil = resolvePlaintextDeadline(options.encryption, clock(), sessionTtlMs)
+  const storeKeyOf = createStoreKeys(resolveStoreKeySecret(options))
   return {
-    plaintextAcceptedUntil: resolvePlaintextDeadline(options.encryption, clock(), sessionTtlMs),
-    storeKeyOf: createStoreKeys(resolveStoreKeySecret(options)),
+    plaintextAcceptedUntil,
+    storeKeyOf,
     retry: resolveRetry(options.retry),
-    cipher: options.encryption === undefined ? null : createRecordCipher(options.encryption),
+    cipher:
+      options.encryption === undefined ? null : createRecordCipher(options.encryption, storeKeyOf),
     logger: options.logger,
     tracer: resolveTracer(options.tracer),
     identity: resolveIdentityOptions(options.identity),
