@@ -45,6 +45,8 @@ export interface CommandRun {
   exitCode: number
   stdout: string
   stderr: string
+  /** The signal that ended a subprocess, or `null`. */
+  signal?: NodeJS.Signals | null
 }
 
 const scratch: string[] = []
@@ -110,9 +112,7 @@ export function spawnCommand(
   })
   const done = new Promise<CommandRun>((resolve, reject) => {
     child.once('error', reject)
-    child.once('close', (code, signal) =>
-      resolve({ exitCode: code ?? (signal === null ? -1 : 128), stdout, stderr }),
-    )
+    child.once('close', (code, signal) => resolve({ exitCode: code ?? -1, stdout, stderr, signal }))
   })
   return { child, done }
 }

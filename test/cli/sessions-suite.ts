@@ -4,7 +4,6 @@
 // the command lacks); the command runs in-process and as a real subprocess.
 import { expect, it } from 'vitest'
 import type { TokenStore } from '../../src/contracts.js'
-import { createStoreKeyCipher } from '../../src/crypto/encryption.js'
 import type { BoltEmulator } from '../../src/emulator/index.js'
 import type { TokenManager } from '../../src/manager/token-manager-types.js'
 import { PAST_EXPIRY_MS, startEmulator, storeKey } from '../support/harness.js'
@@ -16,8 +15,6 @@ import {
   runInProcess,
   runSubprocess,
   SECRET_SHAPES,
-  scratchDir,
-  spawnCommand,
 } from './sessions-helpers.js'
 
 /** One store the suite runs on, fresh for each test. */
@@ -44,7 +41,7 @@ export const SESSIONS = {
   plaintext: 'session-plaintext',
 } as const
 
-async function logInAs(bolt: BoltEmulator, tokens: TokenManager, id: string, email: string) {
+export async function logInAs(bolt: BoltEmulator, tokens: TokenManager, id: string, email: string) {
   await tokens.exchangeCode(id, { code: bolt.login({ email }).code })
 }
 
@@ -73,7 +70,7 @@ export async function populate(bolt: BoltEmulator, store: TokenStore) {
 }
 
 /** The stored record of a session: version and value, by the store's own read. */
-async function stored(target: CommandTarget, bolt: BoltEmulator, id: string) {
+export async function stored(target: CommandTarget, bolt: BoltEmulator, id: string) {
   return target.store.get(storeKey(bolt, id))
 }
 
@@ -227,6 +224,7 @@ export function sessionsCommandSuite(open: () => Promise<CommandTarget>): void {
   it('inspect of an unknown session: exit 1 and a message saying what to check', async () => {
     const bolt = await startEmulator()
     const target = await open()
+    await logInAs(bolt, managerOn(bolt, target.store), 'somebody', 'sue@example.com')
     const run = await runInProcess(['inspect', 'nobody', ...target.argv], { env: envFor(bolt) })
     expect(run.exitCode).toBe(1)
     expect(run.stderr).toBe(
@@ -361,5 +359,3 @@ export function sessionsCommandSuite(open: () => Promise<CommandTarget>): void {
     }
   })
 }
-
-export { createStoreKeyCipher, scratchDir, spawnCommand }
