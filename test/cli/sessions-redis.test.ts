@@ -1,9 +1,12 @@
 // The admin command on real Redis: the shared suite (sessions-suite.ts), each test on a prefix
 // of its own.
 
-import { afterEach } from 'vitest'
+import { join } from 'node:path'
+import { afterEach, expect, it } from 'vitest'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
+import { startEmulator } from '../support/harness.js'
 import { createTestRedis, describeRedis, randomPrefix, redisUrl } from '../support/redis.js'
+import { envFor, managerOn, ring, runInProcess, scratchDir } from './sessions-helpers.js'
 import { reencryptSuite } from './sessions-reencrypt-suite.js'
 import { type CommandTarget, sessionsCommandSuite } from './sessions-suite.js'
 
@@ -36,4 +39,50 @@ async function openTarget(): Promise<CommandTarget> {
 describeRedis('bolt-token-lifecycle sessions on Redis', () => {
   sessionsCommandSuite(openTarget)
   reencryptSuite(openTarget)
+
+  it('a prefix with glob characters finds its own sessions and only those: SCAN MATCH is escaped', async () => {
+    const bolt = await startEmulator()
+    const client = createTestRedis()
+    const base = randomPrefix()
+    const tricky = `${base}a*[b]?:`
+    const lookalike = `${base}aXbY:` // what the unescaped pattern a*[b]? would also match
+    for (const prefix of [tricky, lookalike]) {
+      const store = createRedisStore(client, { prefix })
+      stores.push(store)
+      await managerOn(bolt, store).exchangeCode('s1', { code: bolt.login().code })
+    }
+    const run = await runInProcess(
+      ['stats', '--redis', redisUrl ?? '', '--prefix', tricky, '--json'],
+      { env: {}, clock: bolt.now },
+    )
+    expect(JSON.parse(run.stdout).records).toBe(1)
+  })
+
+  it('on a terminal, reencrypt draws a progress bar in place and ends it with the final counts', async () => {
+    const bolt = await startEmulator()
+    const target = await openTarget()
+    const tokens = managerOn(bolt, target.store, ring(['k1'], 'k1'))
+    for (const id of ['t1', 't2', 't3']) await tokens.exchangeCode(id, { code: bolt.login().code })
+    const run = await runInProcess(
+      ['reencrypt', ...target.argv, '--checkpoint', join(scratchDir(), 'c.json')],
+      { env: envFor(bolt, ring(['k1', 'k2'], 'k2')), stderrIsTTY: true },
+    )
+    expect(run.exitCode).toBe(0)
+    const frames = run.stderr.split('\r\x1b[2K').filter((frame) => frame !== '')
+    expect(frames[0]).toMatch(/^\[[█░]{24}\] \d+% scanned [1-3] of ≤\d+ · /)
+    expect(frames.at(-1)).toMatch(
+      /^\[█{24}\] 100% scanned 3 · rewritten 3 · already current 0 · skipped \(changed\) 0 · unreadable 0\n$/,
+    )
+    expect(run.stdout).toBe(
+      `Re-encrypted the sessions in ${target.description} under key 'k2': complete.
+  scanned                         3
+  rewritten                       3
+  already current                 0
+  skipped (changed)               0
+  unreadable                      0
+  plaintext                       0
+Next: check with \`sessions stats\` that every record is under 'k2', then remove the old keys.
+`,
+    )
+  })
 })

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path'
 import { isBoltTokenError } from '../../errors.js'
 import { parseSessionsArgs, SESSIONS_USAGE, type SessionsArgs } from './arguments.js'
-import { ENV, type Environment, keyRingFrom } from './environment.js'
+import { ENV, type Environment, keyRingFrom, managerSecretsFrom } from './environment.js'
 import { AdminCommandError, EXIT, type ExitCode } from './exit-codes.js'
 import { inspectSession } from './inspect.js'
 import { logoutSession } from './logout.js'
@@ -80,8 +80,10 @@ async function runVerb(
       `reencrypt needs the key ring: set ${ENV.encryption} to your token manager's \`encryption\` option as JSON, the new key as "current" and the old ones still listed: {"keys":{"2026-11":"<base64 key>","2026-05":"<base64 key>"},"current":"2026-11"}.`,
     )
   }
-  const sessionId =
-    args.verb === 'inspect' || args.verb === 'logout' ? await sessionIdOf(args, io) : ''
+  const byId = args.verb === 'inspect' || args.verb === 'logout'
+  // Checked before connecting: a missing variable is said first, whatever the store holds.
+  if (byId) managerSecretsFrom(io.env)
+  const sessionId = byId ? await sessionIdOf(args, io) : ''
   const source = await openSource(args, io)
   try {
     switch (args.verb) {

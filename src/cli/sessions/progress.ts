@@ -46,11 +46,13 @@ export function createProgress(options: ProgressOptions) {
   let printed = ''
   const line = (counts: ReencryptCounts) => `reencrypt: ${countsLine(counts, options.estimate)}\n`
 
-  function bar(counts: ReencryptCounts): string {
+  function bar(counts: ReencryptCounts, complete = false): string {
     const total = Math.max(options.estimate.count, counts.scanned, 1)
-    const share = Math.min(counts.scanned / total, 1)
+    // An estimate may be an upper bound (Redis counts every key): the end is 100% whatever it said.
+    const share = complete ? 1 : Math.min(counts.scanned / total, 1)
     const filled = Math.round(share * BAR_WIDTH)
-    return `\r\x1b[2K[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ${Math.floor(share * 100)}% ${countsLine(counts, options.estimate)}`
+    const of = complete ? undefined : options.estimate
+    return `\r\x1b[2K[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ${Math.floor(share * 100)}% ${countsLine(counts, of)}`
   }
 
   return {
@@ -67,9 +69,9 @@ export function createProgress(options: ProgressOptions) {
         options.write(printed)
       }
     },
-    /** When the run ends: the bar in its last state, or the last counts if not printed yet. */
-    finish(counts: ReencryptCounts): void {
-      if (options.isTTY) options.write(`${bar(counts)}\n`)
+    /** When the run ends (`complete`: every record scanned): the bar's last state, or the last counts. */
+    finish(counts: ReencryptCounts, complete: boolean): void {
+      if (options.isTTY) options.write(`${bar(counts, complete)}\n`)
       else if (line(counts) !== printed) options.write(line(counts))
     },
   }

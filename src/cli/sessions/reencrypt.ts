@@ -172,7 +172,7 @@ export async function reencryptSessions(options: ReencryptOptions): Promise<Reen
           : null
     if (stop !== null) {
       await saveCheckpoint(checkpointPath, checkpointAt(cursor))
-      progress.finish(counts)
+      progress.finish(counts, false)
       return result(cursor, stop)
     }
     const page = await source.scan(cursor, batchSize)
@@ -193,6 +193,6 @@ export async function reencryptSessions(options: ReencryptOptions): Promise<Reen
     progress.update(counts)
   }
   await removeCheckpoint(checkpointPath)
-  progress.finish(counts)
+  progress.finish(counts, true)
   return result(null, null)
 }
