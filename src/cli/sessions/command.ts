@@ -41,7 +41,7 @@ export interface SessionsCommandIo {
   signal?: AbortSignal
   /** The clock states and expiries are read at. @default Date.now */
   clock?: () => number
-  /** For tests: called with each `reencrypt` batch after it is read, before any write. */
+  /** For tests: called with each batch of `stats` or `reencrypt` after it is read (before any write). */
   afterScan?: (page: ScanPage) => Promise<void>
 }
 
@@ -89,7 +89,13 @@ async function runVerb(
     switch (args.verb) {
       case 'stats': {
         const reader = createRecordReader(ring)
-        const stats = await collectStats({ source, reader, batchSize: args.batchSize, now })
+        const stats = await collectStats({
+          source,
+          reader,
+          batchSize: args.batchSize,
+          now,
+          afterScan: io.afterScan,
+        })
         const exitCode = stats.unreadable > 0 ? EXIT.UNREADABLE_RECORDS : EXIT.OK
         return { result: stats, text: renderStats(stats), exitCode }
       }

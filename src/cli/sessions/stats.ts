@@ -8,7 +8,7 @@
 import type { TokenState } from '../../machine/token-machine.js'
 import { stateAt } from '../../manager/decide.js'
 import type { RecordReader, UnreadableReason } from './record-reader.js'
-import type { SessionSource } from './source.js'
+import type { ScanPage, SessionSource } from './source.js'
 
 /** One hour, the horizon of "expires within the hour". */
 export const HOUR_MS = 3_600_000
@@ -64,6 +64,8 @@ export interface StatsOptions {
   reader: RecordReader
   batchSize: number
   now: number
+  /** For tests: called with each batch after it is read. */
+  afterScan?: ((page: ScanPage) => Promise<void>) | undefined
 }
 
 function emptyStats(store: string, at: number): SessionStats {
@@ -89,11 +91,13 @@ export async function collectStats({
   reader,
   batchSize,
   now,
+  afterScan,
 }: StatsOptions): Promise<SessionStats> {
   const stats = emptyStats(source.description, now)
   let cursor: string | null = ''
   while (cursor !== null) {
     const page = await source.scan(cursor, batchSize)
+    await afterScan?.(page)
     cursor = page.next
     stats.scan.batches += 1
     stats.scan.largestBatch = Math.max(stats.scan.largestBatch, page.sessions.length)
