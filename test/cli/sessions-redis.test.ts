@@ -4,9 +4,17 @@
 import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
-import { startEmulator } from '../support/harness.js'
+import { startEmulator, storeKey } from '../support/harness.js'
 import { createTestRedis, describeRedis, randomPrefix, redisUrl } from '../support/redis.js'
-import { envFor, managerOn, ring, runInProcess, scratchDir } from './sessions-helpers.js'
+import {
+  envFor,
+  managerOn,
+  ring,
+  runInProcess,
+  runSubprocess,
+  scratchDir,
+  spawnCommand,
+} from './sessions-helpers.js'
 import { reencryptSuite } from './sessions-reencrypt-suite.js'
 import { type CommandTarget, sessionsCommandSuite } from './sessions-suite.js'
 
@@ -56,6 +64,43 @@ describeRedis('bolt-token-lifecycle sessions on Redis', () => {
       { env: {}, clock: bolt.now },
     )
     expect(JSON.parse(run.stdout).records).toBe(1)
+  })
+
+  it('Ctrl-C (SIGINT) stops reencrypt after its batch: exit 130, checkpoint saved, and --resume finishes', async () => {
+    const bolt = await startEmulator()
+    const target = await openTarget()
+    const tokens = managerOn(bolt, target.store, ring(['k1'], 'k1'))
+    const ids = Array.from({ length: 120 }, (_, index) => `int-${index}`)
+    for (const id of ids) await tokens.exchangeCode(id, { code: bolt.login().code })
+    const env = envFor(bolt, ring(['k1', 'k2'], 'k2'))
+    const checkpoint = join(scratchDir(), 'checkpoint.json')
+    const argv = ['reencrypt', ...target.argv, '--batch', '2', '--checkpoint', checkpoint]
+
+    const { child, done } = spawnCommand([...argv, '--progress-interval-ms', '0', '--json'], env)
+    let interrupted = false
+    child.stderr?.on('data', (chunk) => {
+      if (!interrupted && String(chunk).includes('reencrypt: scanned')) {
+        interrupted = true
+        child.kill('SIGINT')
+      }
+    })
+    const stopped = await done
+    expect(stopped.exitCode).toBe(130)
+    expect(stopped.stderr).toContain('Stopping after this batch (Ctrl-C again to quit at once)')
+    const partial = JSON.parse(stopped.stdout)
+    expect([partial.complete, partial.stoppedBy, partial.checkpoint]).toEqual([
+      false,
+      'interrupt',
+      checkpoint,
+    ])
+    expect(partial.counts.rewritten).toBeLessThan(120)
+
+    const resumed = await runSubprocess([...argv, '--resume', '--json'], env)
+    expect(resumed.exitCode).toBe(0)
+    expect(JSON.parse(resumed.stdout).counts.rewritten).toBe(120)
+    for (const id of ids) {
+      expect((await target.store.get(storeKey(bolt, id)))?.value.slice(0, 8)).toBe('enc2.k2.')
+    }
   })
 
   it('on a terminal, reencrypt draws a progress bar in place and ends it with the final counts', async () => {
