@@ -4,8 +4,9 @@ import { afterEach, expect, it } from 'vitest'
 import { createPostgresStore, type PostgresStore } from '../../adapters/storage/postgres.js'
 import { createTestPool, describePostgres, postgresUrl, randomTable } from '../support/postgres.js'
 import { runInProcess } from './sessions-helpers.js'
+import type { CommandTarget } from './sessions-population.js'
 import { reencryptSuite } from './sessions-reencrypt-suite.js'
-import { type CommandTarget, sessionsCommandSuite } from './sessions-suite.js'
+import { sessionsCommandSuite } from './sessions-suite.js'
 
 const url = new URL(postgresUrl)
 const location = `${url.hostname}:${url.port || '5432'}${url.pathname}`

@@ -15,8 +15,9 @@ import {
   scratchDir,
   spawnCommand,
 } from './sessions-helpers.js'
+import type { CommandTarget } from './sessions-population.js'
 import { reencryptSuite } from './sessions-reencrypt-suite.js'
-import { type CommandTarget, sessionsCommandSuite } from './sessions-suite.js'
+import { sessionsCommandSuite } from './sessions-suite.js'
 
 const stores: RedisStore[] = []
 afterEach(async () => {

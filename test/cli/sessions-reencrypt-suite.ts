@@ -20,7 +20,7 @@ import {
   scratchDir,
   spawnCommand,
 } from './sessions-helpers.js'
-import { type CommandTarget, logInAs, populate, SESSIONS, stored } from './sessions-suite.js'
+import { type CommandTarget, logInAs, populate, SESSIONS, stored } from './sessions-population.js'
 
 /** Opens any record of the tests (it has every key). */
 const everyKey = createStoreKeyCipher({ keys: KEYS, current: 'k2' })
