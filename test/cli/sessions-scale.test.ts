@@ -4,7 +4,8 @@
 // real sessions, so seeding takes seconds, not 100,000 logins.
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, expect, inject, it } from 'vitest'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import { postgresStoreSchema } from '../../adapters/storage/postgres.js'
 import { formatRecord } from '../../adapters/storage/redis-protocol.js'
@@ -18,8 +19,11 @@ import {
 import { deriveStoreKey } from '../../src/manager/store-keys.js'
 import { PAST_EXPIRY_MS, startEmulatorForFile, storeKey } from '../support/harness.js'
 import { createTestPool, describePostgres, postgresUrl, randomTable } from '../support/postgres.js'
-import { createTestRedis, describeRedis, randomPrefix, redisUrl } from '../support/redis.js'
+import { describeRedis, randomPrefix, redisUrl } from '../support/redis.js'
+import { type RedisServerProcess, startRedisServer } from '../support/redis-global-setup.js'
 import { managerOn, runInProcess } from './sessions-helpers.js'
+
+const redisServerPath: string | null = inject('redisServerPath')
 
 const SESSIONS = 100_000
 const BATCH = 1_000
@@ -94,12 +98,19 @@ function totalBytes(records: string[]): number {
 }
 
 describeRedis('the admin command on 100,000 sessions in Redis', () => {
-  const client = createTestRedis({ commandTimeout: 20_000 })
+  // A redis-server of its own when there is one on PATH: 100,000 keys and their scans then
+  // never weigh on the Redis the other test files share.
+  let server: RedisServerProcess | undefined
+  let client: Redis
+  let url: string
   const prefix = randomPrefix()
   let bolt: BoltEmulator
   let records: string[]
 
   beforeAll(async () => {
+    if (redisServerPath !== null) server = await startRedisServer({ serverPath: redisServerPath })
+    url = server?.url ?? redisUrl ?? ''
+    client = new Redis(url, { commandTimeout: 20_000 })
     bolt = await startEmulatorForFile()
     records = await templates(bolt)
     for (let start = 0; start < SESSIONS; start += 5_000) {
@@ -113,13 +124,18 @@ describeRedis('the admin command on 100,000 sessions in Redis', () => {
     }
   }, 60_000)
   afterAll(async () => {
-    const stream = client.scanStream({ match: `${prefix}*`, count: 5_000 })
-    for await (const keys of stream) if ((keys as string[]).length > 0) await client.unlink(...keys)
+    if (server === undefined) {
+      const stream = client.scanStream({ match: `${prefix}*`, count: 5_000 })
+      for await (const keys of stream)
+        if ((keys as string[]).length > 0) await client.unlink(...keys)
+    }
+    await client.quit().catch(() => client.disconnect())
+    await server?.stop()
   }, 60_000)
 
   it('stats counts 100,000 sessions exactly, SCAN batches of about --batch, the heap never holding more than a few batches', async () => {
     const { run, stats, heapGrowth } = await statsWithHeap(
-      ['--redis', redisUrl ?? '', '--prefix', prefix],
+      ['--redis', url, '--prefix', prefix],
       bolt,
     )
     expect(run.exitCode).toBe(0)
