@@ -2,12 +2,15 @@
 /**
  * The `bolt-token-lifecycle` command:
  * - `tour` — walk one shopper through the lifecycle against the built-in emulator (`npm start`);
- * - `emulator [--port N] [--host H] [--grace-ms N]` — run the Bolt emulator for your own tests.
+ * - `emulator [--port N] [--host H] [--grace-ms N]` — run the Bolt emulator for your own tests;
+ * - `sessions <stats|inspect|logout|reencrypt>` — the admin command for stored sessions
+ *   (`src/cli/sessions/`, docs/operations.md).
  *
  * @module
  */
 import { parseArgs } from 'node:util'
 import { startBoltEmulator } from '../emulator/index.js'
+import { runSessionsCommand } from './sessions/command.js'
 import { runTour } from './tour.js'
 
 const usage = `Usage:
@@ -16,7 +19,9 @@ const usage = `Usage:
   bolt-token-lifecycle emulator [options]        run the Bolt emulator until Ctrl-C
     --port N        port to listen on (default: a free port)
     --host H        interface (default 127.0.0.1; keep it on loopback)
-    --grace-ms N    refresh-token reuse grace window in ms (default 0: reuse revokes)`
+    --grace-ms N    refresh-token reuse grace window in ms (default 0: reuse revokes)
+  bolt-token-lifecycle sessions <verb> …           stats, inspect, logout, reencrypt on a Redis or
+                                                 PostgreSQL store (sessions --help for more)`
 
 function numberOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
@@ -68,6 +73,34 @@ Press Ctrl-C to stop.`)
   process.once('SIGTERM', stop)
 }
 
+/** Runs the admin command on this process's streams; the first Ctrl-C stops `reencrypt` cleanly. */
+async function runSessions(args: string[]): Promise<number> {
+  const interrupt = new AbortController()
+  const onInterrupt = () => {
+    if (interrupt.signal.aborted) process.exit(130)
+    process.stderr.write('\nStopping after this batch (Ctrl-C again to quit at once)…\n')
+    interrupt.abort()
+  }
+  process.on('SIGINT', onInterrupt)
+  try {
+    return await runSessionsCommand(args, {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      stderrIsTTY: process.stderr.isTTY === true,
+      env: process.env,
+      cwd: process.cwd(),
+      readStdin: async () => {
+        let text = ''
+        for await (const chunk of process.stdin) text += String(chunk)
+        return text
+      },
+      signal: interrupt.signal,
+    })
+  } finally {
+    process.off('SIGINT', onInterrupt)
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   switch (command) {
@@ -79,6 +112,9 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'emulator':
       await runEmulator(rest)
+      return
+    case 'sessions':
+      process.exitCode = await runSessions(rest)
       return
     case undefined:
     case '--help':

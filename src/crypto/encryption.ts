@@ -1,11 +1,17 @@
 /**
  * Encryption of session records at rest: AES-256-GCM through WebCrypto (Node, Bun, Deno,
- * workerd), a random 96-bit IV per write, and the session id as additional authenticated
- * data, so a ciphertext copied to another session's key does not decrypt. Keys carry ids:
- * the current key encrypts, every listed key decrypts, so keys rotate without downtime and
- * records are re-encrypted with the current key on their next write.
+ * workerd), a random 96-bit IV per write, and the record's store key (the HMAC of its session
+ * id, see `store-keys.ts`) as additional authenticated data, so a ciphertext copied to another
+ * session's key does not decrypt. Keys carry ids: the current key encrypts, every listed key
+ * decrypts, so keys rotate without downtime; records are re-encrypted with the current key on
+ * their next write, or all at once by `bolt-token-lifecycle sessions reencrypt`, which sees
+ * only store keys (never session ids) and so can open what is bound to a store key.
  *
- * Stored form: `enc1.<key id>.<iv, base64url>.<ciphertext and tag, base64url>`.
+ * Stored forms (`<iv>` and `<ciphertext and tag>` in base64url):
+ * - `enc2.<key id>.<iv>.<ciphertext and tag>`, written now, bound to the store key;
+ * - `enc1.<key id>.<iv>.<ciphertext and tag>`, written by earlier versions, bound to the
+ *   session id itself: still read by the manager (which knows the id) and rewritten as `enc2`
+ *   on the record's next write; a tool that has only the store key cannot open it.
  *
  * @module
  */
@@ -50,19 +56,51 @@ export class RecordDecryptionError extends Error {
   }
 }
 
-/** Encrypts and decrypts session records. */
+/** Encrypts and decrypts session records, named by session id (the token manager's view). */
 export interface RecordCipher {
   encrypt(plaintext: string, sessionId: string): Promise<string>
   /** Decrypts, or rejects with {@link RecordDecryptionError}. */
   decrypt(stored: string, sessionId: string): Promise<string>
 }
 
-const PREFIX = 'enc1.'
+/**
+ * Encrypts and decrypts session records named by their store key, for tools that see the
+ * store and never a session id (the `sessions` admin command).
+ */
+export interface StoreKeyCipher {
+  /** The id of the key that encrypts. */
+  readonly currentKeyId: string
+  /** Encrypts under the current key, bound to `storeKey` (`enc2`). */
+  encrypt(plaintext: string, storeKey: string): Promise<string>
+  /**
+   * Decrypts a record stored at `storeKey`; an `enc1` record only when `sessionId` is given
+   * (it is bound to the id). Rejects with {@link RecordDecryptionError}.
+   */
+  decrypt(stored: string, storeKey: string, sessionId?: string): Promise<string>
+}
+
+/** Written now: bound to the store key. */
+const PREFIX = 'enc2.'
+/** Written by earlier versions: bound to the session id. */
+const SESSION_BOUND_PREFIX = 'enc1.'
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/
 
-/** Whether a stored value is an encrypted record. */
+/** Whether a stored value is an encrypted record (of either form). */
 export function isEncryptedRecord(stored: string): boolean {
-  return stored.startsWith(PREFIX)
+  return stored.startsWith(PREFIX) || stored.startsWith(SESSION_BOUND_PREFIX)
+}
+
+/**
+ * Whether an encrypted record is bound to its session id (`enc1`, written by earlier versions): only
+ * the token manager, which knows the id, can open it.
+ */
+export function isSessionBoundRecord(stored: string): boolean {
+  return stored.startsWith(SESSION_BOUND_PREFIX)
+}
+
+/** The key id an encrypted record names (stored in clear), or `undefined` for plaintext. */
+export function recordKeyId(stored: string): string | undefined {
+  return isEncryptedRecord(stored) ? stored.split('.')[1] : undefined
 }
 
 function toBase64Url(bytes: Uint8Array): string {
@@ -97,15 +135,37 @@ function keyBytes(id: string, key: string | Uint8Array): Uint8Array<ArrayBuffer>
   return bytes
 }
 
-const associatedData = (sessionId: string) =>
+// The two forms' data never coincide: a session id follows `bolt-token-lifecycle:`, a store
+// key `bolt-token-lifecycle/enc2:`.
+const sessionBoundData = (sessionId: string) =>
   new TextEncoder().encode(`bolt-token-lifecycle:${sessionId}`)
+const storeKeyBoundData = (storeKey: string) =>
+  new TextEncoder().encode(`bolt-token-lifecycle/enc2:${storeKey}`)
 
 /**
- * Validates the keyring and returns a cipher. Keys are imported into WebCrypto on first use.
+ * Validates the keyring and returns a cipher that names records by session id, binding each
+ * to its store key (`storeKeyOf`, the manager's key derivation).
  *
  * @throws {BoltTokenError} `INVALID_ARGUMENT` for a missing current key, a bad id or a key that is not 32 bytes.
  */
-export function createRecordCipher(options: EncryptionOptions): RecordCipher {
+export function createRecordCipher(
+  options: EncryptionOptions,
+  storeKeyOf: (sessionId: string) => string,
+): RecordCipher {
+  const cipher = createStoreKeyCipher(options)
+  return {
+    encrypt: (plaintext, sessionId) => cipher.encrypt(plaintext, storeKeyOf(sessionId)),
+    decrypt: (stored, sessionId) => cipher.decrypt(stored, storeKeyOf(sessionId), sessionId),
+  }
+}
+
+/**
+ * Validates the keyring and returns a cipher that names records by store key. Keys are
+ * imported into WebCrypto on first use.
+ *
+ * @throws {BoltTokenError} `INVALID_ARGUMENT` for a missing current key, a bad id or a key that is not 32 bytes.
+ */
+export function createStoreKeyCipher(options: EncryptionOptions): StoreKeyCipher {
   if (
     typeof options !== 'object' ||
     options === null ||
@@ -138,25 +198,35 @@ export function createRecordCipher(options: EncryptionOptions): RecordCipher {
   }
 
   return {
-    async encrypt(plaintext, sessionId) {
+    currentKeyId: options.current,
+
+    async encrypt(plaintext, storeKey) {
       const key = await (cryptoKey(options.current) as Promise<CryptoKey>)
       const iv = globalThis.crypto.getRandomValues(new Uint8Array(12))
       const sealed = await globalThis.crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv, additionalData: associatedData(sessionId) },
+        { name: 'AES-GCM', iv, additionalData: storeKeyBoundData(storeKey) },
         key,
         new TextEncoder().encode(plaintext),
       )
       return `${PREFIX}${options.current}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`
     },
 
-    async decrypt(stored, sessionId) {
+    async decrypt(stored, storeKey, sessionId) {
       const [, keyId = '', ivText = '', sealedText = ''] = stored.split('.')
       const key = cryptoKey(keyId)
       if (key === undefined)
         throw new RecordDecryptionError(keyId, `no key with id '${keyId}' is configured`)
+      let additionalData: Uint8Array<ArrayBuffer>
+      if (!isSessionBoundRecord(stored)) additionalData = storeKeyBoundData(storeKey)
+      else if (sessionId !== undefined) additionalData = sessionBoundData(sessionId)
+      else
+        throw new RecordDecryptionError(
+          keyId,
+          "the record is bound to its session id (written by an earlier version): only the token manager can open it, and it rewrites it on the session's next write",
+        )
       try {
         const opened = await globalThis.crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: fromBase64(ivText), additionalData: associatedData(sessionId) },
+          { name: 'AES-GCM', iv: fromBase64(ivText), additionalData },
           await key,
           fromBase64(sealedText),
         )

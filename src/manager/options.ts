@@ -182,11 +182,14 @@ export function resolveOptions(
   }
 
   const store = options.store ?? defaults.store()
+  const plaintextAcceptedUntil = resolvePlaintextDeadline(options.encryption, clock(), sessionTtlMs)
+  const storeKeyOf = createStoreKeys(resolveStoreKeySecret(options))
   return {
-    plaintextAcceptedUntil: resolvePlaintextDeadline(options.encryption, clock(), sessionTtlMs),
-    storeKeyOf: createStoreKeys(resolveStoreKeySecret(options)),
+    plaintextAcceptedUntil,
+    storeKeyOf,
     retry: resolveRetry(options.retry),
-    cipher: options.encryption === undefined ? null : createRecordCipher(options.encryption),
+    cipher:
+      options.encryption === undefined ? null : createRecordCipher(options.encryption, storeKeyOf),
     logger: options.logger,
     tracer: resolveTracer(options.tracer),
     meter: resolveMeter(options.meter),

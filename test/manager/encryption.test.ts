@@ -4,12 +4,36 @@ import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createMemoryStore } from '../../adapters/storage/memory.js'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
 import type { TokenStore } from '../../src/contracts.js'
+import { createStoreKeyCipher } from '../../src/crypto/encryption.js'
 import type { BoltEmulator } from '../../src/emulator/index.js'
 import { logIn, managerFor, PAST_EXPIRY_MS, startEmulator, storeKey } from '../support/harness.js'
 import { createTestRedis, describeRedis, randomPrefix } from '../support/redis.js'
 import { rejection } from '../support/rejection.js'
 
 const key1 = randomBytes(32).toString('base64')
+
+/** A record sealed as versions before `enc2` did: AES-GCM with the session id as its data. */
+async function sealAsEnc1(plaintext: string, sessionId: string, keyId: string, key: string) {
+  const imported = await crypto.subtle.importKey(
+    'raw',
+    Buffer.from(key, 'base64'),
+    'AES-GCM',
+    false,
+    ['encrypt'],
+  )
+  const iv = crypto.getRandomValues(new Uint8Array(12))
+  const sealed = await crypto.subtle.encrypt(
+    {
+      name: 'AES-GCM',
+      iv,
+      additionalData: new TextEncoder().encode(`bolt-token-lifecycle:${sessionId}`),
+    },
+    imported,
+    new TextEncoder().encode(plaintext),
+  )
+  const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url')
+  return `enc1.${keyId}.${text(iv)}.${text(new Uint8Array(sealed))}`
+}
 const key2 = randomBytes(32).toString('base64')
 
 /** Every token and code the emulator handed out, read from the real answers. */
@@ -65,7 +89,7 @@ describe('encryption at rest', () => {
     expect(token.startsWith('at_')).toBe(true)
 
     const raw = (await store.get(storeKey(bolt, 's1')))?.value ?? ''
-    expect(raw).toMatch(/^enc1\.k1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/)
+    expect(raw).toMatch(/^enc2\.k1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/)
     expect(seen.size).toBeGreaterThan(4)
     for (const secret of seen) expect(raw).not.toContain(secret)
     expect(raw).not.toContain('viewOnly')
@@ -135,10 +159,10 @@ describe('encryption at rest', () => {
 
     const rotated = encryptedManager(bolt, store, { k1: key1, k2: key2 }, 'k2')
     expect(await rotated.getAccessToken('s1')).toBe(manageToken)
-    expect((await store.get(storeKey(bolt, 's1')))?.value.startsWith('enc1.k1.')).toBe(true)
+    expect((await store.get(storeKey(bolt, 's1')))?.value.startsWith('enc2.k1.')).toBe(true)
     bolt.advanceClock(PAST_EXPIRY_MS)
     await rotated.getAccessToken('s1')
-    expect((await store.get(storeKey(bolt, 's1')))?.value.startsWith('enc1.k2.')).toBe(true)
+    expect((await store.get(storeKey(bolt, 's1')))?.value.startsWith('enc2.k2.')).toBe(true)
 
     const retired = encryptedManager(bolt, store, { k2: key2 }, 'k2')
     expect((await retired.getStatus('s1')).state).toBe('viewOnly')
@@ -191,13 +215,38 @@ describe('encryption at rest', () => {
     expect((await tokens.getStatus('s1')).state).toBe('fullyScoped')
     bolt.advanceClock(PAST_EXPIRY_MS)
     await tokens.getAccessToken('s1')
-    expect((await store.get(storeKey(bolt, 's1')))?.value.startsWith('enc1.k1.')).toBe(true)
+    expect((await store.get(storeKey(bolt, 's1')))?.value.startsWith('enc2.k1.')).toBe(true)
 
     // s2 was not written before the window closed: its plaintext is refused from then on.
     bolt.advanceClock(PAST_EXPIRY_MS)
     expect((await tokens.getStatus('s2')).state).toBe('unauthenticated')
     expect(tokens.errors.map((event) => event.error.code)).toEqual(['RECORD_UNREADABLE'])
     expect((await tokens.getStatus('s1')).state).toBe('expired')
+  })
+
+  it('an enc1 record (bound to the session id, written by an earlier version) still reads, and its next write binds it to the store key (enc2); a tool with only the store key cannot open it', async () => {
+    const bolt = await startEmulator()
+    const store = createMemoryStore({ clock: bolt.now })
+    const plain = managerFor(bolt, createFetchTransport(), { store })
+    await logIn(bolt, plain, 's1')
+    const stored = await store.get(storeKey(bolt, 's1'))
+    const legacy = await sealAsEnc1(stored?.value ?? '', 's1', 'k1', key1)
+    await store.compareAndSet(storeKey(bolt, 's1'), legacy, {
+      expectedVersion: stored?.version ?? 0,
+      ttlMs: 86_400_000,
+    })
+
+    const tokens = encryptedManager(bolt, store, { k1: key1 }, 'k1')
+    expect((await tokens.getStatus('s1')).state).toBe('fullyScoped')
+    const tool = createStoreKeyCipher({ keys: { k1: key1 }, current: 'k1' })
+    const opening = await rejection(tool.decrypt(legacy, storeKey(bolt, 's1')))
+    expect(opening.message).toContain('bound to its session id')
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    await tokens.getAccessToken('s1')
+    const rewritten = (await store.get(storeKey(bolt, 's1')))?.value ?? ''
+    expect(rewritten.startsWith('enc2.k1.')).toBe(true)
+    expect(JSON.parse(await tool.decrypt(rewritten, storeKey(bolt, 's1'))).value).toBe('viewOnly')
+    expect(tokens.errors).toEqual([])
   })
 
   it('refuses a migration window longer than sessionTtlMs, or one that is not a time', async () => {
@@ -280,7 +329,7 @@ describeRedis('encryption at rest on Redis', () => {
     await tokens.getAccessToken('s1')
 
     const raw = String(await client.get(`${prefix}{${storeKey(bolt, 's1')}}`))
-    expect(raw).toContain('enc1.k1.')
+    expect(raw).toContain('enc2.k1.')
     for (const secret of seen) expect(raw).not.toContain(secret)
   })
 })

@@ -23,6 +23,7 @@ import {
 import { isBoltTokenError } from '../../src/errors.js'
 import type { Lease } from '../../src/machine/token-machine.js'
 import { decodeSessionRecord, type SessionRecord } from '../../src/manager/session-record.js'
+import { createStoreKeys } from '../../src/manager/store-keys.js'
 import {
   createTokenManager,
   type SessionStatus,
@@ -319,7 +320,9 @@ export class RaceWorld {
       ? Array.from({ length: managerCount }, (_, index) => new Set(Object.keys(ring(index).keys)))
       : undefined
     const everyKey: EncryptionOptions = { keys, current: 'new' }
-    this.cipher = options.keyRings ? createRecordCipher(everyKey) : undefined
+    this.cipher = options.keyRings
+      ? createRecordCipher(everyKey, createStoreKeys(bolt.clientSecret))
+      : undefined
     this.armedFaults = Array.from({ length: managerCount }, () => [])
     this.recovering = Array.from({ length: managerCount }, () => false)
     this.armedStalls = Array.from({ length: managerCount }, () => 0)
