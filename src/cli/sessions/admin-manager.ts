@@ -30,6 +30,8 @@ const noBolt: HttpTransport = {
 
 /** One session, found by id in the command's store. */
 export interface FoundSession {
+  /** The store it was found in. */
+  source: SessionSource
   tokens: TokenManager
   /** The session's store key, fit to print (an HMAC of the id). */
   storeKey: string
@@ -91,5 +93,5 @@ export async function findSession(
   tokens.subscribe((event) => {
     if (event.type === 'error') errors.push(event)
   })
-  return { tokens, storeKey, stored, errors }
+  return { source, tokens, storeKey, stored, errors }
 }

@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path'
 import { isBoltTokenError } from '../../errors.js'
+import { findSession } from './admin-manager.js'
 import { parseSessionsArgs, SESSIONS_USAGE, type SessionsArgs } from './arguments.js'
 import { ENV, type Environment, keyRingFrom, managerSecretsFrom } from './environment.js'
 import { AdminCommandError, EXIT, type ExitCode } from './exit-codes.js'
@@ -100,12 +101,18 @@ async function runVerb(
         return { result: stats, text: renderStats(stats), exitCode }
       }
       case 'inspect': {
-        const found = await inspectSession(source, io.env, ring, sessionId, clock)
+        const found = await inspectSession(
+          await findSession(source, io.env, ring, sessionId, clock),
+          sessionId,
+        )
         const exitCode = found.readable ? EXIT.OK : EXIT.UNREADABLE_RECORDS
         return { result: found, text: renderInspection(found, now), exitCode }
       }
       case 'logout': {
-        const done = await logoutSession(source, io.env, ring, sessionId, clock)
+        const done = await logoutSession(
+          await findSession(source, io.env, ring, sessionId, clock),
+          sessionId,
+        )
         return { result: done, text: renderLogout(done), exitCode: EXIT.OK }
       }
       case 'reencrypt': {

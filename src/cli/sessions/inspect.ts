@@ -9,9 +9,7 @@
 import { recordKeyId } from '../../crypto/encryption.js'
 import { isBoltTokenError } from '../../errors.js'
 import type { TokenState } from '../../machine/token-machine.js'
-import { findSession } from './admin-manager.js'
-import type { Environment, KeyRing } from './environment.js'
-import type { SessionSource } from './source.js'
+import type { FoundSession } from './admin-manager.js'
 
 /** What `inspect` found. */
 export interface SessionInspection {
@@ -43,19 +41,9 @@ export interface SessionInspection {
 
 /** Reads one session through a token manager on `source`. */
 export async function inspectSession(
-  source: SessionSource,
-  env: Environment,
-  ring: KeyRing | undefined,
+  { source, tokens, storeKey, stored, errors }: FoundSession,
   sessionId: string,
-  clock: () => number,
 ): Promise<SessionInspection> {
-  const { tokens, storeKey, stored, errors } = await findSession(
-    source,
-    env,
-    ring,
-    sessionId,
-    clock,
-  )
   const status = await tokens.getStatus(sessionId)
   const base = {
     command: 'inspect' as const,

@@ -7,9 +7,7 @@
  * @module
  */
 import type { TokenState } from '../../machine/token-machine.js'
-import { findSession } from './admin-manager.js'
-import type { Environment, KeyRing } from './environment.js'
-import type { SessionSource } from './source.js'
+import type { FoundSession } from './admin-manager.js'
 
 /** What `logout` did. */
 export interface SessionLogout {
@@ -28,19 +26,9 @@ export interface SessionLogout {
 
 /** Logs the session out through a token manager on `source`. */
 export async function logoutSession(
-  source: SessionSource,
-  env: Environment,
-  ring: KeyRing | undefined,
+  { source, tokens, storeKey, stored, errors }: FoundSession,
   sessionId: string,
-  clock: () => number,
 ): Promise<SessionLogout> {
-  const { tokens, storeKey, stored, errors } = await findSession(
-    source,
-    env,
-    ring,
-    sessionId,
-    clock,
-  )
   const before = await tokens.getStatus(sessionId)
   const unreadable = errors.some((event) => event.error.code === 'RECORD_UNREADABLE')
   await tokens.logout(sessionId)
