@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -49,6 +50,8 @@ export async function startServer(
   host: string,
 ): Promise<RunningServer> {
   const shutdown = new AbortController()
+  // Every answer held by a `delay` fault listens on it: a stampede holds dozens at once.
+  setMaxListeners(0, shutdown.signal)
   const sockets = new Set<Socket>()
   const server = createServer((req, res) => {
     route(context, shutdown.signal, req, res).catch(() => {

@@ -36,6 +36,7 @@ import {
 } from '../../examples/shared/http-errors.js'
 import { type BrowserAnswer, createBrowser } from '../support/cookie-browser.js'
 import { startEmulator } from '../support/harness.js'
+import { SHOPPER_ADDRESS } from '../support/shopper-address.js'
 
 interface Running {
   url: string
@@ -123,16 +124,7 @@ function recordingTransport(issued: Set<string>): HttpTransport {
   }
 }
 
-const ADDRESS = {
-  first_name: 'Alan',
-  last_name: 'Watts',
-  street_address1: '1 Market St',
-  locality: 'San Francisco',
-  region: 'California',
-  postal_code: '94105',
-  country_code: 'US',
-  email: 'shopper@example.com',
-}
+const ADDRESS = SHOPPER_ADDRESS
 const HOUR_AND_A_MINUTE = 61 * 60_000
 const showLoginModal = 'show_login_modal'
 

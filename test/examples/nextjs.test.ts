@@ -12,19 +12,11 @@ import { expect, it } from 'vitest'
 import { DEFAULT_RETRY_AFTER_SECONDS } from '../../examples/shared/http-errors.js'
 import type { BrowserAnswer } from '../support/cookie-browser.js'
 import { createTestRedis, describeRedis, rawSession } from '../support/redis.js'
+import { SHOPPER_ADDRESS } from '../support/shopper-address.js'
 import { type Browser, useNextExample } from './nextjs-fixture.js'
 import { readPage } from './nextjs-page.js'
 
-const ADDRESS = {
-  first_name: 'Alan',
-  last_name: 'Watts',
-  street_address1: '1 Market St',
-  locality: 'San Francisco',
-  region: 'California',
-  postal_code: '94105',
-  country_code: 'US',
-  email: 'shopper@example.com',
-}
+const ADDRESS = SHOPPER_ADDRESS
 const FORM_ADDRESS = { ...ADDRESS, street_address1: '2 Mission St' }
 const HOUR_AND_A_MINUTE = 61 * 60_000
 const IDENTITY = 'Alan Watts, shopper@example.com (verified)'
