@@ -28,6 +28,14 @@ function lateOutcome(outcome: RefreshOutcome, spent: Secret): TokenEvent {
     : { type: 'LATE_REFRESH_FAILED', now: outcome.now, error: outcome.error, spent }
 }
 
+/** Commits a late outcome; see {@link createLateOutcomes}. */
+export type LateOutcomes = (
+  sessionId: string,
+  locked: LoadedSession,
+  spent: Secret,
+  outcome: RefreshOutcome,
+) => Promise<boolean>
+
 /**
  * Creates `commitLate(sessionId, locked, spent, outcome)`: applies the outcome of a refresh
  * that lost its lease, as long as the session still holds the refresh token it spent. If a
@@ -35,7 +43,7 @@ function lateOutcome(outcome: RefreshOutcome, spent: Secret): TokenEvent {
  * under the lease; otherwise it is reported late and the machine decides what it still
  * changes. Resolves `false` once the session moved on.
  */
-export function createLateOutcomes(io: SessionIO) {
+export function createLateOutcomes(io: SessionIO): LateOutcomes {
   return async function commitLate(
     sessionId: string,
     locked: LoadedSession,

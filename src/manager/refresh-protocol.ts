@@ -5,35 +5,25 @@
  * everyone else waits for the record to change and reads the winner's tokens.
  *
  * Each step is labelled with the rule of DESIGN §5 it carries out. What to do with a session
- * is decided by the pure {@link decide}; this file reads, waits, writes and calls Bolt.
+ * is decided by the pure {@link decide}; this file reads, waits and writes, and the lease
+ * holder's request to Bolt and its outcome are `refresh-request.ts`'s (rule 4).
  *
  * @module
  */
-import {
-  type BoltTokenError,
-  isBoltTokenError,
-  notAuthenticated,
-  refreshWaitTimeout,
-  toRecordedError,
-} from '../errors.js'
+import { notAuthenticated, refreshWaitTimeout } from '../errors.js'
 import type { Lease } from '../machine/token-machine.js'
-import { canManage, REFRESH_SCOPE, type TokenSet } from '../machine/token-set.js'
-import type { Secret } from '../secret.js'
+import type { TokenSet } from '../machine/token-set.js'
 import { dispatch, type TokenRequester } from './actions.js'
 import { type Decision, decide, startsRequest } from './decide.js'
-import { createLateOutcomes, type RefreshOutcome } from './late-outcomes.js'
+import { createLateOutcomes } from './late-outcomes.js'
 import { createLeaseWaiter } from './lease-waiter.js'
 import type { LifecycleEvent } from './lifecycle-events.js'
 import type { ResolvedOptions } from './options.js'
+import { createRefreshRequest } from './refresh-request.js'
 import type { ReleaseSlot, RequestGate } from './request-gate.js'
 import { createSaveSoon } from './save-soon.js'
-import type { Committed, LoadedSession, SessionIO } from './session-io.js'
-import {
-  stillAwaited,
-  type UnsavedTokenMap,
-  type UnsavedTokens,
-  unsavedFor,
-} from './unsaved-tokens.js'
+import type { LoadedSession, SessionIO } from './session-io.js'
+import { stillAwaited, type UnsavedTokenMap, unsavedFor } from './unsaved-tokens.js'
 
 /** What the refresh protocol needs. */
 export interface RefreshProtocolDeps {
@@ -55,7 +45,7 @@ export const CALL_DEADLINE_LEASES = 2
 
 /** Creates the refresh protocol of one manager. */
 export function createRefreshProtocol(deps: RefreshProtocolDeps) {
-  const { options, newLease, io, requestTokens, emit, gate } = deps
+  const { options, newLease, io, emit, gate } = deps
   const commitLate = createLateOutcomes(io)
   const { clock } = options
 
@@ -67,6 +57,7 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
     unsaved,
     save: (sessionId, loaded) => ensureFresh(sessionId, undefined, loaded),
   })
+  const performRefresh = createRefreshRequest({ ...deps, saveSoon, commitLate })
 
   /**
    * Returns usable tokens for the session, refreshing them if needed. `rejected`: an access
@@ -233,106 +224,6 @@ export function createRefreshProtocol(deps: RefreshProtocolDeps) {
         return performRefresh(sessionId, committed, refreshToken, deadlineLeft())
       },
     })
-  }
-
-  /**
-   * DESIGN §5 rule 4: won the lease: call the token endpoint once, within what is left of the
-   * lease after the store round trips, then commit the result.
-   */
-  async function performRefresh(
-    sessionId: string,
-    locked: Committed,
-    refreshToken: Secret,
-    deadlineLeftMs: number,
-  ): Promise<TokenSet | undefined> {
-    const answer = await requestTokens(
-      sessionId,
-      { grantType: 'refresh_token', refreshToken, scope: REFRESH_SCOPE },
-      locked.snapshot.context.tokens,
-      { lease: locked.snapshot.context.lease, writeMs: locked.writeMs, deadlineLeftMs },
-    )
-    if ('error' in answer) return recordFailure(sessionId, locked, refreshToken, answer.error)
-    const { tokens } = answer
-    const succeeded: RefreshOutcome = { type: 'REFRESH_SUCCEEDED', now: clock(), tokens }
-    let saved: Committed | undefined
-    try {
-      // The version check is the fence: never overwrite a newer record.
-      saved = await io.commit(sessionId, locked, [succeeded])
-    } catch (storeError) {
-      // Bolt has rotated: the caller gets the new token, and this instance keeps it to save
-      // on its next call. Other instances see the refresh in flight and, after the lease,
-      // retry the spent refresh token once (DESIGN §5 rule 5).
-      const lease = locked.snapshot.context.lease
-      if (lease !== null) {
-        const held: UnsavedTokens = { event: 'REFRESH_SUCCEEDED', tokens, lease }
-        unsaved.set(sessionId, held)
-        saveSoon(sessionId, held)
-      }
-      report(
-        sessionId,
-        storeError,
-        'The refreshed tokens could not be saved. The caller got the new access token; this instance saves the tokens on its next call for this session, or by itself before its lease ends.',
-      )
-      return tokens
-    }
-    // Fenced out: another instance took the lease over, a login started, or a failed attempt
-    // ended the lease. If the session still holds the refresh token we just spent, our
-    // rotation is the newest: the machine keeps it rather than let anyone present the spent
-    // token again.
-    if (saved === undefined) {
-      try {
-        if (!(await commitLate(sessionId, locked, refreshToken, succeeded))) return undefined
-      } catch (storeError) {
-        report(
-          sessionId,
-          storeError,
-          'A refresh that lost its lease could not save its rotation. The caller got the new access token; other instances may present the spent refresh token again.',
-        )
-        return tokens
-      }
-    }
-    const before = locked.snapshot.context.tokens
-    if (before !== null && canManage(before) && !canManage(tokens)) {
-      emit({ type: 'downgrade', sessionId, at: clock() })
-    }
-    return tokens
-  }
-
-  /** A refresh Bolt refused or that failed: recorded, then the error is the caller's answer. */
-  async function recordFailure(
-    sessionId: string,
-    locked: LoadedSession,
-    refreshToken: Secret,
-    error: BoltTokenError,
-  ): Promise<undefined> {
-    const failed: RefreshOutcome = {
-      type: 'REFRESH_FAILED',
-      now: clock(),
-      error: toRecordedError(error, clock()),
-    }
-    try {
-      if ((await io.commit(sessionId, locked, [failed])) !== undefined) throw error
-      // Fenced out. If the session still holds the token we presented, our failure is news
-      // about it (a refused token stays refused: DESIGN §5 rule 5, the session ends rather
-      // than let the next caller present it again); otherwise the session moved on and the
-      // caller retries.
-      if (await commitLate(sessionId, locked, refreshToken, failed)) throw error
-    } catch (storeError) {
-      if (storeError === error) throw error
-      report(
-        sessionId,
-        storeError,
-        'The failed refresh could not be recorded; other instances take the refresh over when its lease ends.',
-      )
-      throw error
-    }
-    return undefined
-  }
-
-  /** Reports a store failure no caller is told about; any other error is rethrown. */
-  function report(sessionId: string, thrown: unknown, detail: string): void {
-    if (!isBoltTokenError(thrown, 'STORE_UNAVAILABLE')) throw thrown
-    emit({ type: 'error', sessionId, error: thrown, detail, at: clock() })
   }
 
   return { ensureFresh, ensureFreshWithoutRefresh, saveSoon }
