@@ -44,6 +44,11 @@ export interface InterpreterDeps {
   emit: (event: LifecycleEvent) => void
   /** The line this manager's refreshes wait in (issue 16: the expiry herd). */
   gate: RequestGate
+  /**
+   * Sees every rejection of {@link Interpreter.accessToken} and rethrows it (the metrics
+   * count store errors and `SCOPE_REQUIRED`); the synchronous valid-token answer skips it.
+   */
+  onRejected?: ((error: unknown) => never) | undefined
 }
 
 /** What the token manager asks of the interpreter. */
@@ -83,7 +88,14 @@ export function createInterpreter(deps: InterpreterDeps): Interpreter {
   // When the store measures TTLs on the manager's clock, one reading serves both.
   const sharesClock = store.clock === clock
 
-  // Not async and no closure on the synchronous path: this is the valid-token path.
+  const { onRejected } = deps
+  const observed =
+    onRejected === undefined
+      ? (answer: Promise<string>) => answer
+      : (answer: Promise<string>) => answer.then(undefined, onRejected)
+
+  // Not async and no closure on the synchronous path: this is the valid-token path, which
+  // also skips `observed` (a promise hop costs it throughput).
   function accessToken(sessionId: string, wantsManage: boolean): Promise<string> {
     let cached: CachedSession
     let now: number | undefined
@@ -94,19 +106,21 @@ export function createInterpreter(deps: InterpreterDeps): Interpreter {
       now = sharesClock ? clock() : undefined
       stored = store.get(cached.key, now)
     } catch (cause) {
-      return Promise.reject(storeUnavailable('read the session', cause))
+      return observed(Promise.reject(storeUnavailable('read the session', cause)))
     }
     if (isPromiseLike(stored)) {
-      return Promise.resolve(stored).then(
-        (value) => tokenFrom(sessionId, cached, value, wantsManage),
-        readFailed,
+      return observed(
+        Promise.resolve(stored).then(
+          (value) => tokenFrom(sessionId, cached, value, wantsManage),
+          readFailed,
+        ),
       )
     }
     try {
       const token = tokenFrom(sessionId, cached, stored, wantsManage, now)
-      return typeof token === 'string' ? Promise.resolve(token) : token
+      return typeof token === 'string' ? Promise.resolve(token) : observed(token)
     } catch (error) {
-      return Promise.reject(error)
+      return observed(Promise.reject(error))
     }
   }
 

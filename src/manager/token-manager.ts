@@ -90,16 +90,20 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       ? undefined
       : createMetricsRecorder(resolved.meter.meter, resolved.meter.ready, gate)
   if (metrics !== undefined) lifecycle.subscribe(metrics.record)
-  /** `method`, with its rejections counted (store errors, SCOPE_REQUIRED) when metrics are on. */
+  /** Counts a rejection of `operation` (store errors, SCOPE_REQUIRED) and rethrows it. */
+  const countRejection =
+    (operation: MeteredOperation) =>
+    (error: unknown): never => {
+      metrics?.rejected(operation, error)
+      throw error
+    }
+  /** `method`, with its rejections counted when metrics are on. */
   const metered = <A extends unknown[], R>(
     operation: MeteredOperation,
     method: (...args: A) => Promise<R>,
   ): ((...args: A) => Promise<R>) => {
     if (metrics === undefined) return method
-    const onRejected = (error: unknown): never => {
-      metrics.rejected(operation, error)
-      throw error
-    }
+    const onRejected = countRejection(operation)
     return (...args) => method(...args).then(undefined, onRejected)
   }
   const interpreter = createInterpreter({
@@ -119,6 +123,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     owner: globalThis.crypto.randomUUID(),
     emit: lifecycle.emit,
     gate,
+    onRejected: metrics === undefined ? undefined : countRejection('getAccessToken'),
   })
   const { clock, refreshSkewMs } = resolved
   const identityOf = createIdentityReader({
@@ -159,9 +164,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       return Promise.reject(error)
     }
     const rejected = accessOptions?.rejectedToken
-    if (rejected !== undefined) return interpreter.replaceRejected(sessionId, rejected, wantsManage)
+    if (rejected !== undefined) return replaceRejected(sessionId, rejected, wantsManage)
+    // Its rejections are counted inside, off the synchronous valid-token path.
     return interpreter.accessToken(sessionId, wantsManage)
   }
+  const replaceRejected = metered('getAccessToken', interpreter.replaceRejected)
 
   const manager: TokenManager = {
     baseUrl: resolved.baseUrl,
@@ -209,7 +216,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       return statusOf(stored.snapshot.value as TokenState, context.tokens, context.lastError)
     }),
 
-    getAccessToken: metered('getAccessToken', getAccessToken),
+    getAccessToken,
 
     getStatus: metered('getStatus', async (sessionId) => {
       requireSessionId(sessionId)
