@@ -121,16 +121,26 @@ function invalid(problem: string): BoltTokenError {
   return new BoltTokenError('INVALID_ARGUMENT', `createTokenManager: \`encryption\` ${problem}.`)
 }
 
+/**
+ * A key id as an error may quote it. A 32-byte key takes 43 or more characters in base64, so
+ * a longer "id" may be a key given in its place (ids and keys swapped): it is never shown.
+ */
+function quoteId(id: string): string {
+  return id.length <= 24 ? `'${id}'` : `of ${id.length} characters (not shown: it may be a key)`
+}
+
 function keyBytes(id: string, key: string | Uint8Array): Uint8Array<ArrayBuffer> {
   let bytes: Uint8Array<ArrayBuffer>
   try {
     // A copy: the caller's array may be changed (or be a view on shared memory).
     bytes = typeof key === 'string' ? fromBase64(key.trim()) : new Uint8Array(key)
   } catch {
-    throw invalid(`key '${id}' is not valid base64`)
+    throw invalid(`the key with id ${quoteId(id)} is not valid base64`)
   }
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
-    throw invalid(`key '${id}' must be 32 bytes (AES-256), e.g. from \`openssl rand -base64 32\``)
+    throw invalid(
+      `the key with id ${quoteId(id)} must be 32 bytes (AES-256), e.g. from \`openssl rand -base64 32\``,
+    )
   }
   return bytes
 }
@@ -177,11 +187,11 @@ export function createStoreKeyCipher(options: EncryptionOptions): StoreKeyCipher
   const raw = new Map<string, Uint8Array<ArrayBuffer>>()
   for (const [id, key] of Object.entries(options.keys)) {
     if (!KEY_ID.test(id))
-      throw invalid(`key id '${id.slice(0, 64)}' must be 1-64 letters, digits, '_' or '-'`)
+      throw invalid(`a key id ${quoteId(id)} must be 1-64 letters, digits, '_' or '-'`)
     raw.set(id, keyBytes(id, key))
   }
   if (!raw.has(options.current))
-    throw invalid(`current ('${options.current}') must name one of keys`)
+    throw invalid(`current (${quoteId(String(options.current))}) must name one of keys`)
   const imported = new Map<string, Promise<CryptoKey>>()
   const cryptoKey = (id: string): Promise<CryptoKey> | undefined => {
     const bytes = raw.get(id)

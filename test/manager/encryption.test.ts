@@ -297,9 +297,22 @@ describe('encryption at rest', () => {
   it('refuses a bad keyring at construction, naming the problem and never the key', async () => {
     const bolt = await startEmulator()
     const attempts: [Record<string, string>, string, string][] = [
-      [{ k1: randomBytes(16).toString('base64') }, 'k1', "key 'k1' must be 32 bytes"],
+      [{ k1: randomBytes(16).toString('base64') }, 'k1', "the key with id 'k1' must be 32 bytes"],
       [{ k1: key1 }, 'k9', "current ('k9') must name one of keys"],
-      [{ 'bad id!': key1 }, 'bad id!', 'must be 1-64 letters'],
+      [{ 'bad id!': key1 }, 'bad id!', "a key id 'bad id!' must be 1-64 letters"],
+      // Ids and keys swapped, as a hand-written environment variable may have them: the key,
+      // given as an id, is never quoted, in any of the three places an id is named.
+      [{ [key1]: 'k1' }, 'k1', 'of 44 characters (not shown: it may be a key)'],
+      [
+        { [key1.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')]: 'k1' },
+        'k1',
+        'the key with id of 43 characters (not shown: it may be a key)',
+      ],
+      [
+        { k1: key1 },
+        key1,
+        'current (of 44 characters (not shown: it may be a key)) must name one of keys',
+      ],
     ]
     for (const [keys, current, message] of attempts) {
       let thrown: unknown
@@ -310,6 +323,9 @@ describe('encryption at rest', () => {
       }
       expect((thrown as { code?: string }).code).toBe('INVALID_ARGUMENT')
       expect((thrown as Error).message).toContain(message)
+      for (const key of [...Object.values(keys), ...Object.keys(keys), current]) {
+        if (key.length > 24) expect((thrown as Error).message).not.toContain(key)
+      }
       for (const key of Object.values(keys)) expect((thrown as Error).message).not.toContain(key)
     }
   })
