@@ -76,8 +76,10 @@ Press Ctrl-C to stop.`)
 /** Runs the admin command on this process's streams; the first Ctrl-C stops `reencrypt` cleanly. */
 async function runSessions(args: string[]): Promise<number> {
   const interrupt = new AbortController()
+  // Only reencrypt stops at a batch's end; every other verb only reads, and stops at once.
+  const stopsAtBatchEnd = args.includes('reencrypt')
   const onInterrupt = () => {
-    if (interrupt.signal.aborted) process.exit(130)
+    if (interrupt.signal.aborted || !stopsAtBatchEnd) process.exit(130)
     process.stderr.write('\nStopping after this batch (Ctrl-C again to quit at once)…\n')
     interrupt.abort()
   }

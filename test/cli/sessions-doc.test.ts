@@ -12,6 +12,10 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createPostgresStore, type PostgresStore } from '../../adapters/storage/postgres.js'
 import { createRedisStore, type RedisStore } from '../../adapters/storage/redis.js'
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_PROGRESS_INTERVAL_MS,
+} from '../../src/cli/sessions/arguments.js'
 import { EXIT, SESSIONS_USAGE } from '../../src/cli/sessions/command.js'
 import type { TokenStore } from '../../src/contracts.js'
 import type { BoltEmulator } from '../../src/emulator/index.js'
@@ -190,4 +194,10 @@ it("docs/operations.md's exit-code table is EXIT's", () => {
     Number(code),
   ])
   expect(Object.fromEntries(rows)).toEqual(EXIT)
+})
+
+it("the defaults docs/operations.md's prose gives are the command's", () => {
+  const text = readFileSync(docPath, 'utf8')
+  expect(text).toContain(`(default ${DEFAULT_BATCH_SIZE})`)
+  expect(text).toContain(`\`--progress-interval-ms\`, default ${DEFAULT_PROGRESS_INTERVAL_MS})`)
 })

@@ -44,6 +44,12 @@ export interface SessionsArgs {
 /** Where `reencrypt` saves its checkpoint unless told otherwise. */
 export const DEFAULT_CHECKPOINT = 'bolt-reencrypt.checkpoint.json'
 
+/** Records read (and written) per batch without `--batch`. */
+export const DEFAULT_BATCH_SIZE = 500
+
+/** The least time between progress lines off a terminal without `--progress-interval-ms`. */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 1_000
+
 /** The command's help. */
 export const SESSIONS_USAGE = `Usage: bolt-token-lifecycle sessions <verb> [sessionId] <store> [options]
 
@@ -62,12 +68,12 @@ Store (one of):
 
 Options:
   --json                 print the result as JSON (errors too: {"error":{"exitCode","message"}})
-  --batch N              records per batch (default 500)
+  --batch N              records per batch (default ${DEFAULT_BATCH_SIZE})
   reencrypt:
   --checkpoint FILE      where progress is saved after every batch (default ${DEFAULT_CHECKPOINT})
   --resume               continue from the checkpoint
   --limit N              stop after about N records, checkpoint saved (exit 5)
-  --progress-interval-ms N  least time between progress lines off a terminal (default 1000)
+  --progress-interval-ms N  least time between progress lines off a terminal (default ${DEFAULT_PROGRESS_INTERVAL_MS})
 
 Environment:
   ${ENV.encryption}    your token manager's \`encryption\` option as JSON (encrypted records)
@@ -141,11 +147,16 @@ export function parseSessionsArgs(argv: string[], env: Environment): SessionsArg
   const [verb, sessionId, ...extra] = positionals
   if (values.help === true || verb === undefined) return 'help'
   if (!(VERBS as readonly string[]).includes(verb)) {
-    throw usageError(`Unknown verb "${verb}": use one of ${VERBS.join(', ')}.\n\n${SESSIONS_USAGE}`)
+    // Quoted only when it looks like a mistyped verb, never like a value.
+    const shown = /^[a-z-]{1,20}$/.test(verb) ? `"${verb}"` : '(not shown)'
+    throw usageError(`Unknown verb ${shown}: use one of ${VERBS.join(', ')}.\n\n${SESSIONS_USAGE}`)
   }
   const takesId = verb === 'inspect' || verb === 'logout'
   if (extra.length > 0 || (!takesId && sessionId !== undefined)) {
-    throw usageError(`Unexpected argument "${extra[0] ?? sessionId}" after ${verb}.`)
+    // Not quoted: a stray word may be a session id or a URL with its password.
+    throw usageError(
+      `${verb} takes ${takesId ? 'one session id' : 'no session id'}, and no other word: check the command line.`,
+    )
   }
   if (verb !== 'reencrypt') {
     for (const option of ['checkpoint', 'resume', 'limit', 'progress-interval-ms'] as const) {
@@ -157,14 +168,14 @@ export function parseSessionsArgs(argv: string[], env: Environment): SessionsArg
     sessionId,
     target: targetOf(values, env),
     json: values.json === true,
-    batchSize: wholeNumber('batch', values.batch, 500),
+    batchSize: wholeNumber('batch', values.batch, DEFAULT_BATCH_SIZE),
     checkpoint: values.checkpoint ?? DEFAULT_CHECKPOINT,
     resume: values.resume === true,
     limit: values.limit === undefined ? undefined : wholeNumber('limit', values.limit, 0),
     progressIntervalMs: wholeNumber(
       'progress-interval-ms',
       values['progress-interval-ms'],
-      1_000,
+      DEFAULT_PROGRESS_INTERVAL_MS,
       0,
     ),
   }

@@ -28,7 +28,10 @@ export interface SessionInspection {
   canManage: boolean
   /** The code of the last failed token request, or `null`. */
   lastErrorCode: string | null
-  /** The shopper's email from the verified ID token, or `null` (none, or it failed a check). */
+  /**
+   * The shopper's email from the session's ID token (as received from Bolt's token endpoint;
+   * its issuer and times are checked, not its signature), or `null` (none, or it failed a check).
+   */
   email: string | null
   emailVerified: boolean | null
   /** Why the ID token gave no email: the code its check failed with, or `null`. */

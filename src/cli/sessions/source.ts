@@ -70,6 +70,8 @@ export function guardSource(source: SessionSource): SessionSource {
     delete: (key) => inner.delete(key),
     subscribe: (key, listener) => inner.subscribe(key, listener),
     ...(inner.clock === undefined ? {} : { clock: inner.clock }),
+    // The store's clock, which leases are set and compared on, as in production.
+    ...(inner.time === undefined ? {} : { time: () => inner.time?.() ?? Promise.resolve(0) }),
   }
   return {
     description: source.description,
