@@ -30,6 +30,7 @@ import {
   dataKeyOf,
   epochMsOfTime,
   parseRecord,
+  TIME_SCRIPT,
   ttlArgument,
 } from './redis-protocol.js'
 import { type Client, evalAndWait, evalScript, withoutArgs } from './redis-scripts.js'
@@ -239,10 +240,14 @@ export function createRedisStore(client: Client, options: RedisStoreOptions = {}
       return client.get(dataKey(key)).then(parseRecord, absentOrLocated)
     },
 
-    time() {
-      return client.time().then(epochMsOfTime, (error: unknown) => {
+    async time() {
+      // A script naming one fixed key: on a Cluster every instance reads the same master's
+      // clock (a bare TIME goes to any node). No session key is `lease-clock` (they are HMACs).
+      try {
+        return epochMsOfTime(await evalScript(client, TIME_SCRIPT, [dataKey('lease-clock')], []))
+      } catch (error) {
         throw health.located(error)
-      })
+      }
     },
 
     async compareAndSet(

@@ -59,6 +59,28 @@ describeRedisCluster('Redis store on a 3-master Redis Cluster', () => {
     { answers: 'promise' },
   )
 
+  it("time() reads one master's clock, the same every call, so instances agree on when a lease ends", async () => {
+    const client = clusterClient()
+    const store = clusterStore(client, randomPrefix())
+    await store.time?.() // connects the client, which then knows its masters
+    const masters = client.nodes('master')
+    expect(masters).toHaveLength(3)
+    const timeCalls = async () =>
+      Promise.all(
+        masters.map(async (node) => {
+          const stats = await node.info('commandstats')
+          return Number(/cmdstat_time:calls=(\d+)/.exec(stats)?.[1] ?? 0)
+        }),
+      )
+    const before = await timeCalls()
+    for (let call = 0; call < 20; call++) {
+      expect(Math.abs((await (store.time?.() ?? 0)) - Date.now())).toBeLessThan(5_000)
+    }
+    const after = await timeCalls()
+    const grew = after.map((calls, index) => calls - (before[index] ?? 0))
+    expect(grew.sort((a, b) => a - b)).toEqual([0, 0, 20])
+  })
+
   it('sessions spread over the masters, each session in one slot', async () => {
     const client = clusterClient()
     const prefix = randomPrefix()
