@@ -57,6 +57,7 @@ export class BoltTokenErrorFilter implements ExceptionFilter<BoltTokenError> {
     private readonly options?: BoltTokensModuleOptions<unknown>,
   ) {}
 
+  /** Answers `error` with {@link httpAnswerFor}'s status, headers and body; logs a 5xx. */
   catch(error: BoltTokenError, host: ArgumentsHost): void {
     const { httpAdapter } = this.adapterHost
     const request: unknown = host.switchToHttp().getRequest()

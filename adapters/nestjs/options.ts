@@ -38,9 +38,11 @@ export function InjectBoltTokens(): PropertyDecorator & ParameterDecorator {
  * @group Frameworks
  */
 export interface BoltErrorLogEntry {
+  /** The request's HTTP method. */
   method: string
   /** The path without its query string. */
   path: string
+  /** The status the filter answered with (5xx). */
   status: number
   /** `error.toJSON()`: name, code, message, and Bolt's status when there was one. */
   error: Record<string, unknown>

@@ -183,7 +183,7 @@ function isNodeSqliteHandle(kv: DenoKvLike): boolean {
  * const kv = await Deno.openKv()
  * const tokens = createTokenManager({ clientId, clientSecret, store: createDenoKvStore(kv) })
  * ```
- * @example Node, with `@deno/kv`:
+ * @example Node, with the Deno KV npm package:
  * ```ts
  * import { openKv } from '@deno/kv'
  * import { createDenoKvStore } from 'bolt-token-lifecycle/deno-kv'

@@ -66,7 +66,9 @@ export interface BoltHealth {
 export interface HealthReport {
   /** Both checks passed. */
   ok: boolean
+  /** The store's answer to one read. */
   store: StoreHealth
+  /** Bolt's token endpoint's answer to one request that spends no grant. */
   bolt: BoltHealth
 }
 

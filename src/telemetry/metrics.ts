@@ -19,8 +19,11 @@ export type MetricAttributes = Record<string, string>
  * @group Observability
  */
 export interface InstrumentOptions {
+  /** What the instrument measures, in a sentence. */
   description?: string
+  /** Its unit in UCUM form (`s`, `{request}`). */
   unit?: string
+  /** Hints to the SDK: a histogram's bucket boundaries. */
   advice?: { explicitBucketBoundaries?: number[] }
 }
 
@@ -29,6 +32,7 @@ export interface InstrumentOptions {
  * @group Observability
  */
 export interface CounterLike {
+  /** Adds `value` (negative only on an up/down counter) under `attributes`. */
   add(value: number, attributes?: MetricAttributes): void
 }
 
@@ -37,6 +41,7 @@ export interface CounterLike {
  * @group Observability
  */
 export interface HistogramLike {
+  /** Records one measurement under `attributes`. */
   record(value: number, attributes?: MetricAttributes): void
 }
 
@@ -45,6 +50,7 @@ export interface HistogramLike {
  * @group Observability
  */
 export interface ObservableResultLike {
+  /** Reports the current value under `attributes`. */
   observe(value: number, attributes?: MetricAttributes): void
 }
 
@@ -53,6 +59,7 @@ export interface ObservableResultLike {
  * @group Observability
  */
 export interface ObservableLike {
+  /** Registers `callback`, which the SDK calls at each collection. */
   addCallback(callback: (result: ObservableResultLike) => void): void
 }
 
@@ -135,7 +142,7 @@ export const METRICS = {
     unit: '{takeover}',
     attributes: [A.leaseState, A.takeoverReason],
     description:
-      'Leases of other holders this instance took over (the holder crashed, hung, or its clock runs ahead).',
+      'Leases of other holders this instance took over (the holder crashed or hung; on a store without a clock, its clock may run ahead).',
   },
   storeErrors: {
     name: 'bolt.store.errors',

@@ -76,7 +76,6 @@ describe('checkHealth', () => {
       store: { ok: true, latencyMs: expect.any(Number) },
       bolt: { ok: true, latencyMs: expect.any(Number), status: 403 },
     })
-    expect(report.bolt.latencyMs).toBeLessThan(800)
     // Bolt saw one token request, without a grant: nothing issued, nothing spent.
     expect(bolt.requests).toEqual([
       expect.objectContaining({ path: '/v1/oauth/token', grantType: '', status: 403 }),

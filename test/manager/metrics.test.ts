@@ -202,6 +202,8 @@ describe('metrics', () => {
     bolt.injectFault(faults.rateLimited('1'), { times: 1 })
     const first = settle(tokens.getAccessToken('a'))
     while (!bolt.requests.some((request) => request.status === 429)) await sleep(5)
+    // The emulator logs its answer as it sends it; the line pauses once the manager reads it.
+    await sleep(50)
     const queued = ids.slice(1).map((id) => settle(tokens.getAccessToken(id)))
 
     const queueLength = async () => sums((await reader.read()).get(M.refreshQueue.name))[0]?.value
@@ -224,16 +226,11 @@ describe('metrics', () => {
     const reader = metricsReader()
     // Session ids as merchants often make them: their session cookie.
     const sessions = [1, 2, 3].map(() => `sid-${globalThis.crypto.randomUUID()}`)
-    const secrets = new Set<string>([bolt.clientSecret, bolt.clientId, ...sessions])
     const store = flakyStore(createMemoryStore({ clock: bolt.now }))
     const tokens = managerFor(bolt, createFetchTransport(), { store, meter: reader.meter })
-    for (const id of sessions) {
-      const { code } = bolt.login()
-      secrets.add(code)
-      await tokens.exchangeCode(id, { code })
-    }
+    for (const id of sessions) await tokens.exchangeCode(id, { code: bolt.login().code })
     bolt.advanceClock(PAST_EXPIRY_MS)
-    for (const id of sessions) secrets.add(await tokens.getAccessToken(id))
+    for (const id of sessions) await tokens.getAccessToken(id)
     for (const id of sessions) {
       await rejection(tokens.getAccessToken(id, { scope: 'bolt.account.manage' }))
     }
@@ -241,14 +238,10 @@ describe('metrics', () => {
     await rejection(tokens.logout(sessions[0] ?? ''))
     await reader.read()
 
+    // Exactly these: grants, outcome codes and operation names, so no id, token, code or key.
     expect(reader.attributeValues).toEqual(
       new Set(['authorization_code', 'refresh_token', 'ok', 'logout']),
     )
-    // A value carrying a secret would contain it. (Not the other way round: a random token
-    // contains a short value such as 'ok' now and then.)
-    for (const value of reader.attributeValues) {
-      for (const secret of secrets) expect(value).not.toContain(secret)
-    }
   })
 
   it('without a meter option, the global meter of @opentelemetry/api, even one registered after the manager; meter: false records nothing', async () => {
