@@ -25,6 +25,36 @@ import { type CommandTarget, logInAs, populate, SESSIONS, stored } from './sessi
 /** Opens any record of the tests (it has every key). */
 const everyKey = createStoreKeyCipher({ keys: KEYS, current: 'k2' })
 
+/**
+ * The record of `id` rewritten in the form 0.2.0 wrote (`enc1`: bound to the session id, not
+ * the store key), under key `k1`, as an instance on that version would have left it.
+ */
+async function rewriteAsSessionBound(target: CommandTarget, bolt: BoltEmulator, id: string) {
+  const record = await stored(target, bolt, id)
+  if (record === undefined) throw new Error(`no record for ${id}`)
+  const plaintext = await everyKey.decrypt(record.value, storeKey(bolt, id))
+  const key = await globalThis.crypto.subtle.importKey(
+    'raw',
+    Buffer.from(KEYS.k1, 'base64'),
+    'AES-GCM',
+    false,
+    ['encrypt'],
+  )
+  const iv = globalThis.crypto.getRandomValues(new Uint8Array(12))
+  const sealed = await globalThis.crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(`bolt-token-lifecycle:${id}`) },
+    key,
+    new TextEncoder().encode(plaintext),
+  )
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url')
+  const value = `enc1.k1.${b64(iv)}.${b64(new Uint8Array(sealed))}`
+  const version = await target.store.compareAndSet(storeKey(bolt, id), value, {
+    expectedVersion: record.version,
+    ttlMs: 3_600_000,
+  })
+  if (version === undefined) throw new Error(`the record of ${id} moved`)
+}
+
 /** Each session's version, key id and decrypted content, by session id. */
 async function snapshot(target: CommandTarget, bolt: BoltEmulator, ids: string[]) {
   const records = new Map<string, { version: number; keyId: string; content: string }>()
@@ -148,6 +178,32 @@ export function reencryptSuite(open: () => Promise<CommandTarget>): void {
         rewritten.map((id) => [id, before.get(id) as NonNullable<ReturnType<typeof before.get>>]),
       ),
     )
+  })
+
+  it('an enc1 record (bound to its session id, from 0.2.0) is left and counted as session-bound; the manager still reads it, and its next write makes it enc2', async () => {
+    const bolt = await startEmulator()
+    const target = await open()
+    await populate(bolt, target.store)
+    await rewriteAsSessionBound(target, bolt, SESSIONS.fresh)
+    const sessionBound = await stored(target, bolt, SESSIONS.fresh)
+    expect(sessionBound?.value.startsWith('enc1.k1.')).toBe(true)
+    const env = envFor(bolt, ring(['k1', 'k2'], 'k2'))
+    const checkpoint = join(scratchDir(), 'checkpoint.json')
+
+    const argv = ['reencrypt', ...target.argv, '--checkpoint', checkpoint, '--json']
+    const run = await runInProcess(argv, { env, clock: bolt.now })
+    expect(run.exitCode).toBe(4)
+    const result = JSON.parse(run.stdout)
+    expect(result.counts).toMatchObject({ scanned: 7, rewritten: 4, unreadable: 2, plaintext: 1 })
+    expect(result.unreadableByReason).toEqual({ 'unknown-key': 1, 'session-bound': 1 })
+    expect(await stored(target, bolt, SESSIONS.fresh)).toEqual(sessionBound)
+
+    // The token manager, which knows the session id, reads it; its next write is enc2.
+    const tokens = managerOn(bolt, target.store, ring(['k1', 'k2'], 'k2'))
+    expect((await tokens.getStatus(SESSIONS.fresh)).state).toBe('fullyScoped')
+    await tokens.logout(SESSIONS.fresh)
+    expect((await stored(target, bolt, SESSIONS.fresh))?.value.startsWith('enc2.k2.')).toBe(true)
+    expect(tokens.errors).toEqual([])
   })
 
   it('reencrypt without the key ring: exit 2, saying what BOLT_TOKENS_ENCRYPTION must hold', async () => {
