@@ -38,6 +38,15 @@ export interface EncryptionOptions {
    * ahead when the manager is created (no plaintext record outlives that).
    */
   acceptPlaintextUntil?: Date | number
+  /**
+   * Upgrading from 0.2.0 while its instances still run: write records in the form they read
+   * (`enc1`, bound to the session id) instead of `enc2` (bound to the store key), so that no
+   * shopper reads as logged out on an old instance during the rollout. Both forms are always
+   * read. Remove it once every instance runs this version: later writes are then `enc2`.
+   * `bolt-token-lifecycle sessions` cannot open `enc1` records.
+   * @default false
+   */
+  writeSessionBound?: boolean
 }
 
 /**
@@ -70,8 +79,11 @@ export interface RecordCipher {
 export interface StoreKeyCipher {
   /** The id of the key that encrypts. */
   readonly currentKeyId: string
-  /** Encrypts under the current key, bound to `storeKey` (`enc2`). */
-  encrypt(plaintext: string, storeKey: string): Promise<string>
+  /**
+   * Encrypts under the current key, bound to `storeKey` (`enc2`); bound to `sessionId`
+   * (`enc1`) instead when the key ring says `writeSessionBound` and the id is given.
+   */
+  encrypt(plaintext: string, storeKey: string, sessionId?: string): Promise<string>
   /**
    * Decrypts a record stored at `storeKey`; an `enc1` record only when `sessionId` is given
    * (it is bound to the id). Rejects with {@link RecordDecryptionError}.
@@ -164,7 +176,7 @@ export function createRecordCipher(
 ): RecordCipher {
   const cipher = createStoreKeyCipher(options)
   return {
-    encrypt: (plaintext, sessionId) => cipher.encrypt(plaintext, storeKeyOf(sessionId)),
+    encrypt: (plaintext, sessionId) => cipher.encrypt(plaintext, storeKeyOf(sessionId), sessionId),
     decrypt: (stored, sessionId) => cipher.decrypt(stored, storeKeyOf(sessionId), sessionId),
   }
 }
@@ -210,15 +222,20 @@ export function createStoreKeyCipher(options: EncryptionOptions): StoreKeyCipher
   return {
     currentKeyId: options.current,
 
-    async encrypt(plaintext, storeKey) {
+    async encrypt(plaintext, storeKey, sessionId) {
+      const sessionBound = options.writeSessionBound === true && sessionId !== undefined
       const key = await (cryptoKey(options.current) as Promise<CryptoKey>)
       const iv = globalThis.crypto.getRandomValues(new Uint8Array(12))
+      const additionalData = sessionBound
+        ? sessionBoundData(sessionId)
+        : storeKeyBoundData(storeKey)
       const sealed = await globalThis.crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv, additionalData: storeKeyBoundData(storeKey) },
+        { name: 'AES-GCM', iv, additionalData },
         key,
         new TextEncoder().encode(plaintext),
       )
-      return `${PREFIX}${options.current}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`
+      const prefix = sessionBound ? SESSION_BOUND_PREFIX : PREFIX
+      return `${prefix}${options.current}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`
     },
 
     async decrypt(stored, storeKey, sessionId) {

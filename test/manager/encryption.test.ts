@@ -12,6 +12,29 @@ import { rejection } from '../support/rejection.js'
 
 const key1 = randomBytes(32).toString('base64')
 
+/** Opens an `enc1` record as 0.2.0 did (AES-GCM with the session id as its data), or throws. */
+async function openAsEnc1(stored: string, sessionId: string, key: string): Promise<string> {
+  const [prefix, , iv = '', sealed = ''] = stored.split('.')
+  if (prefix !== 'enc1') throw new Error(`0.2.0 reads enc1 only, not ${prefix}`)
+  const imported = await crypto.subtle.importKey(
+    'raw',
+    Buffer.from(key, 'base64'),
+    'AES-GCM',
+    false,
+    ['decrypt'],
+  )
+  const opened = await crypto.subtle.decrypt(
+    {
+      name: 'AES-GCM',
+      iv: Buffer.from(iv, 'base64url'),
+      additionalData: new TextEncoder().encode(`bolt-token-lifecycle:${sessionId}`),
+    },
+    imported,
+    Buffer.from(sealed, 'base64url'),
+  )
+  return new TextDecoder().decode(opened)
+}
+
 /** A record sealed as versions before `enc2` did: AES-GCM with the session id as its data. */
 async function sealAsEnc1(plaintext: string, sessionId: string, keyId: string, key: string) {
   const imported = await crypto.subtle.importKey(
@@ -247,6 +270,31 @@ describe('encryption at rest', () => {
     expect(rewritten.startsWith('enc2.k1.')).toBe(true)
     expect(JSON.parse(await tool.decrypt(rewritten, storeKey(bolt, 's1'))).value).toBe('viewOnly')
     expect(tokens.errors).toEqual([])
+  })
+
+  it('writeSessionBound (a rolling upgrade from 0.2.0): records are written as enc1, which 0.2.0 opens; without it, the next write is enc2', async () => {
+    const bolt = await startEmulator()
+    const store = createMemoryStore({ clock: bolt.now })
+    const rolling = managerFor(bolt, createFetchTransport(), {
+      store,
+      encryption: { keys: { k1: key1 }, current: 'k1', writeSessionBound: true },
+    })
+    await logIn(bolt, rolling, 's1')
+    const written = (await store.get(storeKey(bolt, 's1')))?.value ?? ''
+    expect(written.startsWith('enc1.k1.')).toBe(true)
+    // What an instance still on 0.2.0 does with it: it opens it.
+    expect(JSON.parse(await openAsEnc1(written, 's1', key1)).value).toBe('fullyScoped')
+    expect((await rolling.getStatus('s1')).state).toBe('fullyScoped')
+
+    // The rollout done, the option removed: the next write is enc2.
+    const upgraded = encryptedManager(bolt, store, { k1: key1 }, 'k1')
+    bolt.advanceClock(PAST_EXPIRY_MS)
+    await upgraded.getAccessToken('s1')
+    const rewritten = (await store.get(storeKey(bolt, 's1')))?.value ?? ''
+    expect(rewritten.startsWith('enc2.k1.')).toBe(true)
+    expect((await rejection(openAsEnc1(rewritten, 's1', key1))).message).toContain('enc1 only')
+    expect(rolling.errors).toEqual([])
+    expect(upgraded.errors).toEqual([])
   })
 
   it('refuses a migration window longer than sessionTtlMs, or one that is not a time', async () => {
