@@ -88,14 +88,26 @@ export function createInterpreter(deps: InterpreterDeps): Interpreter {
   // When the store measures TTLs on the manager's clock, one reading serves both.
   const sharesClock = store.clock === clock
 
-  const { onRejected } = deps
-  const observed =
-    onRejected === undefined
-      ? (answer: Promise<string>) => answer
-      : (answer: Promise<string>) => answer.then(undefined, onRejected)
+  /** Counts a rejection (through `onRejected`) and throws it. */
+  const reject: (error: unknown) => never =
+    deps.onRejected ??
+    ((error) => {
+      throw error
+    })
+  /** `error` as a rejected promise, counted now: no promise hop. */
+  function failed(error: unknown): Promise<never> {
+    try {
+      return reject(error)
+    } catch (counted) {
+      return Promise.reject(counted)
+    }
+  }
+  /** A slow path's answer (a refresh, a decryption), its rejection counted. */
+  const observed = (answer: Promise<string>) =>
+    deps.onRejected === undefined ? answer : answer.then(undefined, reject)
 
-  // Not async and no closure on the synchronous path: this is the valid-token path, which
-  // also skips `observed` (a promise hop costs it throughput).
+  // Not async and no closure on the synchronous path: this is the valid-token path. Rejections
+  // are counted where they arise, so a valid token costs no extra promise hop either way.
   function accessToken(sessionId: string, wantsManage: boolean): Promise<string> {
     let cached: CachedSession
     let now: number | undefined
@@ -106,26 +118,35 @@ export function createInterpreter(deps: InterpreterDeps): Interpreter {
       now = sharesClock ? clock() : undefined
       stored = store.get(cached.key, now)
     } catch (cause) {
-      return observed(Promise.reject(storeUnavailable('read the session', cause)))
+      return failed(storeUnavailable('read the session', cause))
     }
     if (isPromiseLike(stored)) {
-      return observed(
-        Promise.resolve(stored).then(
-          (value) => tokenFrom(sessionId, cached, value, wantsManage),
-          readFailed,
-        ),
+      return Promise.resolve(stored).then(
+        (value) => tokenOrSlowPath(sessionId, cached, value, wantsManage),
+        (cause) => reject(storeUnavailable('read the session', cause)),
       )
     }
     try {
       const token = tokenFrom(sessionId, cached, stored, wantsManage, now)
       return typeof token === 'string' ? Promise.resolve(token) : observed(token)
     } catch (error) {
-      return observed(Promise.reject(error))
+      return failed(error)
     }
   }
 
-  function readFailed(cause: unknown): never {
-    throw storeUnavailable('read the session', cause)
+  /** {@link tokenFrom} after an asynchronous read, its failures counted. */
+  function tokenOrSlowPath(
+    sessionId: string,
+    cached: CachedSession,
+    stored: VersionedValue | undefined,
+    wantsManage: boolean,
+  ): string | Promise<string> {
+    try {
+      const token = tokenFrom(sessionId, cached, stored, wantsManage)
+      return typeof token === 'string' ? token : observed(token)
+    } catch (error) {
+      return reject(error)
+    }
   }
 
   /** The read is done: decode it (from the cache when unchanged) and compare the clock. */

@@ -20,7 +20,13 @@ import { EXIT, SESSIONS_USAGE } from '../../src/cli/sessions/command.js'
 import type { TokenStore } from '../../src/contracts.js'
 import type { BoltEmulator } from '../../src/emulator/index.js'
 import { PAST_EXPIRY_MS, startEmulatorForFile } from '../support/harness.js'
-import { createTestPool, postgresMissing, postgresUrl, randomTable } from '../support/postgres.js'
+import {
+  createTestPool,
+  postgresMissing,
+  postgresUrl,
+  randomTable,
+  redactedUrl,
+} from '../support/postgres.js'
 import { isCI, type RedisServerProcess, startRedisServer } from '../support/redis-global-setup.js'
 import { rejection } from '../support/rejection.js'
 import { envFor, KEYS, managerOn, runInProcess, scratchDir } from './sessions-helpers.js'
@@ -48,8 +54,10 @@ function docBlocks(text: string): Map<string, string> {
 /** `describe` when redis-server is on PATH and PostgreSQL answers; else skipped loudly (or, under CI, failed). */
 function describeWithStores(name: string, body: () => void): void {
   const missing = [
-    redisServerPath === null ? 'no redis-server on PATH' : '',
-    postgresMissing === null ? '' : `PostgreSQL does not answer (${postgresMissing})`,
+    redisServerPath === null ? "no redis-server on PATH (install Debian's redis-server)" : '',
+    postgresMissing === null
+      ? ''
+      : `PostgreSQL at ${redactedUrl} does not answer (${postgresMissing}; start it, or set PG_URL; .ci/postgres sets one up)`,
   ].filter((why) => why !== '')
   if (missing.length === 0) {
     describe(name, body)

@@ -9,6 +9,7 @@ import { createFetchTransport } from '../../adapters/http/fetch.js'
 import { createStoreKeyCipher } from '../../src/crypto/encryption.js'
 import type { BoltEmulator } from '../../src/emulator/index.js'
 import { createGatedTransport } from '../../src/testing/gated-transport.js'
+import { sealAsEnc1 } from '../support/enc1-records.js'
 import { PAST_EXPIRY_MS, startEmulator, storeKey } from '../support/harness.js'
 import {
   envFor,
@@ -33,21 +34,7 @@ async function rewriteAsSessionBound(target: CommandTarget, bolt: BoltEmulator, 
   const record = await stored(target, bolt, id)
   if (record === undefined) throw new Error(`no record for ${id}`)
   const plaintext = await everyKey.decrypt(record.value, storeKey(bolt, id))
-  const key = await globalThis.crypto.subtle.importKey(
-    'raw',
-    Buffer.from(KEYS.k1, 'base64'),
-    'AES-GCM',
-    false,
-    ['encrypt'],
-  )
-  const iv = globalThis.crypto.getRandomValues(new Uint8Array(12))
-  const sealed = await globalThis.crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(`bolt-token-lifecycle:${id}`) },
-    key,
-    new TextEncoder().encode(plaintext),
-  )
-  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url')
-  const value = `enc1.k1.${b64(iv)}.${b64(new Uint8Array(sealed))}`
+  const value = await sealAsEnc1(plaintext, id, 'k1', KEYS.k1)
   const version = await target.store.compareAndSet(storeKey(bolt, id), value, {
     expectedVersion: record.version,
     ttlMs: 3_600_000,

@@ -3,8 +3,6 @@
  * Bolt stopped, failing, slow or not Bolt at all, and a Redis store that cannot be reached or
  * never answers. The Bolt check spends no grant and sends no credential.
  */
-import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createFetchTransport } from '../../adapters/http/fetch.js'
@@ -13,6 +11,7 @@ import { createRedisStore } from '../../adapters/storage/redis.js'
 import type { HttpRequest, HttpTransport } from '../../src/contracts.js'
 import { faults } from '../../src/emulator/index.js'
 import { logIn, managerFor, startEmulator, storeKey } from '../support/harness.js'
+import { freePort } from '../support/redis-server.js'
 import { rejection } from '../support/rejection.js'
 import { startBlackHole } from '../support/tcp-proxy.js'
 
@@ -30,13 +29,6 @@ function recordingTransport(): HttpTransport & { sent: HttpRequest[] } {
 }
 
 /** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 const clients: Redis[] = []
 afterEach(() => {
@@ -136,7 +128,7 @@ describe('checkHealth', () => {
 
   it('a Redis store on a closed port: store is not ok (STORE_UNAVAILABLE) within the client’s command timeout', async () => {
     const bolt = await startEmulator()
-    const store = createRedisStore(redisOn(await closedPort()), { prefix: 'health-test:' })
+    const store = createRedisStore(redisOn(await freePort()), { prefix: 'health-test:' })
     const tokens = managerFor(bolt, createFetchTransport(), { store })
     const report = await tokens.checkHealth()
     expect(report).toEqual({

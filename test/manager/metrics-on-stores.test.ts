@@ -4,8 +4,6 @@
  * recorded), a healthy report, and a store that cannot be reached (counted as a store error,
  * reported as not ok).
  */
-import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { metrics } from '@opentelemetry/api'
 import { Redis } from 'ioredis'
 import pg from 'pg'
@@ -20,19 +18,12 @@ import { managerFor, PAST_EXPIRY_MS, startEmulator } from '../support/harness.js
 import { createMetricsReader, histograms, sums } from '../support/metrics-reader.js'
 import { createTestPool, describePostgres, randomTable } from '../support/postgres.js'
 import { createTestRedis, describeRedis, randomPrefix } from '../support/redis.js'
+import { freePort } from '../support/redis-server.js'
 import { rejection } from '../support/rejection.js'
 
 const GRANT = 'bolt.oauth.grant_type'
 const OUTCOME = 'bolt.oauth.outcome'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 const readers: ReturnType<typeof createMetricsReader>[] = []
 const cleanups: (() => Promise<unknown> | undefined)[] = []
@@ -64,7 +55,7 @@ const redis: SharedStore = {
   async unreachable() {
     const client = new Redis({
       host: '127.0.0.1',
-      port: await closedPort(),
+      port: await freePort(),
       commandTimeout: 300,
       maxRetriesPerRequest: 0,
       lazyConnect: true,
@@ -86,7 +77,7 @@ const postgres: SharedStore = {
   async unreachable() {
     const pool = new pg.Pool({
       host: '127.0.0.1',
-      port: await closedPort(),
+      port: await freePort(),
       user: 'postgres',
       database: 'test',
       connectionTimeoutMillis: 300,
